@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Identify an ELF file: what the kernel and a loader need to know to run it, and what a platform
+ * check needs to compare. Two layers:
+ *
+ *   elf_id_from_buffer()  pure, <elf.h> only, no allocation: the header, the program headers and the
+ *                         PT_INTERP/PT_NOTE contents that lie inside the buffer. The shim's hot path.
+ *   elf_id_from_fd()      bounded preads of exactly the ranges the header names, then the same parse;
+ *                         with ELF_ID_SECTIONS also reads sections through libelf (.ARM.attributes).
+ *
+ * Every offset read from the file is checked against the buffer or file size; the byte order of the
+ * file, not of the host, decides. Malformed input yields an error, never an out-of-bounds read. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernel refuses PT_INTERP longer than PATH_MAX (fs/binfmt_elf.c); so do we. */
+#define ELF_INTERP_MAX 4096
+/* GNU build-ids are 20 bytes (sha1) in practice; the note allows more. */
+#define ELF_BUILD_ID_MAX 64
+/* Bounds on what a sane file may claim, so "huge counts" cannot make us read megabytes. */
+#define ELF_PHNUM_MAX 512
+
+typedef enum ElfKind {
+        ELF_KIND_EXEC,       /* ET_EXEC */
+        ELF_KIND_PIE,        /* ET_DYN with PT_INTERP */
+        ELF_KIND_STATIC_PIE, /* ET_DYN without PT_INTERP, with an entry point and DF_1_PIE or no SONAME */
+        ELF_KIND_SHARED,     /* ET_DYN shared object (library) */
+        ELF_KIND_RELOCATABLE,/* ET_REL (.o) */
+        ELF_KIND_CORE,       /* ET_CORE */
+        ELF_KIND_OTHER,
+        _ELF_KIND_MAX,
+        _ELF_KIND_INVALID = -22,
+} ElfKind;
+
+typedef enum ElfFloatAbi {
+        ELF_FLOAT_ABI_UNKNOWN,
+        ELF_FLOAT_ABI_SOFT, /* arm: EABI soft-float calling convention (Debian armel) */
+        ELF_FLOAT_ABI_HARD, /* arm: VFP registers for arguments (Debian armhf) */
+        _ELF_FLOAT_ABI_MAX,
+} ElfFloatAbi;
+
+typedef enum ElfMipsAbi {
+        ELF_MIPS_ABI_NONE, /* not MIPS */
+        ELF_MIPS_ABI_O32,
+        ELF_MIPS_ABI_N32,
+        ELF_MIPS_ABI_N64,
+        _ELF_MIPS_ABI_MAX,
+} ElfMipsAbi;
+
+typedef enum ElfIdFlags {
+        ELF_ID_SECTIONS = 1 << 0, /* elf_id_from_fd(): also read section data (.ARM.attributes) */
+} ElfIdFlags;
+
+typedef struct ElfId {
+        uint8_t elf_class; /* ELFCLASS32 or ELFCLASS64 */
+        uint8_t data;      /* ELFDATA2LSB or ELFDATA2MSB */
+        uint8_t osabi;     /* e_ident[EI_OSABI] */
+        uint16_t type;     /* e_type */
+        uint16_t machine;  /* e_machine */
+        uint32_t flags;    /* e_flags */
+        ElfKind kind;
+
+        bool dynamic;               /* has PT_INTERP: needs an ELF loader */
+        char interp[ELF_INTERP_MAX]; /* PT_INTERP path, NUL-terminated; "" when static */
+
+        uint8_t build_id[ELF_BUILD_ID_MAX];
+        size_t build_id_size; /* 0 when absent or not inside what was read */
+
+        ElfFloatAbi float_abi; /* arm only: from e_flags, refined by .ARM.attributes */
+        unsigned arm_arch;     /* arm only: architecture version 4..8 from Tag_CPU_arch; 0 unknown */
+        ElfMipsAbi mips_abi;   /* mips only */
+        bool x32;              /* x86-64 ILP32 (EM_X86_64 in ELFCLASS32) */
+} ElfId;
+
+/* Parse an ELF image held (wholly or as a prefix) in buf. The header and the program header table must
+ * lie inside buf; PT_INTERP and the build-id note are filled in when they lie inside too (a prefix
+ * that cuts them off leaves interp "" with dynamic still true, and build_id_size 0).
+ * Returns 0, -ENOEXEC when buf is not ELF (bad magic, or fewer than 4 bytes), -EBADMSG when it is ELF
+ * but malformed or truncated (header cut short, table out of bounds, absurd counts, bad class/data). */
+int elf_id_from_buffer(const void *buf, size_t size, ElfId *ret);
+
+/* Identify the ELF file open at fd (offset untouched: pread only). Reads the header, the program
+ * header table and the interp/note segments they point at, each bounded by the file size and by the
+ * limits above. With ELF_ID_SECTIONS, reads .ARM.attributes (libelf) to set arm_arch and float_abi.
+ * Returns as elf_id_from_buffer(), or -errno from I/O. */
+int elf_id_from_fd(int fd, ElfIdFlags flags, ElfId *ret);
+
+/* "exec", "pie", "static-pie", "shared", "relocatable", "core", "other". */
+const char *elf_kind_to_string(ElfKind k);
+const char *elf_mips_abi_to_string(ElfMipsAbi a);
+const char *elf_float_abi_to_string(ElfFloatAbi a);
