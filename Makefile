@@ -24,6 +24,9 @@ ARCHWAY_LIBEXECDIR ?= $(LIBEXECDIR)
 QEMU_CACHE_DIR     ?= /var/cache/archway
 
 CC       ?= gcc
+# Quiet rules unless V=1.
+Q        := $(if $(V),,@)
+say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 O        ?= build
 PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
@@ -61,25 +64,25 @@ all: $(PROGRAM_BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(SAN)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(SAN_LIB_A): $(SAN_LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 # Each program: every .c in its folder, linked against lib/.
 define program_rule
 $(O)/bin/$(1): $$(call objs,$(O),$$(filter-out %-gen.c,$$(wildcard $(1)/*.c))) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
@@ -88,7 +91,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 unit_extra = $(wildcard $(foreach p,$(PROGRAMS),$(p)/$(patsubst test-$(p)-%,%,$(1)).c))
 $(SAN)/tests/%: tests/unit/%.c $(SAN_LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
 		$(PKG_LIBS) -lcmocka
 
 # --- tests ------------------------------------------------------------------------------------

@@ -68,8 +68,9 @@ bool platform_equal(const Platform *a, const Platform *b);
 const PlatformInfo *platform_info_lookup(const Platform *p);
 
 /* The table row that describes an identified ELF (machine, class, byte order, MIPS ABI, arm
- * version/float ABI), or NULL when none does (e.g. x32, an unknown machine). For arm without
- * attributes, the float ABI decides: hard -> v7, soft -> v5. */
+ * version/float ABI), or NULL when none does (e.g. x32, an unknown machine, MIPS of unknown ABI).
+ * For arm, a known arm_arch picks the newest variant not above it (8 -> arm/v8, ARMv4 -> the oldest,
+ * arm/v5); without attributes the float ABI decides: hard -> v7, soft -> v5, unknown -> v7. */
 const PlatformInfo *platform_info_from_elf(const ElfId *id);
 
 /* Fill a Platform from a table row (os "linux"). */

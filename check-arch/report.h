@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The outcome of a check-arch run: one record per ELF file, errors per path, and the exit code from
+ * the documented table. Human lines are printed as results arrive; JSON is written at the end. */
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "elf-id.h"
+#include "platform.h"
+
+#define CHECK_ARCH_TARGETS_MAX 16
+
+/* Exit codes, documented in docs/man/check-arch.1. */
+typedef enum CheckArchExit {
+        CHECK_ARCH_EXIT_OK = 0,       /* every ELF runs on every requested platform */
+        CHECK_ARCH_EXIT_MISMATCH = 1, /* at least one ELF does not */
+        CHECK_ARCH_EXIT_ERROR = 2,    /* an input could not be read; results are incomplete */
+} CheckArchExit;
+
+typedef struct Report {
+        bool json;
+        bool quiet;
+        Platform targets[CHECK_ARCH_TARGETS_MAX];
+        unsigned n_targets;
+
+        unsigned n_elf, n_non_elf, n_mismatched, n_errors;
+        json_object *files;  /* JSON mode only */
+        json_object *errors; /* JSON mode only */
+} Report;
+
+int report_init(Report *r);
+void report_done(Report *r);
+
+/* Record an identified ELF file and print its line (human mode). */
+int report_elf(Report *r, const char *path, const ElfId *id);
+void report_non_elf(Report *r);
+/* Record that path could not be read or identified; error is -errno (-EBADMSG: malformed ELF). */
+int report_error(Report *r, const char *path, int error);
+
+/* Print the summary (human) or the whole document (JSON); return the exit code. */
+CheckArchExit report_finish(Report *r);
