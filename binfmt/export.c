@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* binfmt export --binfmt-d DIR: the entries we would register, as systemd-binfmt files (binfmt.d(5):
+ * one register string per line), one file per entry, named like qemu-binfmt-conf.sh --systemd names
+ * them. Each file is written to a temporary name and renamed, so systemd-binfmt never reads half. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "binfmt.h"
+#include "log.h"
+#include "macro.h"
+
+static int write_atomic(int dirfd, const char *name, const char *text, size_t len) {
+        char tmp[BINFMT_NAME_MAX + 16];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
+                int r = errno ? -errno : -EIO;
+
+                (void) unlinkat(dirfd, tmp, 0);
+                return r;
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0)
+                return -errno;
+        return 0;
+}
+
+static int export_one(Context *c, int dirfd, const char *dir, const ArchSetting *a, Outcome *o) {
+        char reg[BINFMT_REGISTER_MAX + 1], text[BINFMT_REGISTER_MAX + 256], name[BINFMT_NAME_MAX + 8];
+        BinfmtEntry e;
+        int r, n;
+
+        r = desired_entry(c, a, true, &e);
+        if (r < 0)
+                return r;
+        n = binfmt_entry_format(&e, reg, sizeof(reg));
+        if (n < 0)
+                return log_error_errno(n, "Failed to format %s: %m", e.name);
+        n = snprintf(text, sizeof(text), "# Written by 'binfmt export': %s for %s\n%s\n", e.name, e.interpreter, reg);
+        snprintf(name, sizeof(name), "%s.conf", e.name);
+        r = write_atomic(dirfd, name, text, (size_t) n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write '%s/%s': %m", dir, name);
+        log_info("wrote %s/%s", dir, name);
+        o->changed++;
+        return 0;
+}
+
+int export_binfmt_d(Context *c, const char *dir, const ArchSetting *arches, size_t n, Outcome *o) {
+        _cleanup_close_ int dirfd = -EBADF;
+
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return log_error_errno(errno, "Failed to open '%s': %m", dir);
+        for (size_t i = 0; i < n; i++)
+                if (export_one(c, dirfd, dir, &arches[i], o) < 0)
+                        o->failed++;
+        return 0;
+}

@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# binfmt: every test runs in a private binfmt_misc instance of its own user namespace (helpers.bash:
+# binfmt_ns), never against the host's global table. Emulators: $ARCHWAY_QEMU_DIR when set (our
+# build, scripts/build-qemu --print-dir), else Debian's qemu-user-static.
+
+load helpers
+
+setup() {
+        [[ -x $BINFMT ]] || skip "binfmt not built at $BINFMT"
+        [[ -x /usr/bin/qemu-aarch64-static || -n ${ARCHWAY_QEMU_DIR:-} ]] ||
+                skip "no emulator: install qemu-user-static or set ARCHWAY_QEMU_DIR"
+        export BUSYBOX_ARM64 CONF="$BATS_TEST_TMPDIR/binfmt.conf"
+        BUSYBOX_ARM64=$(fixture busybox-arm64)
+        # Tests pass --config explicitly so that /etc/archway on this host never leaks in.
+        : >"$CONF"
+        # Register strings written by hand (as another tool would), without the interpreter and flags.
+        export ARM64_RULE=':M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:'
+        export RISCV64_RULE=':M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:'
+}
+
+# A file the kernel refuses with ENOEXEC: exit 126 and "Exec format error" from bash.
+@test "install arm64: busybox prints aarch64; uninstall: ENOEXEC again" {
+        run binfmt_ns '
+                "$BUSYBOX_ARM64" uname -m; echo "before=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 >/dev/null || exit 10
+                "$BUSYBOX_ARM64" uname -m; echo "installed=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall qemu-aarch64 >/dev/null || exit 11
+                "$BUSYBOX_ARM64" uname -m; echo "after=$?"'
+        assert_success
+        assert_line "before=126"
+        assert_line "aarch64"
+        assert_line "installed=0"
+        assert_line "after=126"
+        assert_output --partial "Exec format error"
+}
+
+@test "the entry is built as documented: F and P, QEMU's magic, our interpreter" {
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install linux/arm64 -q >/dev/null && cat "$BINFMT_DIR/qemu-aarch64"'
+        assert_success
+        assert_line "enabled"
+        assert_line --regexp "^interpreter /.*qemu-aarch64(-static)?$"
+        assert_line "flags: PF"
+        assert_line "magic 7f454c460201010000000000000000000200b700"
+        assert_line "mask ffffffffffffff00fffffffffffffffffeffffff"
+}
+
+@test "argv0 is preserved (P): a symlink named uname runs the uname applet" {
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 -q >/dev/null || exit 10
+                ln -s "$BUSYBOX_ARM64" "$BATS_TEST_TMPDIR/uname" && "$BATS_TEST_TMPDIR/uname" -m'
+        assert_success
+        assert_output "aarch64"
+}
+
+@test "JSON without arguments: tonistiigi/binfmt's shape, probes decide 'supported'" {
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64,riscv64 >/dev/null || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR"'
+        assert_success
+        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(d)); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
+        assert_success
+        assert_line "['emulators', 'supported']"
+        assert_line --regexp "^linux/amd64 .*linux/arm64"
+        assert_output --partial "linux/riscv64"
+        assert_line "qemu-aarch64 qemu-riscv64"
+}
+
+@test "install all: every available emulator registers and every probe passes" {
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install all >/dev/null; echo "rc=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status'
+        assert_success
+        assert_line "rc=0"
+        refute_output --regexp " (noexec|failed|error)$"
+        # On x86_64 Debian's qemu-user-static covers all 34 targets but the host's family (3).
+        if [[ $(uname -m) == x86_64 && -z ${ARCHWAY_QEMU_DIR:-} ]]; then
+                [[ $(grep -c ' ok$' <<<"$output") -eq 31 ]]
+        fi
+}
+
+@test "the host's own family is refused; --force allows i386 but never x86_64" {
+        [[ $(uname -m) == x86_64 ]] || skip "written for an x86_64 host"
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install linux/386 --no-probe'
+        assert_failure 1
+        assert_output --partial "Refusing to register qemu-i386"
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install amd64 --force --no-probe'
+        assert_failure 1
+        assert_output --partial "Refusing to register qemu-x86_64"
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install i386 --force --no-probe >/dev/null && ls "$BINFMT_DIR"'
+        assert_success
+        assert_line "qemu-i386"
+}
+
+@test "a foreign entry survives --install, reconcile and --uninstall 'qemu-*'" {
+        echo "arch = arm64" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/qemu-riscv64-static "$BATS_TEST_TMPDIR/theirs/qemu-riscv64"
+                printf "%s" ":qemu-riscv64$RISCV64_RULE$BATS_TEST_TMPDIR/theirs/qemu-riscv64:F" >"$BINFMT_DIR/register" || exit 10
+                printf ":someone-else:E::archwaytest::/bin/true:" >"$BINFMT_DIR/register" || exit 11
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install riscv64 >/dev/null; echo "install=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "reconcile=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall "qemu-*" >/dev/null; echo "uninstall=$?"
+                ls "$BINFMT_DIR"; grep interpreter "$BINFMT_DIR/qemu-riscv64"'
+        assert_success
+        assert_output --partial "qemu-riscv64 is registered by someone else"
+        assert_line "install=0"
+        assert_line "reconcile=0"
+        assert_line "uninstall=0"
+        assert_line "qemu-riscv64"
+        assert_line "someone-else"
+        refute_line "qemu-aarch64"
+        assert_line "interpreter $BATS_TEST_TMPDIR/theirs/qemu-riscv64"
+}
+
+@test "--uninstall of a named foreign entry fails unless --force" {
+        run binfmt_ns '
+                printf ":theirs:E::archwaytest::/bin/true:" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall theirs --no-probe >/dev/null; echo "plain=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall theirs --force --no-probe >/dev/null; echo "forced=$?"
+                ls "$BINFMT_DIR"'
+        assert_success
+        assert_line "plain=1"
+        assert_output --partial "Leaving theirs alone"
+        assert_line "forced=0"
+        refute_line "theirs"
+}
+
+@test "reconcile is idempotent and fixes drift of our own entries" {
+        printf 'arch = arm64 riscv64\n' >"$CONF"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile 2>&1 | grep -c "^binfmt: registered"
+                before=$(stat -c %i "$BINFMT_DIR/qemu-aarch64")
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile 2>&1 | grep -c "^binfmt: registered"
+                [ "$(stat -c %i "$BINFMT_DIR/qemu-aarch64")" = "$before" ] && echo "untouched"
+                # Drift: our interpreter, but no flags.
+                interp=$(sed -n "s/^interpreter //p" "$BINFMT_DIR/qemu-aarch64")
+                echo -1 >"$BINFMT_DIR/qemu-aarch64"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$interp:" >"$BINFMT_DIR/register"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile 2>&1 | grep "^binfmt: replaced"
+                grep flags "$BINFMT_DIR/qemu-aarch64"'
+        assert_success
+        assert_line --index 0 "2"
+        assert_line --index 1 "0"
+        assert_line "untouched"
+        assert_line --partial "binfmt: replaced qemu-aarch64"
+        assert_line "flags: PF"
+}
+
+@test "reconcile removes our entries that are no longer configured" {
+        printf 'arch = arm64\n' >"$CONF"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install riscv64 >/dev/null
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile
+                ls "$BINFMT_DIR"'
+        assert_success
+        assert_line "qemu-aarch64"
+        refute_line "qemu-riscv64"
+}
+
+# A reboot gives an empty instance: what a new user namespace's first mount gives, too.
+@test "persistence: the unit's ExecStart brings a fresh instance back to the configured set" {
+        local exec
+        exec=$(sed -n 's/^ExecStart=@BINDIR@\/binfmt //p' "$REPO/systemd/archway-binfmt.service.in")
+        [[ -n $exec ]] || fail "no ExecStart in systemd/archway-binfmt.service.in"
+        printf 'arch = arm64\n' >"$CONF"
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null && ls "$BINFMT_DIR"'
+        assert_line "qemu-aarch64"
+        export EXEC=$exec
+        run binfmt_ns '
+                ls "$BINFMT_DIR" | grep -c qemu-
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" $EXEC; echo "rc=$?"
+                "$BUSYBOX_ARM64" uname -m
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | grep "^qemu-aarch64"'
+        assert_success
+        assert_line --index 0 "0"
+        assert_line "rc=0"
+        assert_line "aarch64"
+        assert_line --regexp "^qemu-aarch64 .* ok$"
+}
+
+@test "export writes systemd-binfmt files the kernel accepts" {
+        run binfmt_ns '
+                mkdir "$BATS_TEST_TMPDIR/binfmt.d"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" export --binfmt-d "$BATS_TEST_TMPDIR/binfmt.d" arm64 2>/dev/null || exit 10
+                ls "$BATS_TEST_TMPDIR/binfmt.d"
+                grep -v "^#" "$BATS_TEST_TMPDIR/binfmt.d/qemu-aarch64.conf" | tr -d "\n" >"$BINFMT_DIR/register" || exit 11
+                "$BUSYBOX_ARM64" uname -m'
+        assert_success
+        assert_line "qemu-aarch64.conf"
+        assert_line "aarch64"
+}
+
+@test "doctor: names the missing entry, the handler, shadowed entries and the ELF loader" {
+        local dyn
+        dyn=$(fixture arm64-dyn)
+        export DYN=$dyn
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor "$BUSYBOX_ARM64"'
+        assert_failure 1
+        assert_output --partial "no binfmt_misc entry handles this file"
+        assert_output --partial "fix: binfmt --install linux/arm64"
+        run binfmt_ns '
+                printf "%s" ":old-arm64${ARM64_RULE}/usr/bin/qemu-aarch64-static:F" >"$BINFMT_DIR/register"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor "$BUSYBOX_ARM64"'
+        assert_success
+        assert_line --partial "handler: qemu-aarch64"
+        assert_line --partial "shadowed: old-arm64"
+        assert_line --partial "ok: executing"
+        prog=$(find "$dyn" -type f -perm -u+x -path '*bin*' | head -1)
+        [[ -n $prog ]] || skip "no program in $dyn"
+        export PROG=$prog
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor --root "$DYN" "$PROG"; echo "rc=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor --root "$BATS_TEST_TMPDIR" "$PROG"; echo "rc=$?"'
+        assert_line --partial "loader: /lib/ld-linux-aarch64.so.1 found under"
+        assert_line "rc=0"
+        assert_output --partial "its ELF loader /lib/ld-linux-aarch64.so.1 is missing"
+        assert_output --partial "libc6:arm64"
+        assert_line "rc=1"
+}
+
+@test "without CAP_SYS_ADMIN the error says so, exit 4" {
+        command -v setpriv >/dev/null || skip "setpriv missing"
+        run binfmt_ns 'setpriv --inh-caps=-all --bounding-set=-all "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64'
+        assert_failure 4
+        assert_output --partial "needs CAP_SYS_ADMIN in the user namespace that owns this binfmt_misc instance"
+}
+
+@test "usage and configuration errors exit 2 and name the line" {
+        run "$BINFMT" --config "$CONF" frobnicate
+        assert_failure 2
+        printf 'arch = arm64\nemulator = qemu\n' >"$CONF"
+        run "$BINFMT" --config "$CONF" status
+        assert_failure 2
+        assert_output --partial "$CONF:2: invalid line"
+}
+
+@test "systemd units verify" {
+        command -v systemd-analyze >/dev/null || skip "systemd-analyze missing"
+        local d=$BATS_TEST_TMPDIR/units u
+        mkdir "$d"
+        for u in archway-binfmt.service archway-binfmt-check.service; do
+                sed -e "s|@BINDIR@|$(dirname "$BINFMT")|g" -e 's|@SYSCONFDIR@|/etc|g' "$REPO/systemd/$u.in" >"$d/$u"
+        done
+        cp "$REPO/systemd/archway-binfmt-check.timer" "$d/"
+        run systemd-analyze verify --man=no "$d/archway-binfmt.service" "$d/archway-binfmt-check.service" \
+                "$d/archway-binfmt-check.timer"
+        assert_success
+        assert_output ""
+}
+
+# buildah (Debian package) with --isolation chroot, in a private instance of a user namespace with a
+# full uid/gid map: the arm64 RUN step runs through the entry we registered (F: the emulator is pinned,
+# the image has none of our files).
+@test "buildah builds a Dockerfile with an arm64 RUN step after binfmt --install arm64" {
+        command -v buildah >/dev/null || skip "buildah missing"
+        export ROOTFS=$BATS_TEST_TMPDIR/rootfs CTX=$BATS_TEST_TMPDIR/ctx STORE=$BATS_TEST_TMPDIR/store
+        mkdir -p "$ROOTFS/bin" "$CTX" "$STORE"
+        cp "$BUSYBOX_ARM64" "$ROOTFS/bin/busybox"
+        for a in sh uname cat; do ln -s busybox "$ROOTFS/bin/$a"; done
+        printf 'FROM localhost/busybox-arm64\nRUN uname -m >/arch && cat /arch\n' >"$CTX/Dockerfile"
+        chmod -R a+rwX "$BATS_TEST_TMPDIR"
+        run binfmt_ns_full '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null || exit 10
+                B="buildah --root $STORE/root --runroot $STORE/run --storage-driver vfs"
+                ctr=$($B from --arch arm64 scratch) || exit 11
+                $B copy "$ctr" "$ROOTFS/" / >/dev/null && $B config --arch arm64 --os linux "$ctr" &&
+                        $B commit -q "$ctr" localhost/busybox-arm64 >/dev/null || exit 12
+                $B build --isolation chroot --platform linux/arm64 --pull=never -t localhost/out "$CTX" 2>&1'
+        assert_success
+        assert_line "STEP 2/2: RUN uname -m >/arch && cat /arch"
+        assert_line "aarch64"
+}
+
+# What systemd sees from `binfmt reconcile` (Type=oneshot, NotifyAccess=main): READY=1 and a STATUS=
+# line on $NOTIFY_SOCKET. A Python datagram socket stands in for PID 1.
+@test "reconcile reports READY=1 and STATUS= through sd_notify" {
+        printf 'arch = arm64\n' >"$CONF"
+        export SOCK=$BATS_TEST_TMPDIR/notify
+        run binfmt_ns '
+                python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20)
+print(\"ready\", flush=True)
+print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
+                until grep -q ready "$BATS_TEST_TMPDIR/msg" 2>/dev/null; do sleep 0.05; done
+                NOTIFY_SOCKET=$SOCK "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile; echo "rc=$?"
+                wait; cat "$BATS_TEST_TMPDIR/msg"'
+        assert_success
+        assert_line "rc=0"
+        assert_line "READY=1"
+        assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
+}
