@@ -3,48 +3,75 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "platform.h"
 #include "report.h"
+#include "scan-image.h"
 #include "scan-tree.h"
 
 typedef struct Args {
         const char *platforms; /* NULL: the host's */
         bool json;
         bool quiet;
+        const char *manifest;   /* --manifest FILE|- */
+        ScanImageOptions image;
         char **paths;
         int n_paths;
 } Args;
 
 static void help(void) {
-        printf("Usage: check-arch [OPTIONS] PATH...\n\n"
-               "Identify every ELF file in PATH (directories recursively) and check that it runs on\n"
-               "each requested platform.\n\n"
+        printf("Usage: check-arch [OPTIONS] PATH|IMAGE...\n"
+               "       check-arch [OPTIONS] --manifest FILE|-\n\n"
+               "Identify every ELF file in PATH (directories recursively), or in an IMAGE's final filesystem,\n"
+               "and check that it runs on each requested platform. IMAGE is oci:DIR[:TAG],\n"
+               "docker-archive:FILE[:TAG] or docker://HOST[:PORT]/REPO[:TAG|@sha256:HEX].\n\n"
                "  -p, --platform P[,P...]  platforms to check against (default: this host's)\n"
                "      --json               print a JSON document instead of lines\n"
                "  -q, --quiet              print only mismatches, errors and the summary\n"
+               "      --quick              images: check index and config only, no deep scan\n"
+               "      --manifest FILE|-    check the labels of a manifest list or index document\n"
+               "  -j, --jobs N             layers scanned at once (default: the number of CPUs)\n"
+               "      --insecure           plain HTTP to a loopback registry\n"
+               "      --ca-file FILE       CA certificates for the registry's TLS\n"
+               "      --authfile FILE      docker-style config.json with registry credentials\n"
+               "      --binfmt-dir DIR     binfmt_misc instance for the host check\n"
                "  -h, --help               show this help\n\n"
-               "Exit status: 0 all ELF files match, 1 a file does not match, 2 a path could not be read.\n");
+               "Exit status: 0 all checks pass, 1 a file or a platform fails a check, 2 an input could not\n"
+               "be read.\n");
 }
+
+enum {
+        ARG_JSON = 0x100,
+};
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
 static int parse_argv(int argc, char **argv, Args *args) {
         static const struct option options[] = {
                 { "platform", required_argument, NULL, 'p' },
-                { "json", no_argument, NULL, 'j' },
+                { "json", no_argument, NULL, ARG_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
+                { "quick", no_argument, NULL, 'Q' },
+                { "manifest", required_argument, NULL, 'm' },
+                { "jobs", required_argument, NULL, 'j' },
+                { "insecure", no_argument, NULL, 'I' },
+                { "ca-file", required_argument, NULL, 'C' },
+                { "authfile", required_argument, NULL, 'A' },
+                { "binfmt-dir", required_argument, NULL, 'B' },
                 {}
         };
+        char *end;
         int c;
 
-        while ((c = getopt_long(argc, argv, "p:qh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "p:qj:h", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         args->platforms = optarg;
                         break;
-                case 'j':
+                case ARG_JSON:
                         args->json = true;
                         break;
                 case 'q':
@@ -53,10 +80,34 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 case 'h':
                         help();
                         return 0;
+                case 'Q':
+                        args->image.quick = true;
+                        break;
+                case 'm':
+                        args->manifest = optarg;
+                        break;
+                case 'j':
+                        errno = 0;
+                        args->image.jobs = (unsigned) strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || args->image.jobs == 0 || args->image.jobs > 64)
+                                return log_error_errno(EINVAL, "--jobs: expected 1..64, got '%s'", optarg);
+                        break;
+                case 'I':
+                        args->image.source.insecure = true;
+                        break;
+                case 'C':
+                        args->image.source.ca_file = optarg;
+                        break;
+                case 'A':
+                        args->image.source.auth_file = optarg;
+                        break;
+                case 'B':
+                        args->image.binfmt_dir = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
-        if (optind >= argc)
+        if (optind >= argc && !args->manifest)
                 return log_error_errno(EINVAL, "No PATH given; see --help.");
         args->paths = argv + optind;
         args->n_paths = argc - optind;
@@ -82,6 +133,20 @@ static int parse_targets(const Args *args, Report *r) {
         return 0;
 }
 
+static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSourceKind kind) {
+        ScanImageOptions o = args->image;
+        ImageResult res = {};
+        int k;
+
+        o.progress = !args->json && isatty(STDERR_FILENO);
+        k = scan_image(spec, kind, r->targets, r->n_targets, &o, &res);
+        if (k < 0)
+                return k;
+        k = report_image(r, &res);
+        image_result_done(&res);
+        return k;
+}
+
 static int run(const Args *args) {
         Report r = { .json = args->json, .quiet = args->quiet };
         int k;
@@ -91,7 +156,12 @@ static int run(const Args *args) {
                 return CHECK_ARCH_EXIT_ERROR;
         if (report_init(&r) < 0)
                 return log_oom(), CHECK_ARCH_EXIT_ERROR;
-        for (int i = 0; i < args->n_paths; i++) {
+        k = args->manifest ? scan_one_image(args, &r, args->manifest, IMAGE_SOURCE_MANIFEST) : 0;
+        for (int i = 0; k >= 0 && i < args->n_paths; i++) {
+                if (image_source_is_image(args->paths[i])) {
+                        k = scan_one_image(args, &r, args->paths[i], _IMAGE_SOURCE_KIND_INVALID);
+                        continue;
+                }
                 k = scan_tree(&r, args->paths[i]);
                 if (k < 0) {
                         log_error_errno(k, "Failed to scan '%s': %m", args->paths[i]);

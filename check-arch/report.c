@@ -109,7 +109,7 @@ int report_error(Report *r, const char *path, int error) {
 static CheckArchExit exit_code(const Report *r) {
         if (r->n_errors > 0)
                 return CHECK_ARCH_EXIT_ERROR;
-        return r->n_mismatched > 0 ? CHECK_ARCH_EXIT_MISMATCH : CHECK_ARCH_EXIT_OK;
+        return r->n_mismatched > 0 || r->n_platform_failures > 0 ? CHECK_ARCH_EXIT_MISMATCH : CHECK_ARCH_EXIT_OK;
 }
 
 static void print_json(Report *r, CheckArchExit code) {
@@ -124,6 +124,11 @@ static void print_json(Report *r, CheckArchExit code) {
         json_object_object_add(summary, "mismatched", json_object_new_int((int) r->n_mismatched));
         json_object_object_add(summary, "errors", json_object_new_int((int) r->n_errors));
         json_object_object_add(summary, "exit", json_object_new_int(code));
+        if (r->n_images > 0) {
+                json_object_object_add(summary, "images", json_object_new_int((int) r->n_images));
+                json_object_object_add(summary, "platform_failures", json_object_new_int((int) r->n_platform_failures));
+                json_object_object_add(doc, "images", json_object_get(r->images));
+        }
         json_object_object_add(doc, "platforms", targets);
         json_object_object_add(doc, "files", json_object_get(r->files));
         json_object_object_add(doc, "errors", json_object_get(r->errors));
@@ -140,6 +145,11 @@ CheckArchExit report_finish(Report *r) {
                 print_json(r, code);
                 return code;
         }
+        if (r->n_images > 0 && r->n_elf == 0 && r->n_errors == 0) {
+                printf("%u image%s checked: %u platform check%s failed\n", r->n_images, r->n_images == 1 ? "" : "s",
+                       r->n_platform_failures, r->n_platform_failures == 1 ? "" : "s");
+                return code;
+        }
         printf("%u ELF file%s checked against", r->n_elf, r->n_elf == 1 ? "" : "s");
         for (unsigned i = 0; i < r->n_targets; i++)
                 printf("%s %s", i ? "," : "", platform_to_string(&r->targets[i], t));
@@ -153,11 +163,13 @@ int report_init(Report *r) {
                 return 0;
         r->files = json_object_new_array();
         r->errors = json_object_new_array();
-        return r->files && r->errors ? 0 : -ENOMEM;
+        r->images = json_object_new_array();
+        return r->files && r->errors && r->images ? 0 : -ENOMEM;
 }
 
 void report_done(Report *r) {
         json_object_put(r->files);
         json_object_put(r->errors);
-        r->files = r->errors = NULL;
+        json_object_put(r->images);
+        r->files = r->errors = r->images = NULL;
 }

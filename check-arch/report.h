@@ -9,6 +9,7 @@
 
 #include "elf-id.h"
 #include "platform.h"
+#include "scan-image.h"
 
 #define CHECK_ARCH_TARGETS_MAX 16
 
@@ -26,6 +27,8 @@ typedef struct Report {
         unsigned n_targets;
 
         unsigned n_elf, n_non_elf, n_mismatched, n_errors;
+        unsigned n_images, n_platform_failures;
+        json_object *images; /* JSON mode only */
         json_object *files;  /* JSON mode only */
         json_object *errors; /* JSON mode only */
 } Report;
@@ -38,6 +41,11 @@ int report_elf(Report *r, const char *path, const ElfId *id);
 void report_non_elf(Report *r);
 /* Record that path could not be read or identified; error is -errno (-EBADMSG: malformed ELF). */
 int report_error(Report *r, const char *path, int error);
+
+/* Record and print the result of one image (human mode: a table per platform, as it arrives). An
+ * image that could not be read counts as an error (exit 2); a failed check of a platform as a mismatch
+ * (exit 1). */
+int report_image(Report *r, const ImageResult *res);
 
 /* Print the summary (human) or the whole document (JSON); return the exit code. */
 CheckArchExit report_finish(Report *r);

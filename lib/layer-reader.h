@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Stream a tar layer through libarchive without unpacking it: gzip, zstd or plain tar, detected from
+ * the bytes (not trusted from the media type), read from an fd or from any pull callback (a registry
+ * stream, an entry of an outer tar). One callback per entry with its normalised path, type, whiteout
+ * kind and the first bytes of regular files; the rest of each file is skipped without copying. Memory
+ * is bounded by the head size, whatever the layer size. Optionally the compressed bytes are hashed as
+ * they pass and checked against a digest at the end of the stream (every byte, not only up to the tar
+ * end marker). Entry names with ".." or absolute paths are refused (-EBADMSG, the name in
+ * LayerReadResult.bad_path). Truncated or corrupt streams are -EBADMSG. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "layer-path.h"
+#include "oci.h"
+
+/* Default number of leading bytes handed to the callback: an ELF header, its program headers and
+ * PT_INTERP fit in this for everything a linker normally writes. */
+#define LAYER_HEAD_DEFAULT 4096
+/* What layer_reader_head_extend() may grow to. */
+#define LAYER_HEAD_MAX (1024 * 1024)
+
+typedef enum LayerEntryType {
+        LAYER_ENTRY_REGULAR,
+        LAYER_ENTRY_DIRECTORY,
+        LAYER_ENTRY_SYMLINK,
+        LAYER_ENTRY_HARDLINK,
+        LAYER_ENTRY_OTHER,      /* devices, fifos, sockets */
+        _LAYER_ENTRY_TYPE_MAX,
+        _LAYER_ENTRY_TYPE_INVALID = -22,
+} LayerEntryType;
+
+typedef struct LayerReader LayerReader;
+
+/* Valid only during the callback. */
+typedef struct LayerEntry {
+        const char *path;         /* normalised (layer_path_normalize()); for whiteouts, the target */
+        LayerWhiteout whiteout;   /* NONE, or FILE/OPAQUE_DIR with path the deleted path/the dir */
+        LayerEntryType type;
+        mode_t mode;              /* permission bits */
+        int64_t size;             /* regular files: size from the header */
+        const char *link_target;  /* symlink: as written; hardlink: normalised path of the target */
+        const uint8_t *head;      /* regular files: the first head_size bytes (<= size) */
+        size_t head_size;
+        LayerReader *reader;      /* for layer_reader_head_extend() */
+} LayerEntry;
+
+/* Return < 0 to stop the read (that value is returned by layer_read_*). */
+typedef int (*LayerEntryCallback)(const LayerEntry *e, void *userdata);
+
+/* Pull source: write up to size bytes to buf; return the count, 0 at the end, or -errno. */
+typedef ssize_t (*LayerSourceRead)(void *buf, size_t size, void *userdata);
+
+typedef struct LayerReadOptions {
+        size_t head_size;          /* 0: LAYER_HEAD_DEFAULT; at most LAYER_HEAD_MAX */
+        const OciDigest *verify;   /* or NULL: digest of the raw (compressed) stream */
+        int64_t expected_size;     /* -1: unknown; else the raw stream must have exactly this size */
+        uint64_t max_entries;      /* 0: unlimited */
+} LayerReadOptions;
+
+typedef struct LayerReadResult {
+        uint64_t n_entries;
+        uint64_t raw_bytes;        /* compressed bytes consumed */
+        uint64_t tar_bytes;        /* uncompressed bytes (as far as libarchive reports) */
+        OciCompression compression;
+        char bad_path[256];        /* on a refused entry name: the name (truncated) */
+} LayerReadResult;
+
+/* Read the layer at fd (from its current offset, to EOF). opts and ret_result may be NULL. Returns 0,
+ * a callback's negative value, -EBADMSG (bad tar, bad compression, truncation, refused name, digest or
+ * size mismatch), -ENOMEM, or -errno from reading. ret_result is filled also on failure, so the caller
+ * can name what was refused. */
+int layer_read_fd(int fd, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
+                  LayerReadResult *ret_result);
+/* The same from a pull callback. */
+int layer_read_source(LayerSourceRead source, void *source_userdata, const LayerReadOptions *opts,
+                      LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result);
+
+/* From inside a callback for a regular file: read more of it so that at least want bytes (bounded by
+ * the file size and LAYER_HEAD_MAX) are available; *ret_head and *ret_size then describe them (the
+ * earlier e->head pointer is invalid afterwards). Returns 0 or -errno/-EBADMSG. */
+int layer_reader_head_extend(LayerReader *r, size_t want, const uint8_t **ret_head, size_t *ret_size);
+
+/* From inside a callback for a regular file: read size bytes at offset of the file, forward only: the
+ * bytes between what was read so far and offset are decompressed and dropped, never stored, so memory
+ * stays bounded (a PT_INTERP 1.4 MiB into glibc's libc.so.6). Ranges inside the head are served from
+ * it. Returns 0, -ESPIPE for a range behind what was already passed, -EBADMSG when the file is
+ * shorter, or -errno. After this, layer_reader_head_extend() answers -ESPIPE. */
+int layer_reader_read_at(LayerReader *r, uint64_t offset, void *buf, size_t size);

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Layer paths and whiteouts (pure), and the streaming reader on tar streams built in memory with
+ * libarchive: compression sniffing, heads, read-ahead, refusals, digest and truncation checks. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <zstd.h>
+
+#include "docker-archive.h"
+#include "layer-reader.h"
+
+static void check_norm(const char *in, const char *want, int error) {
+        char *out = NULL;
+        int r = layer_path_normalize(in, &out);
+
+        assert_int_equal(r, error);
+        if (want)
+                assert_string_equal(out, want);
+        free(out);
+}
+
+static void test_normalize(void **state) {
+        check_norm("./usr//bin/", "usr/bin", 0);
+        check_norm("usr/bin/x", "usr/bin/x", 0);
+        check_norm("./", "", 0);
+        check_norm(".", "", 0);
+        check_norm("a/./b", "a/b", 0);
+        check_norm("..", NULL, -EINVAL);
+        check_norm("a/../b", NULL, -EINVAL);
+        check_norm("../../etc/passwd", NULL, -EINVAL);
+        check_norm("/etc/passwd", NULL, -EINVAL);
+        check_norm("", NULL, -EINVAL);
+        check_norm("a..b/..c", "a..b/..c", 0);
+}
+
+static void test_whiteouts(void **state) {
+        char *t = NULL;
+
+        assert_int_equal(layer_whiteout_classify("usr/bin/x", &t), LAYER_WHITEOUT_NONE);
+        assert_null(t);
+        assert_int_equal(layer_whiteout_classify("usr/bin/.wh.x", &t), LAYER_WHITEOUT_FILE);
+        assert_string_equal(t, "usr/bin/x");
+        free(t);
+        assert_int_equal(layer_whiteout_classify(".wh.top", &t), LAYER_WHITEOUT_FILE);
+        assert_string_equal(t, "top");
+        free(t);
+        assert_int_equal(layer_whiteout_classify("opt/.wh..wh..opq", &t), LAYER_WHITEOUT_OPAQUE_DIR);
+        assert_string_equal(t, "opt");
+        free(t);
+        assert_int_equal(layer_whiteout_classify(".wh..wh..opq", &t), LAYER_WHITEOUT_OPAQUE_DIR);
+        assert_string_equal(t, "");
+        free(t);
+        assert_int_equal(layer_whiteout_classify("a/.wh.", &t), -EINVAL);
+        assert_int_equal(layer_whiteout_classify("a/.wh...", &t), -EINVAL);
+}
+
+static void check_link(const char *link, const char *target, const char *want) {
+        char *out;
+
+        assert_int_equal(layer_path_resolve_link(link, target, &out), 0);
+        assert_string_equal(out, want);
+        free(out);
+}
+
+static void test_resolve_link(void **state) {
+        check_link("usr/bin/x", "../../lib/y", "lib/y");
+        check_link("usr/bin/x", "../../../../lib/y", "lib/y"); /* clamped at the root */
+        check_link("bin/sh", "busybox", "bin/busybox");
+        check_link("lib", "usr/lib", "usr/lib");
+        check_link("a/b", "/c/./d/", "c/d");
+}
+
+/* ---- reader ------------------------------------------------------------------------------------ */
+
+typedef struct Buf {
+        uint8_t *data;
+        size_t size;
+} Buf;
+
+static la_ssize_t buf_write(struct archive *a, void *userdata, const void *data, size_t n) {
+        Buf *b = userdata;
+
+        b->data = realloc(b->data, b->size + n);
+        memcpy(b->data + b->size, data, n);
+        b->size += n;
+        return (la_ssize_t) n;
+}
+
+static void add(struct archive *a, const char *name, int type, const void *data, size_t size, const char *link) {
+        struct archive_entry *e = archive_entry_new();
+
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, (unsigned) type);
+        archive_entry_set_perm(e, 0755);
+        archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t) size : 0);
+        if (link && type == AE_IFLNK)
+                archive_entry_set_symlink(e, link);
+        else if (link)
+                archive_entry_set_hardlink(e, link);
+        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+        if (type == AE_IFREG && size > 0)
+                assert_int_equal(archive_write_data(a, data, size), (la_ssize_t) size);
+        archive_entry_free(e);
+}
+
+/* A layer: a file whose bytes 5000..5003 are "FAR!", a symlink, a hardlink, whiteouts, and an
+ * optional hostile name. */
+static Buf make_layer(int filter, const char *hostile) {
+        struct archive *a = archive_write_new();
+        static uint8_t big[200000];
+        Buf b = {};
+
+        memset(big, 'x', sizeof(big));
+        memcpy(big, "\177ELF", 4);
+        memcpy(big + 150000, "FAR!", 4);
+        archive_write_set_format_pax_restricted(a);
+        if (filter == ARCHIVE_FILTER_GZIP)
+                archive_write_add_filter_gzip(a);
+        archive_write_open(a, &b, NULL, buf_write, NULL);
+        add(a, "./usr/", AE_IFDIR, NULL, 0, NULL);
+        add(a, "./usr/big", AE_IFREG, big, sizeof(big), NULL);
+        add(a, "./usr/small", AE_IFREG, "#!/bin/sh\n", 10, NULL);
+        add(a, "./usr/link", AE_IFLNK, NULL, 0, "big");
+        add(a, "./usr/hard", AE_IFREG, NULL, 0, "./usr/big");
+        add(a, "./usr/.wh.gone", AE_IFREG, NULL, 0, NULL);
+        add(a, "./opt/.wh..wh..opq", AE_IFREG, NULL, 0, NULL);
+        if (hostile)
+                add(a, hostile, AE_IFREG, "x", 1, NULL);
+        archive_write_close(a);
+        archive_write_free(a);
+        if (filter == ARCHIVE_FILTER_ZSTD) {
+                /* libarchive's zstd writer is not dependable across builds; libzstd directly is */
+                Buf z = { .data = malloc(ZSTD_compressBound(b.size)) };
+                z.size = ZSTD_compress(z.data, ZSTD_compressBound(b.size), b.data, b.size, 3);
+                assert_false(ZSTD_isError(z.size));
+                free(b.data);
+                return z;
+        }
+        return b;
+}
+
+typedef struct Seen {
+        unsigned n, files, whiteouts, opaque, links, hardlinks;
+        size_t big_head;
+        char far[5];
+} Seen;
+
+static int seen_cb(const LayerEntry *e, void *userdata) {
+        Seen *s = userdata;
+
+        s->n++;
+        if (e->whiteout == LAYER_WHITEOUT_FILE) {
+                assert_string_equal(e->path, "usr/gone");
+                s->whiteouts++;
+        } else if (e->whiteout == LAYER_WHITEOUT_OPAQUE_DIR) {
+                assert_string_equal(e->path, "opt");
+                s->opaque++;
+        } else if (e->type == LAYER_ENTRY_SYMLINK) {
+                assert_string_equal(e->link_target, "big");
+                s->links++;
+        } else if (e->type == LAYER_ENTRY_HARDLINK) {
+                assert_string_equal(e->link_target, "usr/big");
+                s->hardlinks++;
+        } else if (e->type == LAYER_ENTRY_REGULAR) {
+                s->files++;
+                if (streq(e->path, "usr/big")) {
+                        s->big_head = e->head_size;
+                        assert_memory_equal(e->head, "\177ELF", 4);
+                        /* in a truncated stream, reading ahead is what finds the end */
+                        if (layer_reader_read_at(e->reader, 150000, s->far, 4) < 0)
+                                return -EBADMSG;
+                        assert_int_equal(layer_reader_read_at(e->reader, 10, s->far, 4), -ESPIPE);
+                } else
+                        assert_int_equal(e->head_size, 10);
+        }
+        return 0;
+}
+
+static ssize_t mem_source(void *buf, size_t size, void *userdata) {
+        Buf *b = userdata;
+        size_t n = size < b->size ? size : b->size;
+
+        memcpy(buf, b->data, n);
+        b->data += n;
+        b->size -= n;
+        return (ssize_t) n;
+}
+
+static int read_buf(const Buf *b, const LayerReadOptions *o, Seen *s, LayerReadResult *res) {
+        Buf cursor = *b;
+
+        *s = (Seen) {};
+        return layer_read_source(mem_source, &cursor, o, seen_cb, s, res);
+}
+
+static void test_reader(void **state) {
+        static const int filters[] = { ARCHIVE_FILTER_NONE, ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_ZSTD };
+        static const OciCompression want[] = { OCI_COMPRESSION_NONE, OCI_COMPRESSION_GZIP, OCI_COMPRESSION_ZSTD };
+
+        for (size_t i = 0; i < ELEMENTSOF(filters); i++) {
+                Buf b = make_layer(filters[i], NULL);
+                LayerReadOptions o = { .expected_size = (int64_t) b.size };
+                LayerReadResult res;
+                OciDigest d;
+                Seen s;
+
+                assert_int_equal(oci_digest_buffer(b.data, b.size, &d), 0);
+                o.verify = &d;
+                assert_int_equal(read_buf(&b, &o, &s, &res), 0);
+                assert_int_equal(res.compression, want[i]);
+                assert_int_equal(res.raw_bytes, b.size);
+                assert_int_equal(s.files, 2);
+                assert_int_equal(s.whiteouts, 1);
+                assert_int_equal(s.opaque, 1);
+                assert_int_equal(s.links, 1);
+                assert_int_equal(s.hardlinks, 1);
+                assert_int_equal(s.big_head, LAYER_HEAD_DEFAULT);
+                assert_string_equal(s.far, "FAR!");
+
+                /* wrong size, wrong digest, truncation */
+                o.expected_size = (int64_t) b.size + 1;
+                assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
+                o.expected_size = -1;
+                b.data[b.size - 1] ^= 1;
+                assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
+                b.data[b.size - 1] ^= 1;
+                b.size /= 2;
+                assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
+                free(b.data);
+        }
+}
+
+static void test_reader_refusals(void **state) {
+        static const char * const names[] = { "../evil", "/etc/evil", "a/../../evil" };
+        LayerReadResult res;
+        Seen s;
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                Buf b = make_layer(ARCHIVE_FILTER_GZIP, names[i]);
+                assert_int_equal(read_buf(&b, NULL, &s, &res), -EBADMSG);
+                assert_string_equal(res.bad_path, names[i]);
+                free(b.data);
+        }
+        /* not a tar at all */
+        Buf junk = { .data = (uint8_t *) strdup("this is not a tar archive, not even close......"), .size = 48 };
+        assert_int_equal(read_buf(&junk, NULL, &s, &res), -EBADMSG);
+        free(junk.data);
+}
+
+static void test_docker_archive_manifest(void **state) {
+        static const char ok[] = "[{\"Config\":\"abc.json\",\"RepoTags\":[\"x/y:v1\"],\"Layers\":[\"l1.tar\",\"./d/layer.tar\"]}]";
+        static const char dotdot[] = "[{\"Config\":\"../abc.json\",\"RepoTags\":null,\"Layers\":[]}]";
+        DockerArchiveManifest m = {};
+
+        assert_int_equal(docker_archive_manifest_parse(ok, strlen(ok), &m), 0);
+        assert_int_equal(m.images[0].n_layers, 2);
+        assert_string_equal(m.images[0].layers[1], "d/layer.tar");
+        assert_int_equal(docker_archive_manifest_find(&m, "v1"), 0);
+        assert_int_equal(docker_archive_manifest_find(&m, "x/y:v1"), 0);
+        assert_int_equal(docker_archive_manifest_find(&m, NULL), 0);
+        assert_int_equal(docker_archive_manifest_find(&m, "v2"), -ENOENT);
+        docker_archive_manifest_done(&m);
+        assert_int_equal(docker_archive_manifest_parse(dotdot, strlen(dotdot), &m), -EBADMSG);
+        assert_int_equal(docker_archive_manifest_parse("[]", 2, &m), -EBADMSG);
+        assert_int_equal(docker_archive_manifest_parse("{", 1, &m), -EBADMSG);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_normalize),
+                cmocka_unit_test(test_whiteouts),
+                cmocka_unit_test(test_resolve_link),
+                cmocka_unit_test(test_reader),
+                cmocka_unit_test(test_reader_refusals),
+                cmocka_unit_test(test_docker_archive_manifest),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
