@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emulator.h"
+#include "macro.h"
+
+static const char *const mode_names[_EMULATOR_MODE_MAX] = {
+        [EMULATOR_AUTO] = "auto",
+        [EMULATOR_SHIM] = "shim",
+        [EMULATOR_QEMU] = "qemu",
+};
+
+EmulatorMode emulator_mode_from_string(const char *s) {
+        for (size_t k = 0; k < ELEMENTSOF(mode_names); k++)
+                if (streq(s, mode_names[k]))
+                        return (EmulatorMode) k;
+        return _EMULATOR_MODE_INVALID;
+}
+
+bool emulator_needed(const Platform *target) {
+        Platform host, i386 = { "linux", "386", "" };
+
+        if (platform_host(&host) < 0)
+                return true;
+        if (platform_runs_on(target, &host))
+                return false;
+        /* An x86_64 kernel runs i386 programs itself (binfmt_elf's compat path). */
+        return !(streq(host.arch, "amd64") && platform_equal(target, &i386));
+}
+
+static char *exists_executable(const char *dir, const char *name) {
+        char *p = NULL;
+
+        if (isempty(dir) || asprintf(&p, "%s/%s", dir, name) < 0)
+                return NULL;
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return NULL;
+}
+
+/* Directory of this executable, for the build tree layout ($(O)/bin/archbuild next to
+ * $(O)/libexec/archshim). */
+static char *self_dir(void) {
+        char buf[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+        char *slash;
+
+        if (n <= 0)
+                return NULL;
+        buf[n] = 0;
+        slash = strrchr(buf, '/');
+        if (slash)
+                *slash = 0;
+        return strdup(buf);
+}
+
+/* The linked shim (shim + QEMU in one static binary per target, docs/shim.md): the only form that
+ * works in a step's root, which holds none of our files. The standalone archshim would look for QEMU
+ * inside the step's root and fail, so it is not chosen. */
+static char *find_shim(const char *target) {
+        _cleanup_free_ char *self = self_dir(), *build = NULL, *name = NULL;
+        char *p;
+
+        if (asprintf(&name, "qemu-%s-archway", target) < 0)
+                return NULL;
+        if ((p = exists_executable(getenv("ARCHWAY_SHIM_DIR"), name)))
+                return p;
+        if (self && asprintf(&build, "%s/../libexec", self) >= 0 && (p = exists_executable(build, name)))
+                return p;
+        return exists_executable(ARCHWAY_LIBEXECDIR, name);
+}
+
+static char *find_qemu(const char *target) {
+        _cleanup_free_ char *ours = NULL, *debian = NULL;
+        char *p;
+
+        if (asprintf(&ours, "qemu-%s", target) < 0 || asprintf(&debian, "qemu-%s-static", target) < 0)
+                return NULL;
+        if ((p = exists_executable(getenv("ARCHWAY_QEMU_DIR"), ours)))
+                return p;
+        if ((p = exists_executable(ARCHWAY_LIBEXECDIR, ours)))
+                return p;
+        return exists_executable("/usr/bin", debian);
+}
+
+int emulator_find(const Platform *target, EmulatorMode mode, char **ret_path, BinfmtFlags *ret_flags) {
+        const PlatformInfo *info = platform_info_lookup(target);
+        char *p = NULL;
+
+        if (!info || !info->qemu_target)
+                return -EOPNOTSUPP;
+        if (mode != EMULATOR_QEMU)
+                p = find_shim(info->qemu_target);
+        if (!p && mode == EMULATOR_SHIM)
+                return -ENOENT;
+        if (p) {
+                /* The shim handles P (argv0 preserved) itself. */
+                *ret_path = p;
+                *ret_flags = BINFMT_FIX_BINARY | BINFMT_PRESERVE_ARGV0;
+                return 0;
+        }
+        p = find_qemu(info->qemu_target);
+        if (!p)
+                return -ENOENT;
+        *ret_path = p;
+        *ret_flags = BINFMT_FIX_BINARY;
+        return 0;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elf-id.h"
+#include "foreign.h"
+#include "macro.h"
+
+typedef struct Scan {
+        const Platform *target;
+        ForeignElf *list;
+        size_t n;
+        char path[4096];   /* layer path of the directory being walked, "" for the root */
+} Scan;
+
+static int record(Scan *s, const char *name, const Platform *p, const char *detail, bool unknown) {
+        ForeignElf *t = reallocarray(s->list, s->n + 1, sizeof(*t));
+
+        if (!t)
+                return -ENOMEM;
+        s->list = t;
+        t[s->n] = (ForeignElf) { .unknown = unknown };
+        if (p)
+                t[s->n].platform = *p;
+        snprintf(t[s->n].detail, sizeof(t[s->n].detail), "%s", detail);
+        if (asprintf(&t[s->n].path, "%s/%s", s->path, name) < 0)
+                return -ENOMEM;
+        s->n++;
+        return 0;
+}
+
+static int check_file(Scan *s, int dirfd, const char *name) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        unsigned char magic[4];
+        Platform p;
+        ElfId id;
+        int r;
+
+        if (fd < 0 || pread(fd, magic, sizeof(magic), 0) != sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG) != 0)
+                return 0;
+        r = elf_id_from_fd(fd, ELF_ID_SECTIONS, &id);
+        if (r == -EOPNOTSUPP)
+                r = elf_id_from_fd(fd, 0, &id);
+        if (r < 0)
+                return 0; /* malformed ELF: not ours to judge here */
+        if (id.kind == ELF_KIND_RELOCATABLE || id.kind == ELF_KIND_CORE || id.kind == ELF_KIND_OTHER)
+                return 0;
+        if (platform_from_elf(&id, &p) < 0)
+                return record(s, name, NULL, "unknown machine", true);
+        if (!platform_runs_on(&p, s->target))
+                return record(s, name, &p, elf_kind_to_string(id.kind) ?: "elf", false);
+        return 0;
+}
+
+/* Walk the directory fd (consumed), staying on its filesystem and never following symlinks. */
+static int scan_dir(Scan *s, int fd) {
+        DIR *d = fdopendir(fd);
+        struct dirent *de;
+        struct stat root, st;
+        int r = 0;
+
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        if (fstat(dirfd(d), &root) < 0)
+                r = negative_errno();
+        while (r >= 0 && (de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode) && st.st_size >= 52)
+                        r = check_file(s, dirfd(d), de->d_name);
+                else if (S_ISDIR(st.st_mode) && st.st_dev == root.st_dev) {
+                        size_t len = strlen(s->path);
+                        int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0)
+                                continue;
+                        if ((size_t) snprintf(s->path + len, sizeof(s->path) - len, "/%s", de->d_name) >= sizeof(s->path) - len) {
+                                close(sub);
+                                r = -ENAMETOOLONG;
+                                break;
+                        }
+                        r = scan_dir(s, sub);
+                        s->path[len] = 0;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+void foreign_elfs_free(ForeignElf *l, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                free(l[k].path);
+        free(l);
+}
+
+int foreign_scan_tree(const char *tree, const Platform *target, ForeignElf **ret) {
+        Scan s = { .target = target };
+        int fd, r;
+
+        fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = scan_dir(&s, fd);
+        if (r < 0) {
+                foreign_elfs_free(s.list, s.n);
+                return r;
+        }
+        *ret = s.list;
+        return (int) s.n;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Early mismatch detection: every ELF file that a step added or changed (the regular files of its
+ * layer tree) must run on the target platform (platform_runs_on()). Catches the `curl -o tool
+ * .../tool-x86_64` in an arm64 build at that step instead of as `exec format error` in production. */
+
+#include <stddef.h>
+
+#include "platform.h"
+
+typedef struct ForeignElf {
+        char *path;           /* "/usr/local/bin/tool" */
+        Platform platform;    /* what the file is built for */
+        char detail[64];      /* "exec", "pie", "shared", ... or "unknown machine" */
+        bool unknown;         /* an ELF no table row describes */
+} ForeignElf;
+
+void foreign_elfs_free(ForeignElf *l, size_t n);
+
+/* Walk tree (a layer directory; whiteouts are skipped) and list the ELF files that do not run on
+ * target: their layer path and platform. Relocatable objects (.o) and core files are skipped (they
+ * are not run). Returns the count (0: all good) with *ret (NULL when 0), or -errno. */
+int foreign_scan_tree(const char *tree, const Platform *target, ForeignElf **ret);

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "oci-layout.h"
+#include "pull.h"
+#include "registry.h"
+
+/* Where blobs come from: a registry repository or an OCI layout. */
+typedef struct Source {
+        RegistryClient *client;
+        const char *repository;
+        OciLayout *layout;
+} Source;
+
+_printf_(3, 4) static int fail(char *error, int r, const char *format, ...) {
+        va_list ap;
+        int saved = errno;
+
+        errno = r < 0 ? -r : r;
+        va_start(ap, format);
+        vsnprintf(error, PULL_ERROR_MAX, format, ap);
+        va_end(ap);
+        errno = saved;
+        return r < 0 ? r : -r;
+}
+
+bool pull_is_remote(const char *name) {
+        size_t n = strcspn(name, "/");
+
+        if (name[n] != '/')
+                return false;
+        return memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && strneq(name, "localhost", 9));
+}
+
+/* ---- reading from a source ------------------------------------------------------------------- */
+
+typedef struct MemSink {
+        char *buf;
+        size_t size, max;
+} MemSink;
+
+static int mem_sink(const void *buf, size_t size, void *userdata) {
+        MemSink *m = userdata;
+        char *t;
+
+        if (size > m->max - m->size)
+                return -E2BIG;
+        t = realloc(m->buf, m->size + size + 1);
+        if (!t)
+                return -ENOMEM;
+        memcpy(t + m->size, buf, size);
+        m->buf = t;
+        m->size += size;
+        m->buf[m->size] = 0;
+        return 0;
+}
+
+/* A manifest, index or config named by d, at most max bytes, verified against d. */
+static int source_read_json(Source *src, const OciDescriptor *d, size_t max, char **ret, size_t *ret_size) {
+        MemSink m = { .max = max };
+        OciMediaKind kind = oci_media_type_kind(d->media_type);
+        int r;
+
+        if (src->layout)
+                return oci_layout_read_blob(src->layout, d, max, ret, ret_size);
+        if (d->size < 0 || (uint64_t) d->size > max)
+                return -E2BIG;
+        if (kind == OCI_KIND_INDEX || kind == OCI_KIND_MANIFEST)
+                return registry_get_manifest(src->client, src->repository, d->digest.str, ret, ret_size, NULL, NULL);
+        r = registry_get_blob(src->client, src->repository, &d->digest, d->size, mem_sink, &m);
+        if (r >= 0 && !m.buf)
+                r = mem_sink("", 0, &m);
+        if (r < 0) {
+                free(m.buf);
+                return r;
+        }
+        *ret = m.buf;
+        *ret_size = m.size;
+        return 0;
+}
+
+static int writer_sink(const void *buf, size_t size, void *userdata) {
+        return oci_blob_writer_write(userdata, buf, size);
+}
+
+static int copy_fd(int fd, OciBlobWriter *w) {
+        char buf[128 * 1024];
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                int r = oci_blob_writer_write(w, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* Copy the blob d into the store (streamed, verified), unless it is there already. */
+static int source_copy_blob(Source *src, Store *s, const OciDescriptor *d) {
+        _cleanup_(oci_blob_writer_freep) OciBlobWriter *w = NULL;
+        int r = oci_layout_has_blob(s->layout, &d->digest);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = oci_blob_writer_new(s->layout, &w);
+        if (r < 0)
+                return r;
+        if (src->layout) {
+                _cleanup_close_ int fd = -EBADF;
+                r = oci_layout_open_blob(src->layout, &d->digest, &fd);
+                if (r >= 0)
+                        r = copy_fd(fd, w);
+        } else
+                r = registry_get_blob(src->client, src->repository, &d->digest, d->size, writer_sink, w);
+        if (r < 0)
+                return r;
+        return oci_blob_writer_finish(w, &d->digest, NULL, NULL);
+}
+
+/* Store a JSON document as it was read: the same bytes, so the same digest. */
+static int store_json(Store *s, const OciDescriptor *d, const char *buf, size_t size) {
+        OciDigest got;
+        int r = oci_layout_add_blob(s->layout, buf, size, &got);
+
+        if (r < 0)
+                return r;
+        return oci_digest_equal(&got, &d->digest) ? 0 : -EBADMSG;
+}
+
+/* ---- one image ------------------------------------------------------------------------------- */
+
+/* Copy the image manifest d (config, layers, then the manifest) into the store. want, when not NULL,
+ * is the only platform accepted. ret is d with its platform set from the config. */
+static int copy_image(Source *src, Store *s, const OciDescriptor *d, const char *what, const Platform *want,
+                      OciDescriptor *ret, char *error) {
+        _cleanup_free_ char *mbuf = NULL, *cbuf = NULL;
+        _cleanup_(oci_manifest_done) OciManifest m = {};
+        _cleanup_(oci_config_done) OciConfig c = {};
+        _cleanup_(oci_descriptor_done) OciDescriptor out = {};
+        char a[PLATFORM_STRING_MAX], b[PLATFORM_STRING_MAX];
+        size_t mn, cn;
+        int r;
+
+        r = source_read_json(src, d, OCI_MANIFEST_SIZE_MAX, &mbuf, &mn);
+        if (r >= 0)
+                r = oci_manifest_parse(mbuf, mn, &m);
+        if (r < 0)
+                return fail(error, r, "Failed to read the manifest %s of %s: %m %s", d->digest.str, what, registry_last_error());
+        r = source_read_json(src, &m.config, OCI_CONFIG_SIZE_MAX, &cbuf, &cn);
+        if (r >= 0)
+                r = oci_config_parse(cbuf, cn, &c);
+        if (r < 0)
+                return fail(error, r, "Failed to read the config of %s: %m %s", what, registry_last_error());
+        if (want && !platform_equal(&c.platform, want))
+                return fail(error, -ENXIO, "the image %s is %s, not %s; a base of another platform is never used in its place",
+                            what, platform_to_string(&c.platform, a), platform_to_string(want, b));
+        if (m.n_layers != c.n_diff_ids)
+                return fail(error, -EBADMSG, "the image %s has %zu layers but %zu diff_ids", what, m.n_layers, c.n_diff_ids);
+        r = store_json(s, &m.config, cbuf, cn);
+        for (size_t k = 0; r >= 0 && k < m.n_layers; k++)
+                if ((r = source_copy_blob(src, s, &m.layers[k])) < 0)
+                        return fail(error, r, "Failed to copy layer %s of %s: %m %s", m.layers[k].digest.str, what,
+                                    src->layout ? "" : registry_last_error());
+        if (r >= 0)
+                r = store_json(s, d, mbuf, mn);
+        if (r >= 0)
+                r = oci_descriptor_copy(d, &out);
+        if (r < 0)
+                return fail(error, r, "Failed to store %s: %m", what);
+        if (!out.media_type && !(out.media_type = strdup(m.media_type ?: OCI_MEDIA_TYPE_MANIFEST)))
+                return fail(error, -ENOMEM, "out of memory");
+        free(out.ref_name);
+        out.ref_name = NULL;
+        out.has_platform = true;
+        out.platform = c.platform;
+        *ret = out;
+        out = (OciDescriptor) {};
+        return 0;
+}
+
+/* "linux/amd64,linux/arm64": the runnable platforms of an index. */
+static char *index_platforms(const OciIndex *idx) {
+        char *list = NULL, buf[PLATFORM_STRING_MAX];
+
+        for (size_t k = 0; k < idx->n_manifests; k++) {
+                const OciDescriptor *e = &idx->manifests[k];
+                char *t;
+                if (oci_descriptor_is_attestation(e) || !e->has_platform)
+                        continue;
+                if (asprintf(&t, "%s%s%s", list ?: "", list ? "," : "", platform_to_string(&e->platform, buf)) < 0)
+                        return list;
+                free(list);
+                list = t;
+        }
+        return list;
+}
+
+/* ---- from a registry ------------------------------------------------------------------------- */
+
+/* The manifest descriptor for p below the top document of ref (an index or a manifest). */
+static int registry_select(Source *src, const RegistryRef *rr, const char *ref, const Platform *p,
+                           OciDescriptor *ret, char *error) {
+        _cleanup_free_ char *buf = NULL, *type = NULL, *have = NULL;
+        _cleanup_(oci_index_done) OciIndex idx = {};
+        char want[PLATFORM_STRING_MAX];
+        OciMediaKind kind;
+        OciDigest digest;
+        size_t n;
+        int r, k;
+
+        r = registry_get_manifest(src->client, rr->repository, registry_ref_reference(rr), &buf, &n, &type, &digest);
+        if (r < 0)
+                return fail(error, r, "Failed to fetch %s: %m %s", ref, registry_last_error());
+        r = oci_sniff_kind(buf, n, type, &kind);
+        if (r < 0)
+                return fail(error, r, "%s is neither an image index nor a manifest: %m", ref);
+        if (kind == OCI_KIND_MANIFEST) {
+                *ret = (OciDescriptor) { .media_type = strdup(type ?: OCI_MEDIA_TYPE_MANIFEST), .digest = digest,
+                                         .size = (int64_t) n };
+                return ret->media_type ? 0 : -ENOMEM;
+        }
+        r = oci_index_parse(buf, n, &idx);
+        if (r < 0)
+                return fail(error, r, "Failed to parse the index of %s: %m", ref);
+        k = oci_index_find_platform(&idx, p);
+        if (k < 0) {
+                have = index_platforms(&idx);
+                return fail(error, -ENXIO, "the base image %s has no %s variant (it has: %s); a base of another platform is "
+                            "never used in its place", ref, platform_to_string(p, want), have ?: "none");
+        }
+        return oci_descriptor_copy(&idx.manifests[k], ret);
+}
+
+int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, char error[static PULL_ERROR_MAX]) {
+        _cleanup_(registry_client_freep) RegistryClient *c = NULL;
+        _cleanup_(registry_ref_done) RegistryRef rr = {};
+        _cleanup_(oci_descriptor_done) OciDescriptor sel = {}, got = {};
+        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild" };
+        Source src = {};
+        int r;
+
+        error[0] = 0;
+        r = registry_ref_parse(ref, &rr);
+        if (r < 0)
+                return fail(error, r, "%s is not a valid image reference", ref);
+        r = registry_client_new(rr.host, &o, &c);
+        if (r == -EPERM)
+                return fail(error, r, "plain HTTP (--insecure) is allowed only for a loopback registry, not %s", rr.host);
+        if (r < 0)
+                return fail(error, r, "Failed to set up a client for %s: %m", rr.host);
+        src = (Source) { .client = c, .repository = rr.repository };
+        r = registry_select(&src, &rr, ref, p, &sel, error);
+        if (r < 0)
+                return r;
+        r = copy_image(&src, s, &sel, ref, p, &got, error);
+        if (r < 0)
+                return r;
+        r = store_tag_image(s, ref, &got);
+        if (r < 0)
+                return fail(error, r, "Failed to tag %s in the store: %m", ref);
+        return 0;
+}
+
+/* ---- from an OCI layout ---------------------------------------------------------------------- */
+
+static int layout_walk(Source *src, Store *s, const OciDescriptor *d, const char *what, unsigned depth, OciIndex *acc,
+                       char *error) {
+        _cleanup_(oci_index_done) OciIndex idx = {};
+        _cleanup_(oci_descriptor_done) OciDescriptor got = {};
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+        int r;
+
+        if (oci_media_type_kind(d->media_type) != OCI_KIND_INDEX) {
+                r = copy_image(src, s, d, what, NULL, &got, error);
+                if (r < 0)
+                        return r;
+                if (oci_index_find_platform(acc, &got.platform) >= 0)
+                        return fail(error, -EEXIST, "merge: two sources give %s/%s", got.platform.os, got.platform.arch);
+                return oci_index_add(acc, &got) < 0 ? fail(error, -ENOMEM, "out of memory") : 0;
+        }
+        /* index.json -> index (buildx's shape) -> manifests: two levels at most. */
+        if (depth >= 2)
+                return fail(error, -ELOOP, "%s: image indexes nested too deep", what);
+        r = oci_layout_read_blob(src->layout, d, OCI_MANIFEST_SIZE_MAX, &buf, &n);
+        if (r >= 0)
+                r = oci_index_parse(buf, n, &idx);
+        if (r < 0)
+                return fail(error, r, "Failed to read the index %s of %s: %m", d->digest.str, what);
+        for (size_t k = 0; k < idx.n_manifests; k++) {
+                if (oci_descriptor_is_attestation(&idx.manifests[k]))
+                        continue;
+                r = layout_walk(src, s, &idx.manifests[k], what, depth + 1, acc, error);
+                if (r < 0)
+                        return r;
+        }
+        /* An index is copied too, so the store holds everything the source named. */
+        return store_json(s, d, buf, n) < 0 ? fail(error, -EIO, "Failed to store the index of %s", what) : 0;
+}
+
+int pull_layout(Store *s, const char *dir, const char *tag, OciIndex *acc, char error[static PULL_ERROR_MAX]) {
+        _cleanup_oci_layout_ OciLayout *l = NULL;
+        _cleanup_(oci_descriptor_done) OciDescriptor top = {};
+        Source src = {};
+        int r;
+
+        error[0] = 0;
+        r = oci_layout_open(dir, &l);
+        if (r < 0)
+                return fail(error, r, "Failed to open the OCI layout %s: %m", dir);
+        r = oci_layout_resolve(l, tag, &top);
+        if (r == -EADDRNOTAVAIL)
+                return fail(error, r, "%s holds several images: name one as oci:%s:TAG", dir, dir);
+        if (r < 0)
+                return fail(error, r, "No image %s in the OCI layout %s: %m", tag ?: "(untagged)", dir);
+        src.layout = l;
+        return layout_walk(&src, s, &top, dir, 0, acc, error);
+}

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sandbox of archbuild's build steps. This is the only file that calls unshare(2), mount(2),
+ * pivot_root(2) or setns(2).
+ *
+ * Privilege model
+ * ---------------
+ * - archbuild itself (the parent) never gains privileges. It forks a child that unshares a new user
+ *   namespace; the parent writes the child's id maps:
+ *     run as root:     0 0 65536 for uids and gids (the ids a Debian root uses all exist; a file that
+ *                      the build chowns to 1000 is owned by host uid 1000 in the layer directory, and
+ *                      the tar records 1000);
+ *     run as non-root: 0 <uid> 1 and 0 <gid> 1 with setgroups denied (only root exists inside; files
+ *                      the build makes are the caller's, and are recorded as root in the layer).
+ *   Inside, the step runs as root of that namespace: its capabilities have no effect outside it.
+ * - The child also unshares mount, pid, ipc, uts and (unless --network host) network namespaces. Its
+ *   root is an overlayfs (mounted by the namespace's root, with "userxattr") whose lower layers are
+ *   the stored, read-only layer trees and whose upper directory becomes the step's layer. pivot_root
+ *   puts it at / and the old root is detached, so the step sees no host path except what is mounted
+ *   below: a fresh /proc (its own pid namespace), /dev as a tmpfs holding bind mounts of the host's
+ *   null, zero, full, random, urandom and tty plus a private devpts and /dev/shm, /sys read-only when
+ *   the kernel allows it (own network namespace), and copies of hosts/resolv.conf.
+ * - Without --network host the step has only a loopback interface: no route anywhere.
+ * - The bounding set is cut to Docker's default set for containers (moby's oci/caps/defaults.go:
+ *   CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE
+ *   SYS_CHROOT KILL AUDIT_WRITE) before the command starts, so a build behaves as under docker build
+ *   (no mount, no ptrace, no binfmt registration from inside a step).
+ * - Emulation: since Linux 6.7 each user namespace may mount its own binfmt_misc instance. The sandbox
+ *   mounts one at /proc/sys/fs/binfmt_misc of the step and registers the target's emulator there with
+ *   flag F, before pivot_root, so the kernel holds the interpreter open and the step needs no copy of
+ *   it. The host's global binfmt_misc is never read or written. The instance dies with the namespace.
+ * - No seccomp filter and no LSM profile are applied (documented in docs/builder.md).
+ * - Every process gets PR_SET_PDEATHSIG, so killing archbuild kills the step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "binfmt-dir.h"
+#include "binfmt-table.h"
+#include "macro.h"
+#include "sandbox.h"
+
+#ifndef _noreturn_
+#define _noreturn_ __attribute__((noreturn))
+#endif
+
+/* Docker's default capabilities (moby oci/caps/defaults.go, DefaultCapabilities). */
+static const cap_value_t default_caps[] = {
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
+};
+
+/* Host devices bind-mounted into the step's /dev (what runc and bubblewrap give a container). */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* ---- reporting from the child ---------------------------------------------------------------- */
+
+/* What a child writes to the report pipe: the stub bits once, then at most one error. */
+typedef struct Report {
+        char kind;     /* 'S' stubs, 'E' error */
+        int error;
+        unsigned stubs;
+        char message[SANDBOX_ERROR_MAX];
+} Report;
+
+_printf_(3, 4) static int child_fail(int report_fd, int error, const char *format, ...) {
+        Report rep = { .kind = 'E', .error = error > 0 ? error : -error };
+        va_list ap;
+        int saved = errno;
+
+        errno = rep.error;
+        va_start(ap, format);
+        vsnprintf(rep.message, sizeof(rep.message), format, ap);
+        va_end(ap);
+        errno = saved;
+        (void) !write(report_fd, &rep, sizeof(rep));
+        return -rep.error;
+}
+
+/* ---- namespaces and id maps ------------------------------------------------------------------ */
+
+static int write_file(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        size_t n = strlen(text);
+
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, text, n) != (ssize_t) n)
+                return negative_errno();
+        return 0;
+}
+
+/* From the parent: map the child's user namespace as the privilege model says. */
+static int write_id_maps(pid_t pid) {
+        char path[64], line[64];
+        int r;
+
+        if (geteuid() == 0) {
+                snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
+                r = write_file(path, "0 0 65536\n");
+                if (r < 0)
+                        return r;
+                snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
+                return write_file(path, "0 0 65536\n");
+        }
+        snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
+        snprintf(line, sizeof(line), "0 %u 1\n", (unsigned) geteuid());
+        r = write_file(path, line);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/%d/setgroups", (int) pid);
+        r = write_file(path, "deny\n");
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
+        snprintf(line, sizeof(line), "0 %u 1\n", (unsigned) getegid());
+        return write_file(path, line);
+}
+
+/* Fork a child in a new user namespace with its maps written; the child returns 0, the parent its
+ * pid. Both ends of sync are closed on return. */
+static pid_t fork_userns(void) {
+        int ready[2], go[2];
+        pid_t pid;
+        char c = 0;
+
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return negative_errno();
+        if (pipe2(go, O_CLOEXEC) < 0) {
+                int r = negative_errno();
+                close(ready[0]), close(ready[1]);
+                return r;
+        }
+        pid = fork();
+        if (pid < 0) {
+                int r = negative_errno();
+                close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(ready[0]), close(go[1]);
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                c = unshare(CLONE_NEWUSER) < 0 ? 'x' : 'u';
+                (void) !write(ready[1], &c, 1);
+                close(ready[1]);
+                if (c != 'u' || read(go[0], &c, 1) != 1 || c != 'g')
+                        _exit(125);
+                close(go[0]);
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        _exit(125);
+                return 0;
+        }
+        close(ready[1]), close(go[0]);
+        if (read(ready[0], &c, 1) != 1 || c != 'u' || write_id_maps(pid) < 0)
+                c = 'x';
+        else
+                c = 'g';
+        (void) !write(go[1], &c, 1);
+        close(ready[0]), close(go[1]);
+        if (c != 'g') {
+                (void) waitpid(pid, NULL, 0);
+                return -EPERM;
+        }
+        return pid;
+}
+
+/* ---- mounts ---------------------------------------------------------------------------------- */
+
+/* overlayfs through the new mount API, one lower at a time ("lowerdir+", Linux >= 6.8), so that
+ * neither the page-sized option string nor ':' in paths limit the stack. */
+static int mount_overlay(const SandboxRootfs *root) {
+        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
+
+        /* A read-only view of a single layer: a bind mount (overlayfs wants two lowers then). */
+        if (!root->upper && root->n_lowers == 1) {
+                if (mount(root->lowers[0], root->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return negative_errno();
+                (void) mount(NULL, root->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+                return 0;
+        }
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        for (size_t k = 0; k < root->n_lowers; k++)
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", root->lowers[k], 0) < 0)
+                        return negative_errno();
+        if (root->upper) {
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", root->upper, 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", root->work, 0) < 0)
+                        return negative_errno();
+        }
+        if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, root->upper ? 0 : MOUNT_ATTR_RDONLY);
+        if (mnt < 0)
+                return negative_errno();
+        if (move_mount(mnt, "", AT_FDCWD, root->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Create dir or file at path when missing; returns 1 if it created it, 0 if it existed. */
+static int ensure_stub(const char *path, bool dir) {
+        struct stat st;
+
+        if (lstat(path, &st) >= 0)
+                return 0;
+        if (errno != ENOENT)
+                return negative_errno();
+        if (dir)
+                return mkdir(path, 0755) < 0 ? negative_errno() : 1;
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        close(fd);
+        return 1;
+}
+
+static int make_stubs(const char *m, unsigned *ret) {
+        static const struct {
+                const char *path;
+                bool dir;
+                SandboxStub bit;
+        } stubs[] = {
+                { "proc", true, SANDBOX_STUB_PROC },
+                { "dev", true, SANDBOX_STUB_DEV },
+                { "sys", true, SANDBOX_STUB_SYS },
+                { "etc", true, SANDBOX_STUB_ETC },
+                { "etc/resolv.conf", false, SANDBOX_STUB_RESOLV_CONF },
+                { "etc/hosts", false, SANDBOX_STUB_HOSTS },
+        };
+        char p[4096];
+        unsigned bits = 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(stubs); k++) {
+                snprintf(p, sizeof(p), "%s/%s", m, stubs[k].path);
+                int r = ensure_stub(p, stubs[k].dir);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        bits |= stubs[k].bit;
+        }
+        *ret = bits;
+        return 0;
+}
+
+static int mount_dev(const char *m) {
+        char p[4096], src[64];
+
+        snprintf(p, sizeof(p), "%s/dev", m);
+        if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+                return negative_errno();
+        for (size_t k = 0; k < ELEMENTSOF(dev_nodes); k++) {
+                snprintf(p, sizeof(p), "%s/dev/%s", m, dev_nodes[k]);
+                snprintf(src, sizeof(src), "/dev/%s", dev_nodes[k]);
+                if (ensure_stub(p, false) < 0)
+                        return negative_errno();
+                if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+                        return negative_errno();
+        }
+        static const char *const links[][2] = {
+                { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+                { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" }, { "/proc/kcore", "core" },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(links); k++) {
+                snprintf(p, sizeof(p), "%s/dev/%s", m, links[k][1]);
+                if (symlink(links[k][0], p) < 0)
+                        return negative_errno();
+        }
+        snprintf(p, sizeof(p), "%s/dev/pts", m);
+        if (mkdir(p, 0755) < 0 ||
+            mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+                return negative_errno();
+        snprintf(p, sizeof(p), "%s/dev/shm", m);
+        if (mkdir(p, 01777) < 0 || mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int bind_file(const char *src, const char *m, const char *rel) {
+        char p[4096];
+
+        if (!src)
+                return 0;
+        snprintf(p, sizeof(p), "%s/%s", m, rel);
+        if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Register the emulator in a fresh binfmt_misc instance of this user namespace, mounted where the
+ * step will see it. With F the kernel opens the interpreter now, from the host's tree. */
+static int setup_binfmt(const SandboxRun *run, const char *m, int report_fd) {
+        const BinfmtTarget *targets[8];
+        _cleanup_close_ int dirfd = -EBADF;
+        char p[4096];
+        size_t n;
+        int r;
+
+        snprintf(p, sizeof(p), "%s/proc/sys/fs/binfmt_misc", m);
+        if (mount("binfmt_misc", p, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return child_fail(report_fd, errno, "Failed to mount a private binfmt_misc instance (needs Linux >= 6.7): %m");
+        r = binfmt_dir_open(p, &dirfd);
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to open the private binfmt_misc instance: %m");
+        n = binfmt_targets_for_platform(run->platform, targets, ELEMENTSOF(targets));
+        if (n == 0)
+                return child_fail(report_fd, EOPNOTSUPP, "No binfmt_misc rule for %s/%s", run->platform->os,
+                                  run->platform->arch);
+        for (size_t k = 0; k < n; k++) {
+                BinfmtEntry e;
+                r = binfmt_target_to_entry(targets[k], run->emulator, run->emulator_flags, &e);
+                if (r >= 0)
+                        r = binfmt_dir_register(dirfd, &e);
+                if (r < 0)
+                        return child_fail(report_fd, r, "Failed to register %s for qemu-%s in the private binfmt_misc: %m",
+                                          run->emulator, targets[k]->name);
+        }
+        return 0;
+}
+
+static int mount_rootfs_extras(SandboxRun *run, int report_fd) {
+        const char *m = run->root.merged;
+        char p[4096];
+        int r;
+
+        snprintf(p, sizeof(p), "%s/proc", m);
+        if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return child_fail(report_fd, errno, "Failed to mount /proc: %m");
+        r = mount_dev(m);
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to set up /dev: %m");
+        snprintf(p, sizeof(p), "%s/sys", m);
+        /* sysfs needs a network namespace of our own; with the host's, /sys stays empty. */
+        if (!run->network_host)
+                (void) mount("sysfs", p, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+        if ((r = bind_file(run->etc_resolv, m, "etc/resolv.conf")) < 0 ||
+            (r = bind_file(run->etc_hosts, m, "etc/hosts")) < 0)
+                return child_fail(report_fd, r, "Failed to mount /etc/hosts or /etc/resolv.conf: %m");
+        if (run->emulator)
+                return setup_binfmt(run, m, report_fd);
+        return 0;
+}
+
+static int pivot_into(const char *m) {
+        if (chdir(m) < 0)
+                return negative_errno();
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return negative_errno();
+        if (umount2(".", MNT_DETACH) < 0)
+                return negative_errno();
+        if (chdir("/") < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int loopback_up(void) {
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = {};
+
+        if (fd < 0)
+                return negative_errno();
+        strcpy(ifr.ifr_name, "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* ---- credentials ----------------------------------------------------------------------------- */
+
+static int drop_bounding_set(void) {
+        cap_t caps;
+        int r = 0;
+
+        for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+                bool keep = false;
+                for (size_t k = 0; k < ELEMENTSOF(default_caps); k++)
+                        keep = keep || default_caps[k] == c;
+                if (!keep && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
+                        return negative_errno();
+        }
+        caps = cap_init();
+        if (!caps)
+                return -ENOMEM;
+        if (cap_set_flag(caps, CAP_PERMITTED, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
+            cap_set_flag(caps, CAP_EFFECTIVE, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
+            cap_set_flag(caps, CAP_INHERITABLE, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
+            cap_set_proc(caps) < 0)
+                r = negative_errno();
+        cap_free(caps);
+        return r;
+}
+
+static bool parse_id(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        if (isempty(s) || !strchr("0123456789", s[0]))
+                return false;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || *end || v > 0xfffffffeUL)
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
+/* USER "name[:group]" or "uid[:gid]", looked up in the step's own /etc/passwd and /etc/group (we
+ * are already inside the new root). */
+static int resolve_user(const char *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home, int report_fd) {
+        _cleanup_free_ char *user = strdup(spec);
+        char *group = NULL;
+        unsigned uid = 0, gid = 0;
+        struct passwd *pw = NULL;
+
+        if (!user)
+                return -ENOMEM;
+        if ((group = strchr(user, ':')))
+                *group++ = 0;
+        if (parse_id(user, &uid))
+                pw = getpwuid(uid);
+        else if ((pw = getpwnam(user)))
+                uid = pw->pw_uid;
+        else
+                return child_fail(report_fd, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
+        gid = pw ? pw->pw_gid : 0;
+        *ret_home = strdup(pw ? pw->pw_dir : "/");
+        if (group) {
+                struct group *gr;
+                if (!parse_id(group, &gid)) {
+                        if (!(gr = getgrnam(group)))
+                                return child_fail(report_fd, ENOENT, "unable to find group %s: no matching entries in group file", group);
+                        gid = gr->gr_gid;
+                }
+        }
+        *ret_uid = uid;
+        *ret_gid = gid;
+        return 0;
+}
+
+static int switch_user(const SandboxRun *run, char **env, int report_fd) {
+        _cleanup_free_ char *home = NULL;
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int r;
+
+        if (isempty(run->user))
+                return 0;
+        r = resolve_user(run->user, &uid, &gid, &home, report_fd);
+        if (r < 0)
+                return r;
+        if (geteuid() == 0 && getuid() == 0 && uid == 0 && gid == 0)
+                return 0;
+        /* Only root exists in a rootless namespace: another user is an error there, not a surprise. */
+        if ((setgroups(1, &gid) < 0 && errno != EPERM) || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+                return child_fail(report_fd, errno, "Failed to switch to user %s (%u:%u): %m", run->user, uid, gid);
+        (void) env;
+        return 0;
+}
+
+static int make_cwd(const char *cwd) {
+        char p[4096];
+
+        if (isempty(cwd))
+                return 0;
+        snprintf(p, sizeof(p), "%s", cwd);
+        for (char *s = p + 1; ; s++) {
+                char *slash = strchr(s, '/');
+                if (slash)
+                        *slash = 0;
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+                if (!slash)
+                        break;
+                *slash = '/';
+                s = slash;
+        }
+        return 0;
+}
+
+/* ---- the step process (pid 1 of its pid namespace) ------------------------------------------- */
+
+static int step_setup(SandboxRun *run, int report_fd) {
+        Report rep = { .kind = 'S' };
+        int r;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return child_fail(report_fd, errno, "Failed to make mounts private: %m");
+        r = mount_overlay(&run->root);
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to mount the overlay root at %s: %m", run->root.merged);
+        r = make_stubs(run->root.merged, &rep.stubs);
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to create mount points in the rootfs: %m");
+        (void) !write(report_fd, &rep, sizeof(rep));
+        r = mount_rootfs_extras(run, report_fd);
+        if (r < 0)
+                return r;
+        r = pivot_into(run->root.merged);
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to pivot_root into %s: %m", run->root.merged);
+        if (!run->network_host && (r = loopback_up()) < 0)
+                return child_fail(report_fd, r, "Failed to bring up the loopback interface: %m");
+        (void) sethostname(run->hostname ?: "archbuild", strlen(run->hostname ?: "archbuild"));
+        r = make_cwd(run->cwd);
+        if (r >= 0 && chdir(isempty(run->cwd) ? "/" : run->cwd) < 0)
+                r = negative_errno();
+        if (r < 0)
+                return child_fail(report_fd, r, "Failed to change to the working directory %s: %m", run->cwd);
+        return 0;
+}
+
+_noreturn_ static void step_exec(SandboxRun *run, int report_fd) {
+        extern char **environ;
+        int null_fd, r;
+
+        if (step_setup(run, report_fd) < 0)
+                _exit(125);
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
+                _exit(child_fail(report_fd, errno, "Failed to open /dev/null: %m") ? 125 : 125);
+        r = drop_bounding_set();
+        if (r < 0)
+                _exit(child_fail(report_fd, r, "Failed to set the capability bounding set: %m") ? 125 : 125);
+        if (switch_user(run, run->env, report_fd) < 0)
+                _exit(125);
+        environ = run->env;
+        /* execvp searches the PATH of environ: the step's own. */
+        execvp(run->argv[0], run->argv);
+        r = errno;
+        child_fail(report_fd, r, "exec %s: %m%s", run->argv[0],
+                   r == ENOEXEC ? " (no emulator registered for this binary's architecture?)" : "");
+        _exit(r == ENOENT ? 127 : 126);
+}
+
+static int status_of(int wstatus) {
+        if (WIFEXITED(wstatus))
+                return WEXITSTATUS(wstatus);
+        if (WIFSIGNALED(wstatus))
+                return 128 + WTERMSIG(wstatus);
+        return 255;
+}
+
+/* The namespace child: unshare the rest, fork pid 1, wait for it, pass its status on. */
+_noreturn_ static void step_parent(SandboxRun *run, int report_fd) {
+        int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | (run->network_host ? 0 : CLONE_NEWNET);
+        pid_t pid;
+        int wstatus;
+
+        if (unshare(flags) < 0)
+                _exit(child_fail(report_fd, errno, "Failed to create namespaces: %m") ? 125 : 125);
+        pid = fork();
+        if (pid < 0)
+                _exit(child_fail(report_fd, errno, "Failed to fork: %m") ? 125 : 125);
+        if (pid == 0) {
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                step_exec(run, report_fd);
+        }
+        close(report_fd);
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        _exit(125);
+        _exit(status_of(wstatus));
+}
+
+static void read_reports(int fd, SandboxRun *run, int *ret_error) {
+        Report rep;
+
+        *ret_error = 0;
+        while (read(fd, &rep, sizeof(rep)) == (ssize_t) sizeof(rep)) {
+                if (rep.kind == 'S')
+                        run->stubs = rep.stubs;
+                else if (rep.kind == 'E' && *ret_error == 0) {
+                        *ret_error = -rep.error;
+                        snprintf(run->error, sizeof(run->error), "%s", rep.message);
+                }
+        }
+}
+
+int sandbox_run(SandboxRun *run, int *ret_status) {
+        int report[2], wstatus, error;
+        pid_t pid;
+
+        run->stubs = 0;
+        run->error[0] = 0;
+        if (pipe2(report, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork_userns();
+        if (pid < 0) {
+                close(report[0]), close(report[1]);
+                snprintf(run->error, sizeof(run->error), "Failed to create a user namespace");
+                return pid;
+        }
+        if (pid == 0) {
+                close(report[0]);
+                step_parent(run, report[1]);
+        }
+        close(report[1]);
+        read_reports(report[0], run, &error);
+        close(report[0]);
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (error < 0)
+                return error;
+        *ret_status = status_of(wstatus);
+        return 0;
+}
+
+/* ---- functions in a mount namespace (COPY) --------------------------------------------------- */
+
+static int open_root(const SandboxRootfs *root, int *ret) {
+        int r = mount_overlay(root);
+
+        if (r < 0)
+                return r;
+        *ret = open(root->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return *ret < 0 ? negative_errno() : 0;
+}
+
+_noreturn_ static void call_child(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f,
+                                  void *userdata, int report_fd) {
+        int root_fd = -1, from_fd = -1, r;
+        char msg[SANDBOX_ERROR_MAX] = "";
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                _exit(child_fail(report_fd, errno, "Failed to create a mount namespace: %m") ? 125 : 125);
+        r = open_root(root, &root_fd);
+        if (r < 0)
+                _exit(child_fail(report_fd, r, "Failed to mount the overlay root at %s: %m", root->merged) ? 125 : 125);
+        if (from && (r = open_root(from, &from_fd)) < 0)
+                _exit(child_fail(report_fd, r, "Failed to mount the source root at %s: %m", from->merged) ? 125 : 125);
+        r = f(root_fd, from_fd, userdata, msg, sizeof(msg));
+        if (r < 0)
+                child_fail(report_fd, r, "%s", msg);
+        _exit(r < 0 ? 1 : 0);
+}
+
+int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f, void *userdata,
+                 char error[static SANDBOX_ERROR_MAX]) {
+        SandboxRun rep = {};
+        int report[2], wstatus, r;
+        pid_t pid;
+
+        error[0] = 0;
+        if (pipe2(report, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork_userns();
+        if (pid < 0) {
+                close(report[0]), close(report[1]);
+                snprintf(error, SANDBOX_ERROR_MAX, "Failed to create a user namespace");
+                return pid;
+        }
+        if (pid == 0) {
+                close(report[0]);
+                call_child(root, from, f, userdata, report[1]);
+        }
+        close(report[1]);
+        read_reports(report[0], &rep, &r);
+        close(report[0]);
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (r < 0) {
+                snprintf(error, SANDBOX_ERROR_MAX, "%s", rep.error);
+                return r;
+        }
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+                snprintf(error, SANDBOX_ERROR_MAX, "the copy process failed (status %d)", status_of(wstatus));
+                return -EIO;
+        }
+        return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Where archbuild's steps run: a user namespace, a mount namespace with the step's rootfs (an
+ * overlayfs of the stored layers plus a fresh upper directory) as its root, private /proc, a minimal
+ * /dev, /etc/hosts and /etc/resolv.conf, no network unless asked, Docker's default capability set, and
+ * a private binfmt_misc instance with the target's emulator registered. The privilege model is
+ * stated at the top of sandbox.c, the only file that calls unshare, mount, pivot_root or setns. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "binfmt-entry.h"
+#include "platform.h"
+
+#define SANDBOX_ERROR_MAX 512
+
+/* A root filesystem: lowers stacked newest first over upper (NULL: a read-only view). */
+typedef struct SandboxRootfs {
+        char **lowers;        /* absolute paths, newest first, at least one */
+        size_t n_lowers;
+        const char *upper;    /* absolute; NULL for read-only */
+        const char *work;     /* overlay work dir, same filesystem as upper */
+        const char *merged;   /* an empty directory to mount on */
+} SandboxRootfs;
+
+/* Stubs the sandbox had to create in the rootfs to mount over; the caller removes them from the
+ * upper directory so that they do not end up in the layer (SANDBOX_STUB_* bits). */
+typedef enum SandboxStub {
+        SANDBOX_STUB_PROC        = 1 << 0,
+        SANDBOX_STUB_DEV         = 1 << 1,
+        SANDBOX_STUB_SYS         = 1 << 2,
+        SANDBOX_STUB_ETC         = 1 << 3,
+        SANDBOX_STUB_RESOLV_CONF = 1 << 4,
+        SANDBOX_STUB_HOSTS       = 1 << 5,
+} SandboxStub;
+
+typedef struct SandboxRun {
+        SandboxRootfs root;
+        char **argv;            /* as executed: the shell form is already ["/bin/sh", "-c", text] */
+        char **env;             /* the complete environment */
+        const char *cwd;        /* absolute in the rootfs; created when missing */
+        const char *user;       /* "name", "uid", "name:group", "uid:gid"; NULL or "" for root */
+        bool network_host;      /* share the host's network namespace */
+        const char *hostname;   /* NULL: "archbuild" */
+        const char *etc_hosts;  /* host files bind-mounted over /etc/hosts and /etc/resolv.conf */
+        const char *etc_resolv;
+        /* The emulator to register in the private binfmt_misc instance for this platform, or NULL
+         * for a native build. */
+        const Platform *platform;
+        const char *emulator;
+        BinfmtFlags emulator_flags;
+        /* Results: */
+        unsigned stubs;                 /* SandboxStub bits */
+        char error[SANDBOX_ERROR_MAX];  /* set when setting up the sandbox failed */
+} SandboxRun;
+
+/* Run one command in a sandbox and wait for it. Returns 0 with *ret_status set to the command's exit
+ * status (0..255, or 128 + signal), or -errno when the sandbox could not be set up or the command not
+ * started (run->error says what; e.g. "exec /bin/sh: Exec format error"). */
+int sandbox_run(SandboxRun *run, int *ret_status);
+
+/* A function run inside a private mount namespace where root (read-write) and from (read-only, may
+ * be NULL) are mounted; root_fd and from_fd (-1 without from) are O_PATH directory fds of their roots.
+ * It runs as root of a user namespace with the same id map as sandbox_run(), in a child process: it may
+ * change its cwd and credentials freely. Returns 0 or -errno, writing a message to error. */
+typedef int (*SandboxFunc)(int root_fd, int from_fd, void *userdata, char *error, size_t error_size);
+
+/* Run f in a child as described, and wait. Returns f's result (the message in error), or -errno from
+ * the setup. */
+int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f, void *userdata,
+                 char error[static SANDBOX_ERROR_MAX]);
