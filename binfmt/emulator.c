@@ -6,7 +6,9 @@
  *      $ARCHWAY_QEMU_DIR: DIR/qemu-T
  *   2. our installed build: ARCHWAY_LIBEXECDIR/qemu/qemu-T
  *   3. Debian's qemu-user-static: /usr/bin/qemu-T-static
- * emulator = archway stops after 2, emulator = debian uses only 3, emulator = shim registers archshim.
+ * emulator = archway stops after 2, emulator = debian uses only 3, emulator = shim registers the shim:
+ * the QEMU+shim build qemu-T-archway beside archshim when it exists (scripts/link-shim-qemu; it is the
+ * one that works inside containers, since flag F pins a single file), else the standalone archshim.
  *
  * An entry is ours when its interpreter is one of those: under ARCHWAY_LIBEXECDIR, in the QEMU
  * directory, or a Debian /usr/bin/qemu-*-static binary unless emulator = archway (which is how an admin
@@ -71,13 +73,24 @@ static int try_debian(Emulator *ret, const char *target) {
         return try_path(ret, SOURCE_DEBIAN, path);
 }
 
+/* The linked QEMU+shim lives in the directory of the standalone shim: SHIM_DIR/qemu-T-archway. */
+static int try_linked_shim(Emulator *ret, const Settings *s, const char *target) {
+        const char *slash = strrchr(s->shim_path, '/');
+        char path[sizeof(ret->path) + 64];
+
+        if (!slash)
+                return -ENOENT;
+        snprintf(path, sizeof(path), "%.*s/qemu-%s-archway", (int) (slash - s->shim_path), s->shim_path, target);
+        return try_path(ret, SOURCE_SHIM, path);
+}
+
 int emulator_resolve(const Settings *s, const BinfmtTarget *t, Emulator *ret) {
         const char *dir = qemu_dir_of(s);
         Emulator e = {};
 
         switch (s->emulator) {
         case EMULATOR_SHIM:
-                if (try_path(&e, SOURCE_SHIM, s->shim_path) < 0)
+                if (try_linked_shim(&e, s, t->emulator) < 0 && try_path(&e, SOURCE_SHIM, s->shim_path) < 0)
                         return -ENOENT;
                 break;
         case EMULATOR_DEBIAN:
@@ -105,7 +118,8 @@ static bool path_in_dir(const char *path, const char *dir) {
 EmulatorSource emulator_classify(const Settings *s, const char *interpreter) {
         const char *dir = qemu_dir_of(s);
 
-        if (streq(interpreter, s->shim_path) || streq(interpreter, SHIM_PATH_DEFAULT))
+        if (streq(interpreter, s->shim_path) || streq(interpreter, SHIM_PATH_DEFAULT) ||
+            fnmatch("*/qemu-*-archway", interpreter, 0) == 0) /* any copy of the linked shim */
                 return SOURCE_SHIM;
         if (dir && path_in_dir(interpreter, dir))
                 return SOURCE_QEMU_DIR;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "binfmt-probes.h"
+#include "binfmt-probe.h"
 #include "binfmt.h"
 #include "macro.h"
 
@@ -36,12 +36,7 @@ const char *probe_result_to_string(ProbeResult r) {
 }
 
 const unsigned char *probe_program(const BinfmtTarget *t, size_t *ret_size) {
-        for (size_t i = 0; i < ELEMENTSOF(binfmt_probes); i++)
-                if (streq(binfmt_probes[i].name, t->name)) {
-                        *ret_size = binfmt_probes[i].size;
-                        return binfmt_probes[i].elf;
-                }
-        return NULL;
+        return binfmt_probe_program(t->name, ret_size);
 }
 
 static int write_program(int dirfd, const char *name, const unsigned char *elf, size_t size) {
@@ -77,7 +72,7 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
 }
 
 static ProbeResult status_to_result(int status) {
-        return WIFEXITED(status) && WEXITSTATUS(status) == BINFMT_PROBE_EXIT_STATUS ? PROBE_OK : PROBE_FAILED;
+        return binfmt_probe_status_ok(status) ? PROBE_OK : PROBE_FAILED;
 }
 
 /* Wait for every started child, killing what outlives the timeout. pids[i] <= 0: not started. */

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "binfmt-probe.h"
+#include "binfmt-table.h"
 #include "build.h"
 #include "copy.h"
 #include "foreign.h"
@@ -17,6 +19,7 @@
 #include "pull.h"
 #include "sandbox.h"
 #include "strv.h"
+#include "twins.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -43,6 +46,9 @@ typedef struct Build {
         unsigned step, n_steps;
         char *emulator;
         BinfmtFlags emulator_flags;
+        char **probed;            /* platforms whose emulation a probe proved in this build */
+        char *twins;              /* native twins installed over twins_chain, or NULL */
+        OciDigest twins_chain;
         char *hosts_file, *resolv_file;
 } Build;
 
@@ -514,10 +520,91 @@ static int find_emulator(Build *b, Stage *s, const DockerfileInstruction *i) {
         return 0;
 }
 
+/* Before the first RUN of a foreign platform: write the platform's probe program into the step
+ * directory, for the sandbox to run once the emulator is registered. *ret stays NULL when this
+ * platform was proved already or has no probe program. */
+static int probe_prepare(Build *b, const Stage *s, const StepDirs *d, char **ret) {
+        const BinfmtTarget *rows[8];
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char buf[PLATFORM_STRING_MAX];
+        const unsigned char *elf = NULL;
+        size_t size = 0;
+
+        for (char **p = b->probed; p && *p; p++)
+                if (streq(*p, pf(&s->platform, buf)))
+                        return 0;
+        if (binfmt_targets_for_platform(&s->platform, rows, ELEMENTSOF(rows)) > 0)
+                elf = binfmt_probe_program(rows[0]->name, &size);
+        if (!elf)
+                return 0;
+        if (asprintf(&path, "%s/probe", d->dir) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, elf, size) != (ssize_t) size)
+                return errno > 0 ? -errno : -EIO;
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
+static void drop_twins(Build *b) {
+        char *slash;
+
+        if (!b->twins)
+                return;
+        slash = strrchr(b->twins, '/');
+        *slash = 0;
+        (void) rm_rf(b->twins);
+        free(b->twins);
+        b->twins = NULL;
+        b->twins_chain = (OciDigest) {};
+}
+
+/* Native twins (lib/accel) for a foreign RUN through the shim: installed over the stage's current
+ * layers (once per layer chain, since the root's tools decide what is twinned) and stacked on top
+ * of the step's lowers. An optimisation only: when they cannot be had the step runs emulated. */
+static int accel_prepare(Build *b, Stage *s, const DockerfileInstruction *i, StepDirs *d) {
+        char why[TWINS_ERROR_MAX], buf[PLATFORM_STRING_MAX];
+        char *tree = NULL;
+        int r;
+
+        if (!emulator_is_shim(b->emulator))
+                return 0;
+        if (!b->twins || !oci_digest_equal(&b->twins_chain, &s->chain)) {
+                drop_twins(b);
+                r = twins_install(b->opts->store, &s->platform, d->lowers, &tree, why);
+                if (r <= 0) {
+                        if (r < 0)
+                                log_warning("%s:%u: [%s] native twins could not be installed, running emulated: %s",
+                                            b->opts->dockerfile_name, i->line, pf(&s->platform, buf), why);
+                        else
+                                log_debug("No native twins for %s: %s", pf(&s->platform, buf), why);
+                        return 0;
+                }
+                b->twins = tree;
+                b->twins_chain = s->chain;
+                fprintf(stderr, "#%u/%u native twins installed for %s\n", b->step, b->n_steps, pf(&s->platform, buf));
+        }
+        /* ======== lib/accel call site: the twins' tree is the topmost lower of this step ======== */
+        _cleanup_strv_free_ char **l = NULL;
+        if ((r = strv_extend(&l, b->twins)) < 0)
+                return r;
+        for (char **p = d->lowers; p && *p; p++)
+                if ((r = strv_extend(&l, *p)) < 0)
+                        return r;
+        strv_free(d->lowers);
+        d->lowers = TAKE_PTR(l);
+        return 0;
+}
+
 static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **argv = NULL, **env = NULL;
         _cleanup_(oci_hasher_freep) OciHasher *h = NULL;
         _cleanup_(step_dirs_done) StepDirs d = {};
+        _cleanup_free_ char *probe = NULL;
+        char pbuf[PLATFORM_STRING_MAX];
         const char *ctx[] = { s->config.user ?: "", s->config.working_dir ?: "/", b->opts->network_host ? "host" : "none", NULL };
         bool emulate = emulator_needed(&s->platform);
         OciDigest key;
@@ -536,6 +623,10 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         r = step_dirs_make(b, s, NULL, &d);
         if (r < 0)
                 return step_fail(b, i, r, "Failed to prepare the step directory: %m");
+        if (emulate && (r = probe_prepare(b, s, &d, &probe)) < 0)
+                return step_fail(b, i, r, "Failed to write the emulation probe: %m");
+        if (emulate && !b->opts->no_accel && (r = accel_prepare(b, s, i, &d)) < 0)
+                return r;
 
         SandboxRun run = {
                 .root = { .lowers = d.lowers, .n_lowers = strv_length(d.lowers), .upper = d.upper, .work = d.work,
@@ -544,11 +635,17 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 .network_host = b->opts->network_host,
                 .etc_hosts = b->hosts_file, .etc_resolv = b->resolv_file,
                 .platform = &s->platform, .emulator = emulate ? b->emulator : NULL,
-                .emulator_flags = b->emulator_flags,
+                .emulator_flags = b->emulator_flags, .probe = probe,
         };
         r = sandbox_run(&run, &status);
         if (r < 0)
                 return step_fail(b, i, r, "%s", run.error[0] ? run.error : "the sandbox failed");
+        if (probe) {
+                fprintf(stderr, "#%u/%u emulation of %s verified by a probe (%s)\n", b->step, b->n_steps,
+                        pf(&s->platform, pbuf), b->emulator);
+                if ((r = strv_extend(&b->probed, pbuf)) < 0)
+                        return r;
+        }
         if (status != 0)
                 return step_fail(b, i, -EIO, "the command exited with status %d", status);
         remove_stubs(d.upper, run.stubs);
@@ -913,7 +1010,8 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
                                  "never used in its place", image, pf(&s->platform, buf), others);
         if (r == -ENOENT)
                 return step_fail(b, i, r, "the base image %s is not in the store %s: create it with 'archbuild import' "
-                                 "(see scripts/make-base-image), build it first, or name its registry (HOST[:PORT]/REPO:TAG)", image, b->opts->store->path);
+                                 "(see scripts/make-base-image), build it first, or name its registry "
+                                 "(HOST[:PORT]/REPO:TAG)", image, b->opts->store->path);
         if (r < 0)
                 return step_fail(b, i, r, "Failed to read the base image %s: %m", image);
         if (!platform_equal(&s->config.platform, &s->platform))
@@ -1163,6 +1261,8 @@ static void build_done(Build *b) {
         free(b->stages);
         strv_free(b->global_args);
         strv_free(b->auto_args);
+        strv_free(b->probed);
+        drop_twins(b);
         free(b->emulator);
         if (b->hosts_file) {
                 char *slash = strrchr(b->hosts_file, '/');

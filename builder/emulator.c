@@ -22,6 +22,12 @@ EmulatorMode emulator_mode_from_string(const char *s) {
         return _EMULATOR_MODE_INVALID;
 }
 
+bool emulator_is_shim(const char *path) {
+        size_t n = path ? strlen(path) : 0;
+
+        return n > 8 && streq(path + n - 8, "-archway");
+}
+
 bool emulator_needed(const Platform *target) {
         Platform host, i386 = { "linux", "386", "" };
 
@@ -84,7 +90,7 @@ static char *find_qemu(const char *target) {
                 return NULL;
         if ((p = exists_executable(getenv("ARCHWAY_QEMU_DIR"), ours)))
                 return p;
-        if ((p = exists_executable(ARCHWAY_LIBEXECDIR, ours)))
+        if ((p = exists_executable(ARCHWAY_LIBEXECDIR "/qemu", ours)))
                 return p;
         return exists_executable("/usr/bin", debian);
 }

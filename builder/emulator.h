@@ -18,6 +18,10 @@ typedef enum EmulatorMode {
 
 EmulatorMode emulator_mode_from_string(const char *s);
 
+/* Whether the interpreter emulator_find() chose is the linked shim (qemu-<target>-archway), which
+ * reads the root's /.archway/routes.idx and so can send programs to native twins. */
+bool emulator_is_shim(const char *path);
+
 /* Whether a step for target needs emulation on this host at all. */
 bool emulator_needed(const Platform *target);
 

@@ -285,7 +285,7 @@ static int layout_walk(Source *src, Store *s, const OciDescriptor *d, const char
                 if (r < 0)
                         return r;
                 if (oci_index_find_platform(acc, &got.platform) >= 0)
-                        return fail(error, -EEXIST, "merge: two sources give %s/%s", got.platform.os, got.platform.arch);
+                        return fail(error, -EEXIST, "two sources give %s/%s", got.platform.os, got.platform.arch);
                 return oci_index_add(acc, &got) < 0 ? fail(error, -ENOMEM, "out of memory") : 0;
         }
         /* index.json -> index (buildx's shape) -> manifests: two levels at most. */

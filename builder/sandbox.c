@@ -37,6 +37,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -52,9 +53,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "binfmt-dir.h"
+#include "binfmt-probe.h"
 #include "binfmt-table.h"
 #include "macro.h"
 #include "sandbox.h"
@@ -308,6 +311,83 @@ static int bind_file(const char *src, const char *m, const char *rel) {
         return 0;
 }
 
+/* Generous for a cold QEMU start on a loaded machine; a probe normally takes a few milliseconds. */
+#define PROBE_TIMEOUT_MS 10000
+
+/* Read what the probe prints until it closes its end, at most PROBE_TIMEOUT_MS. Returns false on
+ * timeout. */
+static bool read_probe_output(int fd, char *buf, size_t size) {
+        struct timespec start, now;
+        size_t n = 0;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                long left;
+                ssize_t k;
+
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                left = PROBE_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+                if (left <= 0 || poll(&pfd, 1, (int) left) == 0)
+                        return false;
+                k = read(fd, buf + n, size - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                n += (size_t) k;
+                if (n == size - 1) /* enough to report; the rest is not read */
+                        break;
+        }
+        buf[n] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return true;
+}
+
+/* Prove that the registered emulator runs code: the probe program must exit with the probes' status.
+ * It runs before pivot_root (it is a host file), in this user namespace, so the kernel takes it
+ * through the private binfmt_misc instance just as it will take the step's programs. */
+static int run_probe(const SandboxRun *run, int report_fd) {
+        char out[SANDBOX_ERROR_MAX / 2] = "", plat[PLATFORM_STRING_MAX], how[64];
+        int pipefd[2], wstatus;
+        bool finished;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return child_fail(report_fd, errno, "Failed to create a pipe for the emulation probe: %m");
+        pid = fork();
+        if (pid < 0)
+                return child_fail(report_fd, errno, "Failed to fork the emulation probe: %m");
+        if (pid == 0) {
+                char *argv[] = { (char *) run->probe, NULL }, *envp[] = { NULL };
+                if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
+                        _exit(125);
+                execve(run->probe, argv, envp);
+                dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
+                _exit(errno == ENOEXEC ? 126 : 127);
+        }
+        close(pipefd[1]);
+        finished = read_probe_output(pipefd[0], out, sizeof(out));
+        close(pipefd[0]);
+        if (!finished)
+                (void) kill(pid, SIGKILL);
+        while (waitpid(pid, &wstatus, 0) < 0)
+                if (errno != EINTR)
+                        return child_fail(report_fd, errno, "Failed to wait for the emulation probe: %m");
+        if (finished && binfmt_probe_status_ok(wstatus))
+                return 0;
+        platform_to_string(run->platform, plat);
+        if (!finished)
+                return child_fail(report_fd, ETIME, "emulation of %s with %s does not work: the probe program did not "
+                                  "finish in %d ms", plat, run->emulator, PROBE_TIMEOUT_MS);
+        if (WIFEXITED(wstatus))
+                snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(wstatus));
+        else
+                snprintf(how, sizeof(how), "was killed by signal %d", WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+        return child_fail(report_fd, ENOEXEC, "emulation of %s with %s does not work: the probe program %s%s%s", plat,
+                          run->emulator, how, out[0] ? ": " : "", out);
+}
+
 /* Register the emulator in a fresh binfmt_misc instance of this user namespace, mounted where the
  * step will see it. With F the kernel opens the interpreter now, from the host's tree. */
 static int setup_binfmt(const SandboxRun *run, const char *m, int report_fd) {
@@ -336,7 +416,7 @@ static int setup_binfmt(const SandboxRun *run, const char *m, int report_fd) {
                         return child_fail(report_fd, r, "Failed to register %s for qemu-%s in the private binfmt_misc: %m",
                                           run->emulator, targets[k]->name);
         }
-        return 0;
+        return run->probe ? run_probe(run, report_fd) : 0;
 }
 
 static int mount_rootfs_extras(SandboxRun *run, int report_fd) {

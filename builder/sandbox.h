@@ -50,6 +50,10 @@ typedef struct SandboxRun {
         const Platform *platform;
         const char *emulator;
         BinfmtFlags emulator_flags;
+        /* A probe program (lib/binfmt-probe) of the platform to run once the emulator is registered,
+         * before the command; when it does not exit as probes do, the run fails with what it printed
+         * (the shim's one-line message) and the command never starts. NULL: no probe. */
+        const char *probe;
         /* Results: */
         unsigned stubs;                 /* SandboxStub bits */
         char error[SANDBOX_ERROR_MAX];  /* set when setting up the sandbox failed */

@@ -312,3 +312,151 @@ teardown() {
         run jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/pulled/index.json"
         assert_output "$pushed"
 }
+
+@test "directives, continuations, SHELL, FROM scratch and FROM --platform=\$BUILDPLATFORM" {
+        require_binfmt_ns
+        cat >"$CTX/Dockerfile" <<'EOF2'
+# syntax=docker/dockerfile:1
+# escape=`
+ARG BASE=test/base:bb
+FROM --platform=$BUILDPLATFORM ${BASE} AS tools
+RUN echo "$(uname -m)" > /buildmachine
+FROM scratch AS empty
+COPY --from=tools /buildmachine /m
+FROM ${BASE}
+SHELL ["/bin/sh", "-c", "echo shell-used > /shell; eval \"$1\"", "sh"]
+RUN echo a `
+    b > /cont
+COPY --from=empty /m /buildmachine
+EOF2
+        run ab --platform linux/arm64 -t t/dir:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/o" "$CTX"
+        assert_success
+        unpack "$BATS_TEST_TMPDIR/o" 1 arm64 "$BATS_TEST_TMPDIR/b"
+        r=$BATS_TEST_TMPDIR/b/rootfs
+        [[ $(cat "$r/buildmachine") == x86_64 ]]   # the tools stage ran natively
+        [[ $(cat "$r/shell") == shell-used ]]      # RUN went through SHELL
+        [[ $(cat "$r/cont") == "a b" ]]            # ` continued the line
+}
+
+@test "FROM a loopback registry: the platform's manifest is picked from the index; an amd64-only index fails an arm64 build" {
+        start_registry
+        printf 'FROM test/base:bb\nRUN echo pulled > /pulled\n' >"$CTX/Dockerfile"
+        run ab --platform linux/amd64 -t t/p:amd64 "$CTX"
+        assert_success
+        run "$ARCHBUILD" merge --store "$STORE" -t "127.0.0.1:$REG_PORT/only/amd64:1" --push --insecure t/p:amd64
+        assert_success
+        run "$ARCHBUILD" merge --store "$STORE" -t "127.0.0.1:$REG_PORT/base/multi:1" --push --insecure test/base:bb
+        assert_success
+        fresh=$BATS_TEST_TMPDIR/fresh-store
+        # an index with only amd64, used for arm64: an error that names what the image has
+        printf 'FROM 127.0.0.1:%s/only/amd64:1\nRUN true\n' "$REG_PORT" >"$CTX/Dockerfile"
+        run "$ARCHBUILD" --store "$fresh" --insecure --platform linux/arm64 "$CTX"
+        assert_failure 1
+        assert_output --partial "Dockerfile:1: [linux/arm64] FROM 127.0.0.1:$REG_PORT/only/amd64:1: the base image 127.0.0.1:$REG_PORT/only/amd64:1 has no linux/arm64 variant (it has: linux/amd64); a base of another platform is never used in its place"
+        refute_output --partial '#2/2'
+        # the same image for amd64 is pulled into the fresh store and used
+        run "$ARCHBUILD" --store "$fresh" --insecure --platform linux/amd64 -t t/pulled:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/o" "$CTX"
+        assert_success
+        assert_output --partial "pulling 127.0.0.1:$REG_PORT/only/amd64:1 for linux/amd64"
+        unpack "$BATS_TEST_TMPDIR/o" 1 amd64 "$BATS_TEST_TMPDIR/b"
+        [[ $(cat "$BATS_TEST_TMPDIR/b/rootfs/pulled") == pulled ]]
+        run "$ARCHBUILD" images --store "$fresh"
+        assert_output --partial "127.0.0.1:$REG_PORT/only/amd64:1"
+        # a two-platform index: each build gets its own platform's layers
+        printf 'FROM 127.0.0.1:%s/base/multi:1\nCOPY Dockerfile /df\n' "$REG_PORT" >"$CTX/Dockerfile"
+        run "$ARCHBUILD" --store "$fresh" --insecure --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        run "$ARCHBUILD" images --store "$fresh"
+        assert_output --regexp "base/multi:1 +linux/arm64"
+        assert_output --regexp "base/multi:1 +linux/amd64"
+        # without --insecure a plain-HTTP registry is not used
+        printf 'FROM 127.0.0.1:%s/base/multi:1\n' "$REG_PORT" >"$CTX/Dockerfile"
+        run "$ARCHBUILD" --store "$BATS_TEST_TMPDIR/other" --platform linux/amd64 "$CTX"
+        assert_failure 1
+        assert_output --partial "Failed to fetch 127.0.0.1:$REG_PORT/base/multi:1"
+}
+
+@test "COPY --from=IMAGE copies from an image of the stage's platform, not from a stage" {
+        start_registry
+        printf 'FROM test/base:bb\nRUN echo from-image > /marker\n' >"$CTX/Dockerfile"
+        run ab --platform linux/amd64 -t t/src:amd64 "$CTX"
+        assert_success
+        run "$ARCHBUILD" merge --store "$STORE" -t "127.0.0.1:$REG_PORT/src:1" --push --insecure t/src:amd64
+        assert_success
+        printf 'FROM test/base:bb\nCOPY --from=127.0.0.1:%s/src:1 /marker /copied\nCOPY --from=test/base:bb /bin/busybox /bb\n' \
+                "$REG_PORT" >"$CTX/Dockerfile"
+        run ab --insecure --platform linux/amd64 -t t/cf:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/o" "$CTX"
+        assert_success
+        unpack "$BATS_TEST_TMPDIR/o" 1 amd64 "$BATS_TEST_TMPDIR/b"
+        [[ $(cat "$BATS_TEST_TMPDIR/b/rootfs/copied") == from-image ]]
+        [[ -x $BATS_TEST_TMPDIR/b/rootfs/bb ]]
+        # the image has no arm64 variant: no fallback to its amd64 files
+        run ab --insecure --platform linux/arm64 "$CTX"
+        assert_failure 1
+        assert_output --partial "has no linux/arm64 variant (it has: linux/amd64)"
+        printf 'FROM test/base:bb\nCOPY --from=no/such:image /x /x\n' >"$CTX/Dockerfile"
+        run ab --platform linux/amd64 "$CTX"
+        assert_failure 1
+        assert_output --partial 'the base image no/such:image is not in the store'
+}
+
+@test "merge of oci:DIR sources gives one two-platform index" {
+        printf 'FROM test/base:bb\nCOPY Dockerfile /df\n' >"$CTX/Dockerfile"
+        run ab --platform linux/amd64 -t t/oa:a -o "type=oci,dest=$BATS_TEST_TMPDIR/a" "$CTX"
+        assert_success
+        run ab --platform linux/arm64 -t t/ob:b -o "type=oci,dest=$BATS_TEST_TMPDIR/b" "$CTX"
+        assert_success
+        run "$ARCHBUILD" merge --store "$BATS_TEST_TMPDIR/s2" -t t/merged:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/m" \
+                "oci:$BATS_TEST_TMPDIR/a:a" "oci:$BATS_TEST_TMPDIR/b"
+        assert_success
+        run skopeo inspect --raw "oci:$BATS_TEST_TMPDIR/m:1"
+        assert_success
+        assert_output --partial '"architecture":"arm64"'
+        assert_output --partial '"architecture":"amd64"'
+        run skopeo copy -q --all "oci:$BATS_TEST_TMPDIR/m:1" "oci:$BATS_TEST_TMPDIR/copy:1"
+        assert_success
+        # the same platform twice is refused
+        run "$ARCHBUILD" merge --store "$BATS_TEST_TMPDIR/s2" -t t/merged:2 "oci:$BATS_TEST_TMPDIR/a:a" "oci:$BATS_TEST_TMPDIR/a"
+        assert_failure 1
+        assert_output --partial 'two sources give linux/amd64'
+}
+
+@test "the first foreign RUN is preceded by a probe; a broken emulator stops the build with the shim's message" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nRUN echo one > /one\nRUN echo two > /two\n' >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_success
+        [[ $(grep -c 'emulation of linux/arm64 verified by a probe' <<<"$output") -eq 1 ]]
+        run ab --no-cache --platform linux/amd64 "$CTX"
+        assert_success
+        refute_output --partial 'probe'
+        # an interpreter that cannot emulate, as the shim reports it (one line, exit 127)
+        mkdir -p "$BATS_TEST_TMPDIR/shim"
+        printf '#!/bin/sh\necho "archshim: qemu-aarch64: not found in /nowhere" >&2\nexit 127\n' \
+                >"$BATS_TEST_TMPDIR/shim/qemu-aarch64-archway"
+        chmod +x "$BATS_TEST_TMPDIR/shim/qemu-aarch64-archway"
+        ARCHWAY_SHIM_DIR=$BATS_TEST_TMPDIR/shim run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_failure 1
+        assert_output --partial 'Dockerfile:2: [linux/arm64] RUN echo one > /one: emulation of linux/arm64 with'
+        assert_output --partial 'does not work: the probe program exited with status 127: archshim: qemu-aarch64: not found in /nowhere'
+        refute_output --partial 'DONE'
+}
+
+@test "native twins are installed for foreign RUN steps through the shim; --no-accel opts out" {
+        require_binfmt_ns
+        local shim=${ARCHWAY_SHIM_DIR:-$(dirname "$ARCHBUILD")/../libexec}
+        [[ -x $shim/qemu-aarch64-archway ]] || skip "no linked shim qemu-aarch64-archway (make shim-qemu, or set ARCHWAY_SHIM_DIR)"
+        [[ -x $(dirname "$ARCHBUILD")/../libexec/archway-twin-launch ]] || skip "archway-twin-launch not built"
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "no host cross compiler (gcc-12-aarch64-linux-gnu)"
+        [[ -s /var/cache/archway/bench-gcc-arm64.tar ]] || skip "no arm64 gcc root (bench/archbuild makes /var/cache/archway/bench-gcc-arm64.tar)"
+        "$ARCHBUILD" images --store "$STORE" | grep -q 'test/gcc:12' ||
+                "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 /var/cache/archway/bench-gcc-arm64.tar test/gcc:12 >/dev/null
+        printf 'int main(void) { return 0; }\n' >"$CTX/t.c"
+        printf 'FROM test/gcc:12\nCOPY t.c /t.c\nRUN gcc -O2 -c /t.c -o /t.o\n' >"$CTX/Dockerfile"
+        ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_success
+        assert_output --partial 'native twins installed for linux/arm64'
+        ARCHWAY_SHIM_DIR=$shim run ab --no-cache --no-accel --platform linux/arm64 "$CTX"
+        assert_success
+        refute_output --partial 'native twins'
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "macro.h"
+#include "sandbox.h"
+#include "strv.h"
+#include "twins.h"
+
+/* archway-twin-launch: $ARCHWAY_SHIM_DIR (where a shim build puts its libexec files), this binary's
+ * ../libexec (the build tree), then ARCHWAY_LIBEXECDIR. */
+static char *find_launcher(void) {
+        const char *dirs[3] = { getenv("ARCHWAY_SHIM_DIR"), NULL, ARCHWAY_LIBEXECDIR };
+        char self[PATH_MAX], build[PATH_MAX + 16];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *p;
+
+        if (n > 0) {
+                self[n] = 0;
+                if ((p = strrchr(self, '/')))
+                        *p = 0;
+                snprintf(build, sizeof(build), "%s/../libexec", self);
+                dirs[1] = build;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                if (isempty(dirs[k]) || asprintf(&p, "%s/archway-twin-launch", dirs[k]) < 0)
+                        continue;
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+/* The host cross driver's built-in specs (`TRIPLE-gcc-MAJOR -dumpspecs`), which accel_install() patches. */
+static int host_specs(const AccelPlatform *p, char **ret) {
+        _cleanup_free_ char *cmd = NULL, *out = NULL;
+        char buf[4096];
+        size_t n = 0, k;
+        FILE *f;
+
+        if (asprintf(&cmd, "/usr/bin/%s-gcc-%s -dumpspecs 2>/dev/null", p->triple, p->gcc_major) < 0)
+                return -ENOMEM;
+        f = popen(cmd, "re");
+        if (!f)
+                return negative_errno();
+        while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
+                char *t = realloc(out, n + k + 1);
+                if (!t) {
+                        pclose(f);
+                        return -ENOMEM;
+                }
+                out = t;
+                memcpy(out + n, buf, k);
+                n += k;
+        }
+        if (pclose(f) != 0 || !out)
+                return -ENOENT;
+        out[n] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+typedef struct InstallCall {
+        AccelInstall install;
+        AccelResult result;
+} InstallCall;
+
+/* In sandbox_call()'s child: the scratch overlay is mounted at install.root. */
+static int install_in_root(int root_fd, int from_fd, void *userdata, char *error, size_t error_size) {
+        InstallCall *c = userdata;
+        int r = accel_install(&c->install, &c->result);
+
+        if (r == -ESRCH)
+                snprintf(error, error_size, "no tool of the root can be twinned%s%s", c->result.skipped_why[0] ? ": " : "",
+                         c->result.skipped_why);
+        else if (r < 0)
+                snprintf(error, error_size, "accel_install: %s", strerror(-r));
+        return r;
+}
+
+int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, char why[static TWINS_ERROR_MAX]) {
+        _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
+        char error[SANDBOX_ERROR_MAX];
+        const AccelPlatform *ap = accel_platform_lookup(p->arch);
+        InstallCall call = {};
+        int r;
+
+        why[0] = 0;
+        if (!ap)
+                return snprintf(why, TWINS_ERROR_MAX, "no twins exist for %s", p->arch), 0;
+        if (!(launcher = find_launcher()))
+                return snprintf(why, TWINS_ERROR_MAX, "archway-twin-launch is not built or installed"), 0;
+        if (host_specs(ap, &specs) < 0)
+                return snprintf(why, TWINS_ERROR_MAX, "the host has no %s-gcc-%s (install gcc-%s-%s)", ap->triple,
+                                ap->gcc_major, ap->gcc_major, ap->triple), 0;
+        r = store_mkdtemp(s, "twins", &dir);
+        if (r < 0)
+                return snprintf(why, TWINS_ERROR_MAX, "Failed to make a directory in the store: %s", strerror(-r)), r;
+        if (asprintf(&upper, "%s/upper", dir) < 0 || asprintf(&work, "%s/work", dir) < 0 ||
+            asprintf(&merged, "%s/merged", dir) < 0)
+                return -ENOMEM;
+        if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0) {
+                r = negative_errno();
+                (void) rm_rf(dir);
+                return r;
+        }
+        SandboxRootfs root = { .lowers = lowers, .n_lowers = strv_length(lowers), .upper = upper, .work = work,
+                               .merged = merged };
+        call.install = (AccelInstall) { .root = merged, .host_root = "/", .launcher = launcher, .specs = specs,
+                                        .platform = ap };
+        r = sandbox_call(&root, NULL, install_in_root, &call, error);
+        (void) rm_rf(work);
+        if (r < 0) {
+                (void) rm_rf(dir);
+                snprintf(why, TWINS_ERROR_MAX, "%s", error);
+                return r == -ESRCH ? 0 : r;
+        }
+        /* The tree is dir/upper; dir itself (with the empty merged/) goes with it. */
+        (void) rmdir(merged);
+        *ret_tree = TAKE_PTR(upper);
+        return 1;
+}
