@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* archway: the umbrella command. Today one verb group, `archway accel` (issue 6, docs/accel.md):
+ *
+ *   archway accel install --platform linux/arm64 --root DIR [--verify]
+ *   archway accel remove --root DIR
+ *
+ * install: native twins of the root's toolchain plus the shim's routing rules (lib/accel.c does the
+ * work; archbuild calls the same function). The one thing done here rather than in lib/ is running
+ * the host's cross driver for its built-in specs (lib/ does not spawn).
+ * --verify (or ARCHWAY_ACCEL_VERIFY=1): afterwards run scripts' accel-verify on the root, which
+ * compiles a sample both emulated and routed in a private binfmt_misc instance and compares.
+ *
+ * Exit codes: 0 done, 1 failed, 2 usage, 3 nothing to twin (versions differ or tools missing),
+ * 4 verification found a difference. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "log.h"
+#include "macro.h"
+#include "platform.h"
+
+#ifndef ARCHWAY_LIBEXECDIR
+#define ARCHWAY_LIBEXECDIR "/usr/local/libexec/archway"
+#endif
+
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,
+        EXIT_USAGE = 2,
+        EXIT_NOTHING = 3,
+        EXIT_DIFFERS = 4,
+};
+
+typedef struct Args {
+        const char *verb;
+        const char *platform;
+        const char *root;
+        const char *host_root;
+        const char *launcher;
+        bool verify;
+} Args;
+
+static int help(void) {
+        printf("archway accel install --platform linux/arm64 --root DIR [--verify] [--launcher PATH]\n"
+               "archway accel remove --root DIR\n\n"
+               "Native cross-tool twins inside a foreign root, routed by archshim (docs/accel.md).\n");
+        return EXIT_OK;
+}
+
+static int parse_argv(int argc, char **argv, Args *a) {
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "platform",  required_argument, NULL, 'p' },
+                { "root",      required_argument, NULL, 'r' },
+                { "host-root", required_argument, NULL, 'H' },
+                { "launcher",  required_argument, NULL, 'l' },
+                { "verify",    no_argument,       NULL, 'V' },
+                {}
+        };
+        int c;
+
+        *a = (Args) { .platform = "linux/arm64", .host_root = "/" };
+        if (argc < 3 || !streq(argv[1], "accel"))
+                return argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")) ? 0 : -EINVAL;
+        a->verb = argv[2];
+        optind = 3;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h': a->verb = NULL; return 0;
+                case 'p': a->platform = optarg; break;
+                case 'r': a->root = optarg; break;
+                case 'H': a->host_root = optarg; break;
+                case 'l': a->launcher = optarg; break;
+                case 'V': a->verify = true; break;
+                default: return -EINVAL;
+                }
+        if (optind < argc || !a->root || (!streq(a->verb, "install") && !streq(a->verb, "remove")))
+                return -EINVAL;
+        if (getenv("ARCHWAY_ACCEL_VERIFY") && streq(getenv("ARCHWAY_ACCEL_VERIFY"), "1"))
+                a->verify = true;
+        return 0;
+}
+
+/* A file next to our own binary (build tree: bin/../libexec), else in ARCHWAY_LIBEXECDIR. */
+static int find_libexec(const char *name, char *buf, size_t size) {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = 0;
+                if ((size_t) snprintf(buf, size, "%s/../libexec/%s", dirname(self), name) < size && access(buf, X_OK) == 0)
+                        return 0;
+        }
+        if ((size_t) snprintf(buf, size, "%s/%s", ARCHWAY_LIBEXECDIR, name) < size && access(buf, X_OK) == 0)
+                return 0;
+        return -ENOENT;
+}
+
+/* The host cross driver's built-in specs. */
+static int host_specs(const char *host_root, const AccelPlatform *p, char **ret) {
+        char cmd[PATH_MAX + 64], buf[4096];
+        _cleanup_free_ char *out = NULL;
+        size_t n = 0;
+        FILE *f;
+        int status;
+
+        snprintf(cmd, sizeof(cmd), "'%s/usr/bin/%s-gcc-%s' -dumpspecs", streq(host_root, "/") ? "" : host_root,
+                 p->triple, p->gcc_major);
+        f = popen(cmd, "re");
+        if (!f)
+                return -errno;
+        for (size_t k; (k = fread(buf, 1, sizeof(buf), f)) > 0; n += k) {
+                char *nb = realloc(out, n + k + 1);
+                if (!nb) {
+                        pclose(f);
+                        return -ENOMEM;
+                }
+                out = nb;
+                memcpy(out + n, buf, k);
+        }
+        status = pclose(f);
+        if (!out || status != 0)
+                return -ENOENT;
+        out[n] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+static int verify(const char *root) {
+        char script[PATH_MAX];
+        pid_t pid;
+        int status;
+
+        if (find_libexec("accel-verify", script, sizeof(script)) < 0 &&
+            (size_t) snprintf(script, sizeof(script), "%s", "scripts/accel-verify") < sizeof(script) &&
+            access(script, X_OK) < 0)
+                return log_error_errno(ENOENT, "Failed to find accel-verify (libexec or scripts/): %m"), EXIT_FAILED;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m"), EXIT_FAILED;
+        if (pid == 0) {
+                execl(script, script, root, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+                return EXIT_FAILED;
+        return WEXITSTATUS(status) == 0 ? EXIT_OK : WEXITSTATUS(status) == 1 ? EXIT_DIFFERS : EXIT_FAILED;
+}
+
+static int run_install(const Args *a) {
+        _cleanup_free_ char *specs = NULL;
+        char launcher[PATH_MAX];
+        const AccelPlatform *p;
+        Platform pl;
+        AccelResult res;
+        int r;
+
+        r = platform_parse(a->platform, &pl);
+        if (r < 0 || !(p = accel_platform_lookup(pl.arch)))
+                return log_error_errno(r < 0 ? r : EOPNOTSUPP, "No twins for platform '%s'", a->platform), EXIT_USAGE;
+        if (a->launcher)
+                snprintf(launcher, sizeof(launcher), "%s", a->launcher);
+        else if (find_libexec("archway-twin-launch", launcher, sizeof(launcher)) < 0)
+                return log_error_errno(ENOENT, "Failed to find archway-twin-launch: %m"), EXIT_FAILED;
+        r = host_specs(a->host_root, p, &specs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the specs of %s-gcc-%s on the host (install "
+                                       "gcc-%s-%s): %m", p->triple, p->gcc_major, p->gcc_major, p->triple), EXIT_FAILED;
+        r = accel_install(&(AccelInstall) { .root = a->root, .host_root = a->host_root, .launcher = launcher,
+                                            .specs = specs, .platform = p }, &res);
+        if (r == -ESRCH)
+                return log_error_errno(r, "Nothing to twin in '%s': versions differ or tools are missing", a->root),
+                       EXIT_NOTHING;
+        if (r < 0)
+                return log_error_errno(r, "Failed to install twins into '%s': %m", a->root), EXIT_FAILED;
+        printf("%s: %zu rules, %zu programs, %zu host libraries in " ACCEL_NATIVE_DIR "\n", a->root, res.n_rules,
+               res.n_programs, res.n_libraries);
+        if (res.skipped_why[0])
+                printf("skipped: %s\n", res.skipped_why);
+        if (res.version_notes[0])
+                printf("version: %s\n", res.version_notes);
+        return a->verify ? verify(a->root) : EXIT_OK;
+}
+
+static int run(const Args *a) {
+        int r;
+
+        if (!a->verb)
+                return help();
+        if (streq(a->verb, "install"))
+                return run_install(a);
+        r = accel_remove(a->root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove twins from '%s': %m", a->root), EXIT_FAILED;
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        Args a;
+
+        log_set_program("archway");
+        if (parse_argv(argc, argv, &a) < 0) {
+                fprintf(stderr, "Usage: archway accel install --platform PLATFORM --root DIR [--verify]\n"
+                                "       archway accel remove --root DIR\n");
+                return EXIT_USAGE;
+        }
+        return run(&a);
+}

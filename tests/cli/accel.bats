@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# archway accel: native twins in an arm64 root, routed by archshim in private binfmt_misc instances
+# only. A routed compile + link makes a working arm64 program; each fall-back condition leaves the
+# rule unfired (archshim's debug line names the condition); --verify finds no difference.
+#
+# Needs: an arm64 Debian root with gcc-12 (ARCHWAY_ACCEL_ROOT, default the one bench/accel makes),
+# the host's gcc-12-aarch64-linux-gnu + binutils-aarch64-linux-gnu, qemu-user-static, Linux >= 6.7.
+# The root is never modified: each run installs into a hard-linked copy (every file we write is
+# written by rename or after unlink, so the shared inodes stay untouched).
+
+load helpers
+
+ARCHWAY=${ARCHWAY:-$BUILD/bin/archway}
+TWIN_LAUNCH=${TWIN_LAUNCH:-$BUILD/libexec/archway-twin-launch}
+ACCEL_ROOT=${ARCHWAY_ACCEL_ROOT:-/var/cache/archway/accel-root-arm64}
+QEMU=${QEMU:-/usr/bin/qemu-aarch64-static}
+
+setup_file() {
+        [[ -x $ARCHWAY && -x $TWIN_LAUNCH && -x $ARCHSHIM ]] || return 0
+        [[ -x $ACCEL_ROOT/usr/lib/gcc/aarch64-linux-gnu/12/cc1 ]] || return 0
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null || return 0
+        export ROOT=$BATS_FILE_TMPDIR/root QDIR=$BATS_FILE_TMPDIR/qemu
+        cp -al "$ACCEL_ROOT" "$ROOT"
+        rm -rf "$ROOT/.archway" "$ROOT/tmp"/*
+        mkdir -p "$QDIR" "$ROOT/.archway/qemu"
+        cp "$QEMU" "$QDIR/qemu-aarch64"
+        env -u LIBRARY_PATH "$ARCHWAY" accel install --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" >&3
+        printf 'int main(void) { return 0; }\n' >"$ROOT/tmp/empty.c"
+        printf '#include <stdio.h>\nint main(int c, char **v) { printf("arm64 says %%d\\n", c * 21); return 0; }\n' \
+                >"$ROOT/tmp/hello.c"
+}
+
+setup() {
+        [[ -x $ARCHWAY ]] || skip "archway not built (ARCHWAY=$ARCHWAY)"
+        [[ -x $TWIN_LAUNCH ]] || skip "archway-twin-launch not built (TWIN_LAUNCH=$TWIN_LAUNCH)"
+        [[ -x $ARCHSHIM ]] || skip "archshim not built (ARCHSHIM=$ARCHSHIM)"
+        [[ -x $ACCEL_ROOT/usr/lib/gcc/aarch64-linux-gnu/12/cc1 ]] ||
+                skip "no arm64 root with gcc-12 at $ACCEL_ROOT: run bench/accel once, or set ARCHWAY_ACCEL_ROOT"
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "gcc-12-aarch64-linux-gnu not installed on the host"
+        [[ -x $QEMU ]] || skip "no $QEMU"
+        [[ -f $ROOT/.archway/routes.idx ]] || skip "twins were not installed in setup_file"
+}
+
+# in_root 'commands': run in a private binfmt_misc instance with archshim registered for arm64 (F,P)
+# and QEMU reachable at /.archway/qemu. `run_gcc ENV... -- ARGS...` runs the root's gcc with
+# ARCHWAY_SHIM_DEBUG=1 and a clean environment plus ENV.
+in_root() {
+        binfmt_ns '
+echo ":archway-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:'"$ARCHSHIM"':FP" >"$BINFMT_DIR/register"
+mount --bind "'"$QDIR"'" "'"$ROOT"'/.archway/qemu"
+R="'"$ROOT"'"
+run_gcc() { local e=(); while [ "$1" != -- ]; do e+=("$1"); shift; done; shift
+        env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 "${e[@]}" chroot "$R" gcc "$@"; }
+'"$1"
+}
+
+@test "install: one rule per tool, keyed by the root's own build-id, conditions included" {
+        local id
+        id=$(aarch64-linux-gnu-readelf -n "$ROOT/usr/bin/aarch64-linux-gnu-gcc-12" | awk '/Build ID/ { print $3 }')
+        run grep -A3 '^# /usr/bin/aarch64-linux-gnu-gcc-12' "$ROOT/.archway/routes.conf"
+        assert_output --partial "build-id = $id"
+        run grep -c '^\[route\]' "$ROOT/.archway/routes.conf"
+        assert_output 9
+        run "$ARCHSHIM" --check-routes "$ROOT/.archway/routes.conf"
+        assert_success
+        [[ -x $ROOT/.archway/native/host-lib/ld-linux-x86-64.so.2 ]]
+        [[ -L $ROOT/.archway/native/usr/lib/gcc-cross/aarch64-linux-gnu/12/crtbeginS.o ]]
+}
+
+@test "routed compile and link make a working arm64 program" {
+        run in_root 'run_gcc -- -O2 /tmp/hello.c -o /tmp/hello-routed && env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu chroot "$R" /tmp/hello-routed a b'
+        assert_success
+        assert_output --partial "route line"
+        assert_output --partial "exec /.archway/native/usr/bin/aarch64-linux-gnu-gcc-12"
+        assert_output --partial "arm64 says 63"
+        run file "$ROOT/tmp/hello-routed"
+        assert_output --partial "ARM aarch64"
+}
+
+@test "routed and emulated objects are identical except .comment" {
+        run in_root 'run_gcc -- -O2 -g -c /tmp/hello.c -o /tmp/h-routed.o && run_gcc ARCHWAY_SHIM=qemu -- -O2 -g -c /tmp/hello.c -o /tmp/h-emu.o'
+        assert_success
+        aarch64-linux-gnu-objcopy -R .comment "$ROOT/tmp/h-routed.o" "$BATS_TEST_TMPDIR/a.o"
+        aarch64-linux-gnu-objcopy -R .comment "$ROOT/tmp/h-emu.o" "$BATS_TEST_TMPDIR/b.o"
+        cmp "$BATS_TEST_TMPDIR/a.o" "$BATS_TEST_TMPDIR/b.o"
+}
+
+# fallback ENV... -- ARGS...: the gcc rule must not fire, and the debug line names why.
+fallback() {
+        run in_root "run_gcc $* -E /tmp/empty.c -o /dev/null"
+        refute_output --partial "route line"
+        assert_output --partial "does not apply: unless-"
+        assert_output --partial "trying /.archway/qemu/qemu-aarch64 /usr/bin/gcc"
+        refute_output --partial "no emulator"
+}
+
+@test "fall-back: -march=native" { fallback -- -march=native; assert_output --partial "unless-arg -march=native"; }
+@test "fall-back: -mcpu=native" { fallback -- -mcpu=native; assert_output --partial "unless-arg -mcpu=native"; }
+@test "fall-back: -fplugin" { fallback -- -fplugin=/tmp/x.so; assert_output --partial "unless-arg -fplugin=/tmp/x.so"; }
+@test "fall-back: -print-* names the twin's files" { fallback -- -print-libgcc-file-name; assert_output --partial "unless-arg -print-libgcc-file-name"; }
+@test "fall-back: -fstack-protector (CVE-2023-4039, twin 12.2.0-14 vs root 12.2.0-14+deb12u1)" {
+        fallback -- -fstack-protector-strong
+        assert_output --partial "unless-arg -fstack-protector-strong"
+}
+@test "fall-back: LIBRARY_PATH" { fallback LIBRARY_PATH=/tmp -- ; assert_output --partial "unless-env LIBRARY_PATH"; }
+@test "fall-back: COMPILER_PATH" { fallback COMPILER_PATH=/tmp -- ; assert_output --partial "unless-env COMPILER_PATH"; }
+@test "fall-back: GCC_EXEC_PREFIX" { fallback GCC_EXEC_PREFIX=/usr/lib/gcc/ -- ; assert_output --partial "unless-env GCC_EXEC_PREFIX"; }
+@test "fall-back: version mismatch (the root's gcc replaced: another build-id)" {
+        # A different gcc binary at the same path: copy the real one with one byte of its build-id
+        # changed. The rule keys on the build-id, so it must not fire.
+        local g=$ROOT/usr/bin/aarch64-linux-gnu-gcc-12 off
+        off=$(python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(d.index(b"GNU\0")+4)' "$g")
+        cp "$g" "$BATS_TEST_TMPDIR/gcc" && rm "$g" && cp "$BATS_TEST_TMPDIR/gcc" "$g"
+        printf '\x00' | dd of="$g" bs=1 seek="$off" conv=notrunc status=none
+        run in_root 'run_gcc -- -E /tmp/empty.c -o /dev/null'
+        cp "$BATS_TEST_TMPDIR/gcc" "$g"
+        refute_output --partial "route line"
+        assert_output --partial "trying /.archway/qemu/qemu-aarch64 /usr/bin/gcc"
+}
+
+@test "a twin's tools are found by the twin driver, not through the shim (as, collect2, ld)" {
+        run in_root 'run_gcc -- -v -O2 /tmp/hello.c -o /tmp/h2 2>&1'
+        # -v is a condition (it prints the twin's paths), so this one is emulated; the routed one is not:
+        assert_output --partial "unless-arg -v"
+        run in_root 'run_gcc -- -save-temps=obj -O2 /tmp/hello.c -o /tmp/h3'
+        assert_success
+        [[ -s $ROOT/tmp/h3-hello.i || -s $ROOT/tmp/hello.i || -s $ROOT/tmp/h3.i ]]
+}
+
+@test "--verify: emulated and routed agree on -dumpmachine, -E, objects, link and output" {
+        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" "$ARCHWAY" accel install --platform linux/arm64 --root "$ROOT" \
+                --launcher "$TWIN_LAUNCH" --verify
+        assert_success
+        assert_output --partial "no difference"
+        assert_output --partial ".comment differs as expected"
+}
+
+@test "remove: twins and routes go, the root's own files stay" {
+        cp -al "$ROOT" "$BATS_TEST_TMPDIR/r2"
+        run "$ARCHWAY" accel remove --root "$BATS_TEST_TMPDIR/r2"
+        assert_success
+        [[ ! -e $BATS_TEST_TMPDIR/r2/.archway/native && ! -e $BATS_TEST_TMPDIR/r2/.archway/routes.idx ]]
+        [[ -x $BATS_TEST_TMPDIR/r2/usr/bin/aarch64-linux-gnu-gcc-12 ]]
+}
+
+@test "usage errors exit 2" {
+        run "$ARCHWAY" accel install --root
+        assert_failure 2
+        run "$ARCHWAY" accel frobnicate --root /
+        assert_failure 2
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lib/accel: the pure parts. Fixtures in memory: dpkg status stanzas, a specs dump, rules. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "accel.h"
+#include "routes.h"
+
+static const char status[] =
+        "Package: gcc-12\nStatus: deinstall ok config-files\nVersion: 12.2.0-13\n\n"
+        "Package: cpp-12\nStatus: install ok installed\nVersion: 12.2.0-14+deb12u1\n\n"
+        "Package: gcc-12\nStatus: install ok installed\nArchitecture: arm64\nVersion: 12.2.0-14+deb12u1\n";
+
+static void test_dpkg_version(void **state) {
+        char v[64];
+
+        assert_int_equal(accel_dpkg_version(status, strlen(status), "gcc-12", v, sizeof(v)), 0);
+        assert_string_equal(v, "12.2.0-14+deb12u1"); /* the removed stanza before it does not count */
+        assert_int_equal(accel_dpkg_version(status, strlen(status), "cpp-12", v, sizeof(v)), 0);
+        assert_int_equal(accel_dpkg_version(status, strlen(status), "gcc", v, sizeof(v)), -ENOENT);
+        assert_int_equal(accel_dpkg_version(status, strlen(status), "gcc-12", v, 5), -ENAMETOOLONG);
+        assert_int_equal(accel_dpkg_version("", 0, "gcc-12", v, sizeof(v)), -ENOENT);
+}
+
+static void test_version_check(void **state) {
+        const char *arg, *why;
+
+        /* equal once the cross package's suffix is dropped */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14", &arg, &why), 0);
+        assert_null(arg);
+        assert_int_equal(accel_version_check("binutils", "2.40", "2.40", &arg, &why), 0);
+        /* the known bookworm delta: allowed, with the stack-protector condition */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", &arg, &why), 0);
+        assert_string_equal(arg, "-fstack-protector*");
+        assert_non_null(strstr(why, "CVE-2023-4039"));
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), 0);
+        /* anything else is refused */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.3.0-1cross1", "12.2.0-14", &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("cpp-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), -ESRCH);
+}
+
+static const char specs_dump[] =
+        "*cc1:\n%{profile:-p}\n\n"
+        "*cc1plus:\n\n\n"
+        "*cross_compile:\n1\n\n"
+        "*version:\n12.2.0\n";
+
+static void test_specs_patch(void **state) {
+        const AccelPlatform *p = accel_platform_lookup("arm64");
+        char *out = NULL;
+
+        assert_non_null(p);
+        assert_int_equal(accel_specs_patch(specs_dump, p, &out), 0);
+        assert_non_null(strstr(out, "*cross_compile:\n0\n"));
+        assert_non_null(strstr(out, "*cc1:\n%{profile:-p} -iprefix /usr/lib/gcc/aarch64-linux-gnu/12/\n"));
+        assert_non_null(strstr(out, "*cc1plus:\n%{!nostdinc:%{!nostdinc++:-isystem /usr/include/c++/12 -isystem "
+                                    "/usr/include/aarch64-linux-gnu/c++/12 -isystem /usr/include/c++/12/backward}}\n"));
+        assert_non_null(strstr(out, "*version:\n12.2.0\n"));
+        free(out);
+        /* a dump without one of the specs we change is refused, not half-patched */
+        assert_int_equal(accel_specs_patch("*cc1:\n\n*cc1plus:\n\n", p, &out), -EBADMSG);
+}
+
+static int count_rule(const RouteRuleSrc *r, void *userdata) {
+        unsigned *n = userdata;
+        (*n)++;
+        assert_int_equal(r->build_id_size, 20);
+        assert_true(r->n_unless_envs >= 2);
+        return 0;
+}
+
+static void test_tools_and_routes(void **state) {
+        const AccelPlatform *p = accel_platform_lookup("arm64");
+        AccelTool tools[32];
+        AccelRule rules[2] = {};
+        char *text = NULL;
+        RoutesError err = {};
+        unsigned n = 0;
+        size_t k;
+
+        assert_null(accel_platform_lookup("riscv64"));
+        k = accel_tools(p, tools, 32);
+        assert_true(k >= 15);
+        assert_string_equal(tools[0].host, "usr/bin/aarch64-linux-gnu-gcc-12");
+        assert_string_equal(tools[0].argv0, "gcc");
+        assert_int_equal(tools[0].role, ACCEL_ROLE_DRIVER);
+        for (size_t i = 0; i < k; i++)
+                if (tools[i].role == ACCEL_ROLE_HELPER)
+                        assert_non_null(strstr(tools[i].target, "usr/lib/gcc/aarch64-linux-gnu/12/"));
+        assert_int_equal(accel_tools(p, tools, 2), 2);
+
+        rules[0] = (AccelRule) { .tool = &tools[0], .build_id_size = 20, .extra_unless_arg = "-fstack-protector*",
+                                 .extra_why = "why" };
+        memset(rules[0].build_id, 0xab, 20);
+        k = accel_tools(p, tools, 32);
+        rules[1] = (AccelRule) { .tool = &tools[k - 1], .build_id_size = 20 };
+        assert_int_equal(accel_routes_format(p, rules, 2, &text), 0);
+        assert_non_null(strstr(text, "build-id = abababab"));
+        assert_non_null(strstr(text, "argv0 = /.archway/native/usr/bin/gcc\n"));
+        assert_non_null(strstr(text, "unless-arg = -march=native\n"));
+        assert_non_null(strstr(text, "unless-arg = -fstack-protector*\n"));
+        assert_non_null(strstr(text, "unless-env = LIBRARY_PATH\n"));
+        assert_non_null(strstr(text, "unless-arg = --plugin*\n"));
+        /* the text is valid routes.conf for the shim's own parser */
+        assert_int_equal(routes_parse(text, strlen(text), count_rule, &n, &err), 0);
+        assert_int_equal(n, 2);
+        free(text);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_dpkg_version),
+                cmocka_unit_test(test_version_check),
+                cmocka_unit_test(test_specs_patch),
+                cmocka_unit_test(test_tools_and_routes),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
