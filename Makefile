@@ -38,7 +38,13 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-PROGRAMS   := binfmt check-arch
+PROGRAMS   := binfmt check-arch archbuild
+# archway (folder archway/): the umbrella command; today `archway accel` (issue 6, docs/accel.md).
+PROGRAMS   += archway
+# A program's sources are in the folder of its name, except archbuild's, which live in builder/ (the
+# folder names the role, the binary the command). program_dir maps a program to its folder.
+program_dir = $(if $(filter archbuild,$(1)),builder,$(1))
+PROGRAM_DIRS = $(foreach p,$(PROGRAMS),$(call program_dir,$(p)))
 LIB_SRC    := $(wildcard lib/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 
@@ -55,7 +61,7 @@ SAN_LIB_OBJ  := $(call objs,$(SAN),$(LIB_SRC))
 SAN_LIB_A    := $(SAN)/libarchway.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures
+.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures emulators
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM_BINS)
@@ -80,7 +86,7 @@ $(SAN_LIB_A): $(SAN_LIB_OBJ)
 
 # Each program: every .c in its folder, linked against lib/.
 define program_rule
-$(O)/bin/$(1): $$(call objs,$(O),$$(filter-out %-gen.c,$$(wildcard $(1)/*.c))) $(LIB_A)
+$(O)/bin/$(1): $$(call objs,$(O),$$(filter-out %-gen.c,$$(wildcard $$(call program_dir,$(1))/*.c))) $(LIB_A)
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
@@ -88,11 +94,106 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 # Unit tests may also test a program's pure modules: tests/unit/test-binfmt-foo.c links binfmt/foo.c
 # when it exists (see unit_extra).
-unit_extra = $(wildcard $(foreach p,$(PROGRAMS),$(p)/$(patsubst test-$(p)-%,%,$(1)).c))
+unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c))
 $(SAN)/tests/%: tests/unit/%.c $(SAN_LIB_A)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
 		$(PKG_LIBS) -lcmocka
+
+# --- binfmt: generated probe programs ---------------------------------------------------------
+# binfmt/probe-gen.c writes one tiny static ELF per QEMU target as C arrays into
+# $(O)/gen/binfmt-probes.h (no committed blobs); lib/binfmt-probe.c (shared by binfmt and archbuild)
+# and the table unit test include it.
+
+BINFMT_PROBES_H := $(O)/gen/binfmt-probes.h
+
+$(O)/gen/binfmt-probe-gen: binfmt/probe-gen.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+$(BINFMT_PROBES_H): $(O)/gen/binfmt-probe-gen
+	$< >$@.tmp && mv $@.tmp $@
+
+$(O)/lib/binfmt-probe.o $(SAN)/lib/binfmt-probe.o: $(BINFMT_PROBES_H)
+$(SAN)/tests/test-binfmt-table: $(BINFMT_PROBES_H)
+
+# systemd units from systemd/*.in with the install paths filled in; `make install` installs them.
+BINFMT_UNITS := $(O)/systemd/archway-binfmt.service $(O)/systemd/archway-binfmt-check.service \
+                $(O)/systemd/archway-binfmt-check.timer
+
+$(O)/systemd/%: systemd/%.in
+	@mkdir -p $(@D)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+$(O)/systemd/%.timer: systemd/%.timer
+	@mkdir -p $(@D)
+	cp $< $@
+
+.PHONY: install-binfmt
+install: install-binfmt
+install-binfmt: $(BINFMT_UNITS)
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.d
+	install -m 0644 $(BINFMT_UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/binfmt.conf.example $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf.example
+
+# --- shim: archshim, the exec shim (issue 5) -------------------------------------------------
+# Not in PROGRAMS: it runs on every foreign exec, also inside chroots, so it is linked -static from
+# its own objects and only the lib/ files it needs (no libelf, json-c, ...). lib/elf-id.c is built
+# again with -DELF_ID_NO_SECTIONS for it. shim/qemu-main.c is the entry of the linked QEMU+shim
+# build (scripts/link-shim-qemu), not of this binary. Unit tests test-shim-*.c link shim/<name>.c.
+
+# musl when installed (Debian: musl-tools): its static startup costs ~250 us less per exec than
+# glibc's here (bench/shim, docs/shim.md), and the shim runs on every foreign exec.
+SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
+SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/qemu-cpu.c lib/routes.c lib/sha256.c
+SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
+SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
+SHIM_BIN     := $(O)/libexec/archshim
+
+$(O)/shim-static/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(SHIM_CC) $(ALL_CFLAGS) -DELF_ID_NO_SECTIONS -c $< -o $@
+
+$(SHIM_BIN): $(SHIM_OBJ)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(SHIM_CC) $(CFLAGS) -static -o $@ $^
+
+all: $(SHIM_BIN)
+
+# The linked QEMU+shim per target (docs/shim.md): needs our QEMU build tree, so not part of all.
+.PHONY: shim-qemu install-shim
+shim-qemu:
+	@scripts/link-shim-qemu --out $(O)/libexec $(if $(TARGETS),--targets "$(TARGETS)")
+
+install: install-shim
+install-shim: $(SHIM_BIN)
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(SHIM_BIN) $(wildcard $(O)/libexec/qemu-*-archway) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 docs/man/archshim.8 $(DESTDIR)$(MANDIR)/man8/
+
+# --- accel: archway-twin-launch (issue 6) ----------------------------------------------------
+# Hard-linked into ROOT/.archway/native for every twinned tool; runs the copied host loader on the
+# copied program. Static and allocation-free like the shim (it starts once per compiler process), so
+# it gets its own rule, with the shim's compiler.
+TWIN_LAUNCH := $(O)/libexec/archway-twin-launch
+
+$(TWIN_LAUNCH): twin/launch.c
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(SHIM_CC) $(ALL_CFLAGS) -static -o $@ $<
+
+# accel-verify beside it in the build tree, as installed: `archway accel install --verify` finds it
+# next to its own binary (../libexec), and it finds archshim beside itself.
+$(O)/libexec/accel-verify: scripts/accel-verify
+	@mkdir -p $(@D)
+	cp $< $@
+
+all: $(TWIN_LAUNCH) $(O)/libexec/accel-verify
+install: install-accel
+.PHONY: install-accel
+install-accel: $(TWIN_LAUNCH)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(TWIN_LAUNCH) $(DESTDIR)$(LIBEXECDIR)/archway-twin-launch
+	install -m 0755 scripts/accel-verify $(DESTDIR)$(LIBEXECDIR)/accel-verify
 
 # --- tests ------------------------------------------------------------------------------------
 
@@ -105,10 +206,20 @@ test-deps:
 fixtures: test-deps
 	@scripts/fetch-fixtures
 
+# The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
+# (scripts/build-qemu), so a second make check rebuilds nothing.
+TEST_QEMU_TARGETS ?= aarch64 arm
+qemu_dir_cmd = scripts/build-qemu --print-dir --targets "$(TEST_QEMU_TARGETS)"
+
+# Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
+emulators: deps
+	@$(qemu_dir_cmd) >/dev/null
+	@scripts/link-shim-qemu --out $(O)/libexec --targets "$(TEST_QEMU_TARGETS)"
+
 check: test-deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators
 	@scripts/fetch-fixtures
-	@scripts/run-tests $(UNIT_BINS)
+	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) scripts/run-tests $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-tests --unit-only $(UNIT_BINS)
@@ -117,9 +228,9 @@ cli: all
 	@scripts/run-tests --cli-only
 
 demo: test-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all emulators
 	@scripts/fetch-fixtures
-	@scripts/demo
+	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) scripts/demo
 
 bench: test-deps
 	@$(MAKE) --no-print-directory all

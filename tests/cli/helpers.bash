@@ -12,6 +12,8 @@ ARCHSHIM=${ARCHSHIM:-$BUILD/libexec/archshim}
 FIXTURES=${ARCHWAY_FIXTURES:-/var/cache/archway/fixtures}
 export REPO BUILD BINFMT CHECK_ARCH ARCHBUILD ARCHSHIM FIXTURES
 
+bats_require_minimum_version 1.5.0
+
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
@@ -66,8 +68,15 @@ binfmt_ns_full() {
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.01
         done
-        echo '0 0 65536' >"/proc/$pid/uid_map"
-        echo '0 0 65536' >"/proc/$pid/gid_map"
+        # Under load a write has been seen to fail with EPERM right after the switch: retry briefly.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+                { echo '0 0 65536' >"/proc/$pid/uid_map"; } 2>/dev/null && break
+                sleep 0.05
+        done
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+                { echo '0 0 65536' >"/proc/$pid/gid_map"; } 2>/dev/null && break
+                sleep 0.05
+        done
         echo go >"$sync"
         wait "$pid"
         rc=$?
