@@ -209,12 +209,12 @@ fixtures: test-deps
 # The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
 # (scripts/build-qemu), so a second make check rebuilds nothing.
 TEST_QEMU_TARGETS ?= aarch64 arm
-qemu_dir_cmd = scripts/build-qemu --print-dir --targets "$(TEST_QEMU_TARGETS)"
+qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS)"
 
 # Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
 emulators: deps
 	@$(qemu_dir_cmd) >/dev/null
-	@scripts/link-shim-qemu --out $(O)/libexec --targets "$(TEST_QEMU_TARGETS)"
+	@scripts/link-shim-qemu --cache-dir $(QEMU_CACHE_DIR) --out $(O)/libexec --targets "$(TEST_QEMU_TARGETS)"
 
 check: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators
@@ -238,14 +238,17 @@ bench: test-deps
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
 
 qemu: deps
-	@scripts/build-qemu
+	@ARCHWAY_CACHE_DIR=$(QEMU_CACHE_DIR) scripts/build-qemu
 
 # --- install ----------------------------------------------------------------------------------
 
+# Our QEMU goes to LIBEXECDIR/qemu/ (built or taken from the cache: make qemu); the QEMU+shim builds
+# that make emulators linked are installed by install-shim.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	ARCHWAY_CACHE_DIR=$(QEMU_CACHE_DIR) scripts/build-qemu --install $(DESTDIR)$(LIBEXECDIR)/qemu
 
 clean:
 	rm -rf $(O)
