@@ -3,7 +3,7 @@
 # only. A routed compile + link makes a working arm64 program; each fall-back condition leaves the
 # rule unfired (archshim's debug line names the condition); --verify finds no difference.
 #
-# Needs: an arm64 Debian root with gcc-12 (ARCHWAY_ACCEL_ROOT, default the one bench/accel makes),
+# Needs: an arm64 Debian root with gcc-12 (ARCHWAY_ACCEL_ROOT, default scripts/fetch-fixtures' one),
 # the host's gcc-12-aarch64-linux-gnu + binutils-aarch64-linux-gnu, qemu-user-static, Linux >= 6.7.
 # The root is never modified: each run installs into a hard-linked copy (every file we write is
 # written by rename or after unlink, so the shared inodes stay untouched).
@@ -12,7 +12,7 @@ load helpers
 
 ARCHWAY=${ARCHWAY:-$BUILD/bin/archway}
 TWIN_LAUNCH=${TWIN_LAUNCH:-$BUILD/libexec/archway-twin-launch}
-ACCEL_ROOT=${ARCHWAY_ACCEL_ROOT:-/var/cache/archway/accel-root-arm64}
+ACCEL_ROOT=${ARCHWAY_ACCEL_ROOT:-$FIXTURES/gcc-root-arm64}
 QEMU=${QEMU:-/usr/bin/qemu-aarch64-static}
 
 setup_file() {
@@ -35,7 +35,7 @@ setup() {
         [[ -x $TWIN_LAUNCH ]] || skip "archway-twin-launch not built (TWIN_LAUNCH=$TWIN_LAUNCH)"
         [[ -x $ARCHSHIM ]] || skip "archshim not built (ARCHSHIM=$ARCHSHIM)"
         [[ -x $ACCEL_ROOT/usr/lib/gcc/aarch64-linux-gnu/12/cc1 ]] ||
-                skip "no arm64 root with gcc-12 at $ACCEL_ROOT: run bench/accel once, or set ARCHWAY_ACCEL_ROOT"
+                skip "no arm64 root with gcc-12 at $ACCEL_ROOT: run scripts/fetch-fixtures, or set ARCHWAY_ACCEL_ROOT"
         command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "gcc-12-aarch64-linux-gnu not installed on the host"
         [[ -x $QEMU ]] || skip "no $QEMU"
         [[ -f $ROOT/.archway/routes.idx ]] || skip "twins were not installed in setup_file"
