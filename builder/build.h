@@ -4,7 +4,9 @@
 /* The build: for each target platform, walk the Dockerfile's stages in order (up to --target),
  * executing each instruction through its handler (a table in build.c), with a step cache in the
  * store. The result per platform is an image manifest in the store; output.c turns those into an
- * OCI layout, a docker-archive or a push. Logging happens here (the program's boundary for steps). */
+ * OCI layout, a docker-archive or a push. Platforms are built at once by forked workers (jobs), the
+ * results kept in the order of the platforms. Logging happens here (the program's boundary for
+ * steps). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@ typedef struct BuildOptions {
         bool pull;                      /* re-pull registry bases even when the store has them */
         bool insecure;                  /* plain HTTP for a loopback registry */
         bool no_accel;                  /* no native twins in foreign RUN steps */
+        unsigned jobs;                  /* platforms built at once (a process each); 0: one per CPU */
         EmulatorMode emulator_mode;
         LayerWriteOptions layer;        /* compression, SOURCE_DATE_EPOCH */
 } BuildOptions;

@@ -47,6 +47,7 @@ typedef struct Args {
         bool insecure;
         bool pull;
         bool no_accel;
+        unsigned jobs;
         const char *store;
         bool no_cache;
         bool network_host;
@@ -80,6 +81,8 @@ static void help(void) {
                "      --pull                   fetch registry bases (FROM HOST[:PORT]/REPO:TAG) again even when\n"
                "                               the store has them\n"
                "      --no-accel               no native twins (lib/accel) in foreign RUN steps\n"
+               "      --jobs N                 build N platforms at once, a process each (default: one\n"
+               "                               per CPU; 1: one platform after another)\n"
                "      --store DIR              local store (default /var/lib/archway/store, or\n"
                "                               ~/.local/share/archway when not root)\n"
                "      --no-cache               do not use the step cache\n"
@@ -116,7 +119,7 @@ static int parse_output(const char *s, Args *a) {
 
 enum {
         ARG_PLATFORM = 0x100, ARG_BUILD_ARG, ARG_TARGET, ARG_PUSH, ARG_INSECURE, ARG_STORE, ARG_NO_CACHE,
-        ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL,
+        ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL, ARG_JOBS,
 };
 
 static int parse_option(int c, Args *a) {
@@ -131,6 +134,18 @@ static int parse_option(int c, Args *a) {
         case ARG_INSECURE: a->insecure = true; return 0;
         case ARG_PULL: a->pull = true; return 0;
         case ARG_NO_ACCEL: a->no_accel = true; return 0;
+        case ARG_JOBS: {
+                char *end;
+                unsigned long n;
+
+                errno = 0;
+                n = strtoul(optarg, &end, 10);
+                if (isempty(optarg) || *end || errno || n == 0 || n > BUILD_PLATFORMS_MAX)
+                        return log_error_errno(EINVAL, "--jobs: '%s' is not a number from 1 to %d", optarg,
+                                               BUILD_PLATFORMS_MAX);
+                a->jobs = (unsigned) n;
+                return 0;
+        }
         case ARG_STORE: a->store = optarg; return 0;
         case ARG_NO_CACHE: a->no_cache = true; return 0;
         case ARG_NETWORK:
@@ -158,6 +173,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "insecure", no_argument, NULL, ARG_INSECURE },
                 { "pull", no_argument, NULL, ARG_PULL },
                 { "no-accel", no_argument, NULL, ARG_NO_ACCEL },
+                { "jobs", required_argument, NULL, ARG_JOBS },
                 { "store", required_argument, NULL, ARG_STORE },
                 { "no-cache", no_argument, NULL, ARG_NO_CACHE },
                 { "network", required_argument, NULL, ARG_NETWORK },
@@ -333,6 +349,7 @@ static int run_build(const Args *a) {
         BuildOptions o = { .build_args = a->build_args, .target = a->target, .no_cache = a->no_cache,
                            .network_host = a->network_host, .allow_foreign = a->allow_foreign,
                            .pull = a->pull, .insecure = a->insecure, .no_accel = a->no_accel,
+                           .jobs = a->jobs,
                            .progress_tty = isatty(STDERR_FILENO) };
         int r;
 

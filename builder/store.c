@@ -85,6 +85,7 @@ int store_open(const char *path, Store *ret) {
 
 void store_close(Store *s) {
         free(s->path);
+        free(s->tmp);
         oci_layout_free(s->layout);
         closep(&s->lock_fd);
         *s = (Store) { .lock_fd = -EBADF };
@@ -93,7 +94,7 @@ void store_close(Store *s) {
 int store_mkdtemp(Store *s, const char *prefix, char **ret) {
         char *p = NULL;
 
-        if (asprintf(&p, "%s/tmp/%s-XXXXXX", s->path, prefix) < 0)
+        if ((s->tmp ? asprintf(&p, "%s/%s-XXXXXX", s->tmp, prefix) : asprintf(&p, "%s/tmp/%s-XXXXXX", s->path, prefix)) < 0)
                 return -ENOMEM;
         if (!mkdtemp(p)) {
                 int r = negative_errno();
@@ -229,11 +230,19 @@ int store_find_image(Store *s, const char *name, const Platform *p, OciManifest 
 int store_tag_image(Store *s, const char *name, const OciDescriptor *desc) {
         _cleanup_(oci_index_done) OciIndex idx = {}, out = {};
         _cleanup_(oci_descriptor_done) OciDescriptor d = {};
-        _cleanup_free_ char *norm = store_normalize_name(name);
+        _cleanup_free_ char *norm = store_normalize_name(name), *ilock = NULL;
+        _cleanup_close_ int ifd = -EBADF;
         int r;
 
         if (!norm)
                 return -ENOMEM;
+        /* The platform workers of one build share the open file description of lock_fd (fork), so
+         * its LOCK_EX does not exclude them from each other: index.lock, opened afresh, does. */
+        if (subpath(s, "index.lock", &ilock) < 0)
+                return -ENOMEM;
+        ifd = open(ilock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (ifd < 0 || flock(ifd, LOCK_EX) < 0)
+                return negative_errno();
         if (flock(s->lock_fd, LOCK_EX) < 0)
                 return negative_errno();
         r = oci_layout_read_index(s->layout, &idx);

@@ -25,6 +25,8 @@ typedef struct Store {
         char *path;
         OciLayout *layout;
         int lock_fd;
+        char *tmp;          /* where store_mkdtemp() makes directories: NULL for PATH/tmp, or a
+                             * directory under it private to one worker (build.c) */
 } Store;
 
 /* A layer as the builder tracks it. */
@@ -44,7 +46,8 @@ char *store_default_path(void);
 int store_open(const char *path, Store *ret);
 void store_close(Store *s);
 
-/* Make a fresh directory under tmp/ (prefix-XXXXXX). Returns 0 and its absolute path. */
+/* Make a fresh directory under tmp/ (prefix-XXXXXX), or under s->tmp when set. Returns 0 and its
+ * absolute path. */
 int store_mkdtemp(Store *s, const char *prefix, char **ret);
 
 /* The absolute path of layers/<hex of diff_id> (it need not exist). */

@@ -82,6 +82,43 @@ EOF
         [[ ${lines[-1]} != "$first" ]]
 }
 
+@test "platforms built at once (a process each) give the index of a build one after another" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nARG TARGETARCH\nCOPY f /f\nRUN echo "$TARGETARCH" > /a && echo out-$TARGETARCH\n' >"$CTX/Dockerfile"
+        echo data >"$CTX/f"
+        export SOURCE_DATE_EPOCH=1700000000
+        run ab --no-cache --jobs 1 --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        sequential=${lines[-1]}
+        run ab --no-cache --jobs 2 --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        [[ ${lines[-1]} == "$sequential" ]]
+        # every line of a platform's worker names the platform, its RUN output included
+        assert_output --partial '[linux/arm64] out-arm64'
+        assert_output --partial '[linux/amd64] out-amd64'
+        assert_output --partial '[linux/arm64] #4/4 DONE'
+        run ab --jobs 2 --platform linux/arm64,linux/amd64 "$CTX"
+        assert_success
+        [[ $(grep -c CACHED <<<"$output") -eq 4 ]]
+        run ab --jobs 0 --platform linux/amd64 "$CTX"
+        assert_failure 2
+        assert_output --partial '--jobs: '"'"'0'"'"' is not a number from 1 to 16'
+}
+
+@test "platforms built at once: one failing stops the others and nothing is written" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nARG TARGETARCH\nRUN if [ "$TARGETARCH" = arm64 ]; then exit 9; fi; sleep 53\n' >"$CTX/Dockerfile"
+        SECONDS=0
+        run ab --jobs 2 --platform linux/amd64,linux/arm64 -o "type=oci,dest=$BATS_TEST_TMPDIR/o" "$CTX"
+        assert_failure 1
+        assert_output --partial 'the command exited with status 9'
+        refute_output --partial 'built sha256:'
+        [[ ! -e $BATS_TEST_TMPDIR/o/index.json ]]
+        (( SECONDS < 40 ))
+        for _ in $(seq 50); do pgrep -x -f 'sleep 53' >/dev/null || break; sleep 0.1; done
+        ! pgrep -x -f 'sleep 53' >/dev/null
+}
+
 @test "every config instruction lands in the image config" {
         cat >"$CTX/Dockerfile" <<'EOF'
 FROM test/base:bb AS base
@@ -448,9 +485,10 @@ EOF2
         [[ -x $shim/qemu-aarch64-archway ]] || skip "no linked shim qemu-aarch64-archway (make shim-qemu, or set ARCHWAY_SHIM_DIR)"
         [[ -x $(dirname "$ARCHBUILD")/../libexec/archway-twin-launch ]] || skip "archway-twin-launch not built"
         command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "no host cross compiler (gcc-12-aarch64-linux-gnu)"
-        [[ -s /var/cache/archway/bench-gcc-arm64.tar ]] || skip "no arm64 gcc root (bench/archbuild makes /var/cache/archway/bench-gcc-arm64.tar)"
+        local root_tar
+        root_tar=$(fixture gcc-root-arm64.tar)
         "$ARCHBUILD" images --store "$STORE" | grep -q 'test/gcc:12' ||
-                "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 /var/cache/archway/bench-gcc-arm64.tar test/gcc:12 >/dev/null
+                "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 "$root_tar" test/gcc:12 >/dev/null
         printf 'int main(void) { return 0; }\n' >"$CTX/t.c"
         printf 'FROM test/gcc:12\nCOPY t.c /t.c\nRUN gcc -O2 -c /t.c -o /t.o\n' >"$CTX/Dockerfile"
         ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 "$CTX"
