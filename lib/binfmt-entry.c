@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "binfmt-entry.h"
+#include "hexdecoct.h"
 #include "macro.h"
 
 /* fs/binfmt_misc.c, check_special_flags(): the letters, and what each implies. */
@@ -20,16 +21,6 @@ static const struct {
 
 /* Delimiters binfmt_entry_format() may pick: none can occur in an escaped magic or mask. */
 static const char format_delimiters[] = ":|,;#!";
-
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 static BinfmtFlags flag_from_letter(char c) {
         for (size_t i = 0; i < ELEMENTSOF(binfmt_flags); i++)
@@ -80,7 +71,7 @@ bool binfmt_name_is_valid(const char *name) {
 static bool escapes_are_valid(const char *s, size_t len) {
         for (size_t i = 0; i < len; i++)
                 if (s[i] == '\\' && i + 1 < len && s[i + 1] == 'x') {
-                        if (i + 3 >= len || hex_value(s[i + 2]) < 0 || hex_value(s[i + 3]) < 0)
+                        if (i + 3 >= len || unhexchar(s[i + 2]) < 0 || unhexchar(s[i + 3]) < 0)
                                 return false;
                         i += 3;
                 }
@@ -100,11 +91,11 @@ int binfmt_unescape(const char *s, size_t len, uint8_t *ret, size_t max) {
 
                 if (s[i] == '\\' && i + 1 < len) {
                         i++;
-                        if (s[i] == 'x' && i + 1 < len && hex_value(s[i + 1]) >= 0) {
-                                byte = (uint8_t) hex_value(s[i + 1]);
+                        if (s[i] == 'x' && i + 1 < len && unhexchar(s[i + 1]) >= 0) {
+                                byte = (uint8_t) unhexchar(s[i + 1]);
                                 i += 2;
-                                if (i < len && hex_value(s[i]) >= 0)
-                                        byte = (uint8_t) (byte << 4 | hex_value(s[i++]));
+                                if (i < len && unhexchar(s[i]) >= 0)
+                                        byte = (uint8_t) (byte << 4 | unhexchar(s[i++]));
                                 if (n >= max)
                                         return -E2BIG;
                                 ret[n++] = byte;
@@ -332,7 +323,7 @@ static int parse_hex_bytes(const char *s, uint8_t *ret, size_t max, size_t *ret_
         if (len == 0 || len % 2 != 0 || len / 2 > max)
                 return -EBADMSG;
         for (size_t i = 0; i < len / 2; i++) {
-                int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+                int hi = unhexchar(s[2 * i]), lo = unhexchar(s[2 * i + 1]);
 
                 if (hi < 0 || lo < 0)
                         return -EBADMSG;

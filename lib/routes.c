@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "hexdecoct.h"
 #include "platform.h"
 #include "routes.h"
 
@@ -64,22 +65,12 @@ static RouteText text_trim(const char *p, size_t n) {
         return (RouteText) { p, n };
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Hex digits (no separators) into at most max bytes. Returns the byte count or -EINVAL. */
 static int hex_parse(RouteText t, uint8_t *ret, size_t max) {
         if (t.n == 0 || t.n % 2 != 0 || t.n / 2 > max)
                 return -EINVAL;
         for (size_t i = 0; i < t.n; i += 2) {
-                int hi = hex_value(t.p[i]), lo = hex_value(t.p[i + 1]);
+                int hi = unhexchar(t.p[i]), lo = unhexchar(t.p[i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 ret[i / 2] = (uint8_t) (hi << 4 | lo);
