@@ -226,16 +226,25 @@ static int auto_args_init(Build *b) {
         return 0;
 }
 
-/* ARG in the global scope (before the first FROM) or in a stage. */
-static int declare_args(Build *b, Stage *s, const DockerfileInstruction *i) {
-        _cleanup_strv_free_ char **pairs = NULL;
+/* The KEY=VALUE words of ARG, ENV or LABEL, substituted in the current scope; a bad word fails the
+ * step with the parser's message. */
+static int split_pairs(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
         DockerfileError err = {};
         int r;
 
-        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, &pairs, &err);
+        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        return r < 0 ? step_fail(b, i, r, "%s", err.message) : 0;
+}
+
+/* ARG in the global scope (before the first FROM) or in a stage. */
+static int declare_args(Build *b, Stage *s, const DockerfileInstruction *i) {
+        _cleanup_strv_free_ char **pairs = NULL;
+        int r;
+
+        r = split_pairs(b, s, i, &pairs);
         if (r < 0)
-                return step_fail(b, i, r, "%s", err.message);
+                return r;
         for (char **p = pairs; *p; p++) {
                 char *eq = strchr(*p, '=');
                 const char *value, *name = *p;
@@ -807,13 +816,11 @@ static int handle_arg(Build *b, Stage *s, const DockerfileInstruction *i) {
 
 static int handle_env(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **pairs = NULL;
-        Scope sc = { b, s };
-        DockerfileError err = {};
         int r;
 
-        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, &pairs, &err);
+        r = split_pairs(b, s, i, &pairs);
         if (r < 0)
-                return step_fail(b, i, r, "%s", err.message);
+                return r;
         for (char **p = pairs; *p; p++) {
                 char *eq = strchr(*p, '=');
                 *eq = 0;
@@ -825,13 +832,11 @@ static int handle_env(Build *b, Stage *s, const DockerfileInstruction *i) {
 
 static int handle_label(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **pairs = NULL;
-        Scope sc = { b, s };
-        DockerfileError err = {};
         int r;
 
-        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, &pairs, &err);
+        r = split_pairs(b, s, i, &pairs);
         if (r < 0)
-                return step_fail(b, i, r, "%s", err.message);
+                return r;
         if (!s->config.labels && !(s->config.labels = json_object_new_object()))
                 return -ENOMEM;
         for (char **p = pairs; *p; p++) {
