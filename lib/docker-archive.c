@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "docker-archive.h"
+#include "json-util.h"
 
 static void image_done(DockerArchiveImage *i) {
         free(i->config);
@@ -93,20 +94,13 @@ static int image_parse(json_object *o, DockerArchiveImage *ret) {
 
 int docker_archive_manifest_parse(const void *buf, size_t size, DockerArchiveManifest *ret) {
         DockerArchiveManifest m = {};
-        json_tokener *tok;
-        json_object *o;
+        json_object *o = NULL;
         size_t n;
-        int r = 0;
+        int r;
 
-        if (size > DOCKER_ARCHIVE_MANIFEST_MAX)
-                return -E2BIG;
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        o = json_tokener_parse_ex(tok, buf, (int) size);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(o, json_type_array))
+        r = json_parse_buffer(buf, size, DOCKER_ARCHIVE_MANIFEST_MAX, &o);
+        if (r >= 0 && !json_object_is_type(o, json_type_array))
                 r = -EBADMSG;
-        json_tokener_free(tok);
         n = r < 0 ? 0 : json_object_array_length(o);
         if (r >= 0 && n == 0)
                 r = -EBADMSG;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "json-util.h"
 #include "oci.h"
 #include "strv.h"
 
@@ -191,41 +192,6 @@ int oci_digest_verify(const OciDigest *expected, const void *buf, size_t size) {
 
 /* ---- JSON helpers ----------------------------------------------------------------------------- */
 
-static void json_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
-/* Parse exactly buf[0..size) as one JSON value (trailing whitespace allowed). */
-static int json_parse_buffer(const void *buf, size_t size, size_t max, json_object **ret) {
-        json_tokener *tok;
-        json_object *o;
-        size_t end;
-
-        if (size > max)
-                return -E2BIG;
-        if (size > INT32_MAX)
-                return -E2BIG;
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        o = json_tokener_parse_ex(tok, buf, (int) size);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-                json_object_put(o);
-                json_tokener_free(tok);
-                return -EBADMSG;
-        }
-        end = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        for (; end < size; end++)
-                if (!strchr(" \t\r\n", ((const char *) buf)[end])) {
-                        json_object_put(o);
-                        return -EBADMSG;
-                }
-        *ret = o;
-        return 0;
-}
 
 /* A string member: -EBADMSG when present but not a string, or absent and required; *ret NULL when
  * absent and optional. */

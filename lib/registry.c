@@ -10,9 +10,11 @@
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "json-util.h"
 #include "registry.h"
 
 /* Error bodies and token responses are small; refuse to hold more. */
@@ -338,19 +340,12 @@ static int auth_entry_parse(json_object *e, char **ret_user, char **ret_password
 }
 
 int registry_auth_from_config(const void *buf, size_t size, const char *host, char **ret_user, char **ret_password) {
-        json_tokener *tok;
-        json_object *o, *auths, *e;
+        json_object *o = NULL, *auths, *e;
         int r;
 
-        if (size > REGISTRY_SMALL_BODY_MAX * 16)
-                return -E2BIG;
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        o = json_tokener_parse_ex(tok, buf, (int) size);
-        r = o && json_tokener_get_error(tok) == json_tokener_success && json_object_is_type(o, json_type_object) ?
-                0 : -EBADMSG;
-        json_tokener_free(tok);
+        r = json_parse_buffer(buf, size, REGISTRY_SMALL_BODY_MAX * 16, &o);
+        if (r >= 0 && !json_object_is_type(o, json_type_object))
+                r = -EBADMSG;
         if (r >= 0 && (!json_object_object_get_ex(o, "auths", &auths) || !json_object_is_type(auths, json_type_object)))
                 r = -ENOENT;
         if (r >= 0)
@@ -360,17 +355,12 @@ int registry_auth_from_config(const void *buf, size_t size, const char *host, ch
 }
 
 int registry_token_parse(const void *buf, size_t size, char **ret) {
-        json_tokener *tok;
-        json_object *o, *v;
+        json_object *o = NULL, *v;
         int r;
 
-        tok = json_tokener_new();
-        if (!tok)
-                return -ENOMEM;
-        o = json_tokener_parse_ex(tok, buf, (int) size);
-        r = o && json_tokener_get_error(tok) == json_tokener_success && json_object_is_type(o, json_type_object) ?
-                0 : -EBADMSG;
-        json_tokener_free(tok);
+        r = json_parse_buffer(buf, size, SIZE_MAX, &o);
+        if (r >= 0 && !json_object_is_type(o, json_type_object))
+                r = -EBADMSG;
         if (r >= 0 && !((json_object_object_get_ex(o, "token", &v) && json_object_is_type(v, json_type_string)) ||
                         (json_object_object_get_ex(o, "access_token", &v) && json_object_is_type(v, json_type_string))))
                 r = -EBADMSG;
