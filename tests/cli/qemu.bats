@@ -107,6 +107,40 @@ default_cpu() {
         assert_success
 }
 
+@test "aarch64 sees guest code that changes under a chained jump from another page" {
+        local prog=$BATS_FILE_TMPDIR/stale-code
+        use_qemu aarch64
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null ||
+                skip "no arm64 cross compiler (scripts/install-deps test installs gcc-12-aarch64-linux-gnu)"
+        aarch64-linux-gnu-gcc-12 -std=gnu11 -O2 -static -o "$prog" "$REPO/tests/cli/data/stale-code.c"
+        run "$Q" "$prog"
+        assert_success
+        assert_output "1 2 3 4 segv"
+        run "$Q" -cpu max "$prog"
+        assert_success
+        assert_output "1 2 3 4 segv"
+}
+
+@test "aarch64 runs eight guest threads calling through function pointers" {
+        local prog=$BATS_FILE_TMPDIR/threads
+        use_qemu aarch64
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null ||
+                skip "no arm64 cross compiler (scripts/install-deps test installs gcc-12-aarch64-linux-gnu)"
+        aarch64-linux-gnu-gcc-12 -std=gnu11 -O2 -static -pthread -o "$prog" "$REPO/tests/cli/data/threads.c"
+        cc -std=gnu11 -O2 -pthread -o "$prog-host" "$REPO/tests/cli/data/threads.c"
+        run "$Q" "$prog"
+        assert_success
+        assert_output "$("$prog-host")"
+}
+
+@test "the manifest names our patches, and build-qemu applies them all" {
+        local want
+        use_qemu_dir
+        want=$(cd "$REPO/scripts/qemu-patches" && ls -- *.patch | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+        run sed -n 's/^patches=//p' "$QDIR/manifest"
+        assert_output "$want"
+}
+
 @test "arm runs Debian's armhf and armel busybox" {
         run_busybox arm armhf armv7l
         run_busybox arm armel armv7l
