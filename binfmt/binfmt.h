@@ -9,12 +9,12 @@
 
 #include "binfmt-entry.h"
 #include "binfmt-table.h"
+#include "qemu-locate.h"
 
 #define CONFIG_FILE_DEFAULT ARCHWAY_SYSCONFDIR "/archway/binfmt.conf"
 #define CONFIG_DIR_DEFAULT ARCHWAY_SYSCONFDIR "/archway/binfmt.d"
-#define QEMU_DIR_LIBEXEC ARCHWAY_LIBEXECDIR "/qemu"
+#define QEMU_DIR_LIBEXEC QEMU_ARCHWAY_DIR
 #define SHIM_PATH_DEFAULT ARCHWAY_LIBEXECDIR "/archshim"
-#define DEBIAN_QEMU_FORMAT "/usr/bin/qemu-%s-static"
 #define ARCHES_MAX 64
 
 /* Exit codes of the binfmt command (also in binfmt(1)). */

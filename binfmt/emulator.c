@@ -59,18 +59,17 @@ static int try_path(Emulator *ret, EmulatorSource source, const char *path) {
         return 0;
 }
 
-static int try_dir(Emulator *ret, EmulatorSource source, const char *dir, const char *target) {
-        char path[sizeof(ret->path) + 64];
+/* Our QEMU or Debian's, from the places ORIGINS allows (lib/qemu-locate: the same search as
+ * archbuild's). */
+static int try_qemu(Emulator *ret, const char *dir, unsigned origins, const char *target) {
+        _cleanup_free_ char *path = NULL;
+        QemuOrigin origin;
+        int r = qemu_locate(target, dir, origins, &path, &origin);
 
-        snprintf(path, sizeof(path), "%s/qemu-%s", dir, target);
-        return try_path(ret, source, path);
-}
-
-static int try_debian(Emulator *ret, const char *target) {
-        char path[128];
-
-        snprintf(path, sizeof(path), DEBIAN_QEMU_FORMAT, target);
-        return try_path(ret, SOURCE_DEBIAN, path);
+        if (r < 0)
+                return r;
+        return try_path(ret, origin == QEMU_FROM_DIR ? SOURCE_QEMU_DIR :
+                             origin == QEMU_FROM_ARCHWAY ? SOURCE_ARCHWAY : SOURCE_DEBIAN, path);
 }
 
 /* The linked QEMU+shim lives in the directory of the standalone shim: SHIM_DIR/qemu-T-archway. */
@@ -94,13 +93,12 @@ int emulator_resolve(const Settings *s, const BinfmtTarget *t, Emulator *ret) {
                         return -ENOENT;
                 break;
         case EMULATOR_DEBIAN:
-                if (try_debian(&e, t->emulator) < 0)
+                if (try_qemu(&e, NULL, QEMU_FROM_DEBIAN, t->emulator) < 0)
                         return -ENOENT;
                 break;
         default:
-                if ((!dir || try_dir(&e, SOURCE_QEMU_DIR, dir, t->emulator) < 0) &&
-                    try_dir(&e, SOURCE_ARCHWAY, QEMU_DIR_LIBEXEC, t->emulator) < 0 &&
-                    (s->emulator == EMULATOR_ARCHWAY || try_debian(&e, t->emulator) < 0))
+                if (try_qemu(&e, dir, s->emulator == EMULATOR_ARCHWAY ? QEMU_FROM_DIR | QEMU_FROM_ARCHWAY : QEMU_FROM_ANY,
+                             t->emulator) < 0)
                         return -ENOENT;
         }
         *ret = e;

@@ -8,6 +8,7 @@
 
 #include "emulator.h"
 #include "macro.h"
+#include "qemu-locate.h"
 
 static const char *const mode_names[_EMULATOR_MODE_MAX] = {
         [EMULATOR_AUTO] = "auto",
@@ -82,17 +83,11 @@ static char *find_shim(const char *target) {
         return exists_executable(ARCHWAY_LIBEXECDIR, name);
 }
 
+/* The same search as the registrar's (lib/qemu-locate). */
 static char *find_qemu(const char *target) {
-        _cleanup_free_ char *ours = NULL, *debian = NULL;
-        char *p;
+        char *p = NULL;
 
-        if (asprintf(&ours, "qemu-%s", target) < 0 || asprintf(&debian, "qemu-%s-static", target) < 0)
-                return NULL;
-        if ((p = exists_executable(getenv("ARCHWAY_QEMU_DIR"), ours)))
-                return p;
-        if ((p = exists_executable(ARCHWAY_LIBEXECDIR "/qemu", ours)))
-                return p;
-        return exists_executable("/usr/bin", debian);
+        return qemu_locate(target, getenv("ARCHWAY_QEMU_DIR"), QEMU_FROM_ANY, &p, NULL) < 0 ? NULL : p;
 }
 
 int emulator_find(const Platform *target, EmulatorMode mode, char **ret_path, BinfmtFlags *ret_flags) {

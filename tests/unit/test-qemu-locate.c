@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu_locate(): the caller's directory first, only the places asked for, only executable regular
+ * files, bad target names refused. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "macro.h"
+#include "qemu-locate.h"
+
+static char dir[] = "/tmp/test-qemu-locate.XXXXXX";
+
+static void put(const char *name, mode_t mode) {
+        char p[256];
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        f = fopen(p, "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(chmod(p, mode), 0);
+}
+
+static int setup(void **state) {
+        if (!mkdtemp(dir))
+                return -1;
+        put("qemu-aarch64", 0755);
+        put("qemu-s390x", 0644); /* not executable */
+        return 0;
+}
+
+static int teardown(void **state) {
+        char cmd[300];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_dir_first(void **state) {
+        char *p = NULL, want[256];
+        QemuOrigin o = 0;
+
+        assert_int_equal(qemu_locate("aarch64", dir, QEMU_FROM_ANY, &p, &o), 0);
+        snprintf(want, sizeof(want), "%s/qemu-aarch64", dir);
+        assert_string_equal(p, want);
+        assert_int_equal(o, QEMU_FROM_DIR);
+        free(p);
+}
+
+static void test_only_the_places_asked_for(void **state) {
+        char *p = NULL;
+
+        /* Not in the directory, and the directory is the only place allowed. */
+        assert_int_equal(qemu_locate("mips64el", dir, QEMU_FROM_DIR, &p, NULL), -ENOENT);
+        assert_null(p);
+        /* The directory is not asked for: it is not looked at. */
+        if (qemu_locate("aarch64", dir, QEMU_FROM_DEBIAN, &p, NULL) == 0) {
+                assert_string_equal(p, QEMU_DEBIAN_DIR "/qemu-aarch64-static");
+                free(p);
+        }
+        /* No directory given: QEMU_FROM_DIR alone finds nothing. */
+        assert_int_equal(qemu_locate("aarch64", NULL, QEMU_FROM_DIR, &p, NULL), -ENOENT);
+        assert_int_equal(qemu_locate("aarch64", "", QEMU_FROM_DIR, &p, NULL), -ENOENT);
+}
+
+static void test_debian_fallback(void **state) {
+        char *p = NULL;
+        QemuOrigin o = 0;
+        int r = qemu_locate("s390x", dir, QEMU_FROM_DIR | QEMU_FROM_DEBIAN, &p, &o);
+
+        /* DIR/qemu-s390x is not executable, so it is passed over for Debian's, when installed. */
+        if (access(QEMU_DEBIAN_DIR "/qemu-s390x-static", X_OK) == 0) {
+                assert_int_equal(r, 0);
+                assert_string_equal(p, QEMU_DEBIAN_DIR "/qemu-s390x-static");
+                assert_int_equal(o, QEMU_FROM_DEBIAN);
+                free(p);
+        } else
+                assert_int_equal(r, -ENOENT);
+}
+
+static void test_not_a_file(void **state) {
+        char sub[300], *p = NULL;
+
+        snprintf(sub, sizeof(sub), "%s/qemu-riscv64", dir);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        assert_int_equal(qemu_locate("riscv64", dir, QEMU_FROM_DIR, &p, NULL), -ENOENT);
+}
+
+static void test_bad_target(void **state) {
+        char *p = NULL;
+
+        assert_int_equal(qemu_locate("", dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
+        assert_int_equal(qemu_locate(NULL, dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
+        assert_int_equal(qemu_locate("../qemu-aarch64", dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
+        assert_null(p);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_dir_first),
+                cmocka_unit_test(test_only_the_places_asked_for),
+                cmocka_unit_test(test_debian_fallback),
+                cmocka_unit_test(test_not_a_file),
+                cmocka_unit_test(test_bad_target),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
