@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +24,10 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "libexec.h"
 #include "log.h"
 #include "macro.h"
 #include "platform.h"
-
-#ifndef ARCHWAY_LIBEXECDIR
-#define ARCHWAY_LIBEXECDIR "/usr/local/libexec/archway"
-#endif
 
 enum {
         EXIT_OK = 0,
@@ -91,21 +87,6 @@ static int parse_argv(int argc, char **argv, Args *a) {
         return 0;
 }
 
-/* A file next to our own binary (build tree: bin/../libexec), else in ARCHWAY_LIBEXECDIR. */
-static int find_libexec(const char *name, char *buf, size_t size) {
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (n > 0) {
-                self[n] = 0;
-                if ((size_t) snprintf(buf, size, "%s/../libexec/%s", dirname(self), name) < size && access(buf, X_OK) == 0)
-                        return 0;
-        }
-        if ((size_t) snprintf(buf, size, "%s/%s", ARCHWAY_LIBEXECDIR, name) < size && access(buf, X_OK) == 0)
-                return 0;
-        return -ENOENT;
-}
-
 /* The host cross driver's built-in specs. */
 static int host_specs(const char *host_root, const AccelPlatform *p, char **ret) {
         char cmd[PATH_MAX + 64], buf[4096];
@@ -137,13 +118,14 @@ static int host_specs(const char *host_root, const AccelPlatform *p, char **ret)
 }
 
 static int verify(const char *root) {
-        char script[PATH_MAX];
+        _cleanup_free_ char *found = NULL;
+        const char *script = "scripts/accel-verify";
         pid_t pid;
         int status;
 
-        if (find_libexec("accel-verify", script, sizeof(script)) < 0 &&
-            (size_t) snprintf(script, sizeof(script), "%s", "scripts/accel-verify") < sizeof(script) &&
-            access(script, X_OK) < 0)
+        if (libexec_find("accel-verify", NULL, &found) == 0)
+                script = found;
+        else if (access(script, X_OK) < 0)
                 return log_error_errno(ENOENT, "Failed to find accel-verify (libexec or scripts/): %m"), EXIT_FAILED;
         pid = fork();
         if (pid < 0)
@@ -158,8 +140,8 @@ static int verify(const char *root) {
 }
 
 static int run_install(const Args *a) {
-        _cleanup_free_ char *specs = NULL;
-        char launcher[PATH_MAX];
+        _cleanup_free_ char *specs = NULL, *found = NULL;
+        const char *launcher = a->launcher;
         const AccelPlatform *p;
         Platform pl;
         AccelResult res;
@@ -168,10 +150,11 @@ static int run_install(const Args *a) {
         r = platform_parse(a->platform, &pl);
         if (r < 0 || !(p = accel_platform_lookup(pl.arch)))
                 return log_error_errno(r < 0 ? r : EOPNOTSUPP, "No twins for platform '%s'", a->platform), EXIT_USAGE;
-        if (a->launcher)
-                snprintf(launcher, sizeof(launcher), "%s", a->launcher);
-        else if (find_libexec("archway-twin-launch", launcher, sizeof(launcher)) < 0)
-                return log_error_errno(ENOENT, "Failed to find archway-twin-launch: %m"), EXIT_FAILED;
+        if (!launcher) {
+                if (libexec_find("archway-twin-launch", NULL, &found) < 0)
+                        return log_error_errno(ENOENT, "Failed to find archway-twin-launch: %m"), EXIT_FAILED;
+                launcher = found;
+        }
         r = host_specs(a->host_root, p, &specs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the specs of %s-gcc-%s on the host (install "

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "emulator.h"
+#include "libexec.h"
 #include "macro.h"
 #include "qemu-locate.h"
 
@@ -40,47 +40,16 @@ bool emulator_needed(const Platform *target) {
         return !(streq(host.arch, "amd64") && platform_equal(target, &i386));
 }
 
-static char *exists_executable(const char *dir, const char *name) {
-        char *p = NULL;
-
-        if (isempty(dir) || asprintf(&p, "%s/%s", dir, name) < 0)
-                return NULL;
-        if (access(p, X_OK) == 0)
-                return p;
-        free(p);
-        return NULL;
-}
-
-/* Directory of this executable, for the build tree layout ($(O)/bin/archbuild next to
- * $(O)/libexec/archshim). */
-static char *self_dir(void) {
-        char buf[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-        char *slash;
-
-        if (n <= 0)
-                return NULL;
-        buf[n] = 0;
-        slash = strrchr(buf, '/');
-        if (slash)
-                *slash = 0;
-        return strdup(buf);
-}
-
 /* The linked shim (shim + QEMU in one static binary per target, docs/shim.md): the only form that
  * works in a step's root, which holds none of our files. The standalone archshim would look for QEMU
  * inside the step's root and fail, so it is not chosen. */
 static char *find_shim(const char *target) {
-        _cleanup_free_ char *self = self_dir(), *build = NULL, *name = NULL;
-        char *p;
+        _cleanup_free_ char *name = NULL;
+        char *p = NULL;
 
         if (asprintf(&name, "qemu-%s-archway", target) < 0)
                 return NULL;
-        if ((p = exists_executable(getenv("ARCHWAY_SHIM_DIR"), name)))
-                return p;
-        if (self && asprintf(&build, "%s/../libexec", self) >= 0 && (p = exists_executable(build, name)))
-                return p;
-        return exists_executable(ARCHWAY_LIBEXECDIR, name);
+        return libexec_find(name, getenv("ARCHWAY_SHIM_DIR"), &p) < 0 ? NULL : p;
 }
 
 /* The same search as the registrar's (lib/qemu-locate). */

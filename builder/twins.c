@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,35 +7,11 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "libexec.h"
 #include "macro.h"
 #include "sandbox.h"
 #include "strv.h"
 #include "twins.h"
-
-/* archway-twin-launch: $ARCHWAY_SHIM_DIR (where a shim build puts its libexec files), this binary's
- * ../libexec (the build tree), then ARCHWAY_LIBEXECDIR. */
-static char *find_launcher(void) {
-        const char *dirs[3] = { getenv("ARCHWAY_SHIM_DIR"), NULL, ARCHWAY_LIBEXECDIR };
-        char self[PATH_MAX], build[PATH_MAX + 16];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        char *p;
-
-        if (n > 0) {
-                self[n] = 0;
-                if ((p = strrchr(self, '/')))
-                        *p = 0;
-                snprintf(build, sizeof(build), "%s/../libexec", self);
-                dirs[1] = build;
-        }
-        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
-                if (isempty(dirs[k]) || asprintf(&p, "%s/archway-twin-launch", dirs[k]) < 0)
-                        continue;
-                if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
-        }
-        return NULL;
-}
 
 /* The host cross driver's built-in specs (`TRIPLE-gcc-MAJOR -dumpspecs`), which accel_install() patches. */
 static int host_specs(const AccelPlatform *p, char **ret) {
@@ -95,7 +70,7 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, c
         why[0] = 0;
         if (!ap)
                 return snprintf(why, TWINS_ERROR_MAX, "no twins exist for %s", p->arch), 0;
-        if (!(launcher = find_launcher()))
+        if (libexec_find("archway-twin-launch", getenv("ARCHWAY_SHIM_DIR"), &launcher) < 0)
                 return snprintf(why, TWINS_ERROR_MAX, "archway-twin-launch is not built or installed"), 0;
         if (host_specs(ap, &specs) < 0)
                 return snprintf(why, TWINS_ERROR_MAX, "the host has no %s-gcc-%s (install gcc-%s-%s)", ap->triple,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qemu_locate(): the caller's directory first, only the places asked for, only executable regular
- * files, bad target names refused. */
+/* Where helpers and emulators are found. qemu_locate(): the caller's directory first, only the
+ * places asked for, only executable regular files, bad target names refused. libexec_find(): the
+ * caller's directory first, then the build tree next to the running program (a unit test runs from
+ * $(O)/san/tests, so ../libexec is $(O)/san/libexec: absent), then ARCHWAY_LIBEXECDIR. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +15,11 @@
 
 #include <cmocka.h>
 
+#include "libexec.h"
 #include "macro.h"
 #include "qemu-locate.h"
 
-static char dir[] = "/tmp/test-qemu-locate.XXXXXX";
+static char dir[] = "/tmp/test-locate.XXXXXX";
 
 static void put(const char *name, mode_t mode) {
         char p[256];
@@ -34,6 +37,7 @@ static int setup(void **state) {
                 return -1;
         put("qemu-aarch64", 0755);
         put("qemu-s390x", 0644); /* not executable */
+        put("helper", 0755);
         return 0;
 }
 
@@ -103,6 +107,26 @@ static void test_bad_target(void **state) {
         assert_null(p);
 }
 
+static void test_libexec_first_dir(void **state) {
+        char *p = NULL, want[256];
+
+        assert_int_equal(libexec_find("helper", dir, &p), 0);
+        snprintf(want, sizeof(want), "%s/helper", dir);
+        assert_string_equal(p, want);
+        free(p);
+}
+
+static void test_libexec_not_executable_or_absent(void **state) {
+        char *p = NULL;
+
+        /* Not executable in the first directory; nowhere else either (a name no install has). */
+        assert_int_equal(libexec_find("qemu-s390x", dir, &p), -ENOENT);
+        assert_int_equal(libexec_find("archway-test-no-such-helper", dir, &p), -ENOENT);
+        assert_int_equal(libexec_find("archway-test-no-such-helper", NULL, &p), -ENOENT);
+        assert_int_equal(libexec_find("archway-test-no-such-helper", "", &p), -ENOENT);
+        assert_null(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dir_first),
@@ -110,6 +134,8 @@ int main(void) {
                 cmocka_unit_test(test_debian_fallback),
                 cmocka_unit_test(test_not_a_file),
                 cmocka_unit_test(test_bad_target),
+                cmocka_unit_test(test_libexec_first_dir),
+                cmocka_unit_test(test_libexec_not_executable_or_absent),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
