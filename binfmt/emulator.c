@@ -27,6 +27,7 @@
 
 #include "binfmt.h"
 #include "elf-id.h"
+#include "file-util.h"
 #include "macro.h"
 
 /* linux-user honours AT_FLAGS_PRESERVE_ARGV0 since QEMU 6.1 (linux-user/main.c); the kernel passes
@@ -45,22 +46,20 @@ static const char *qemu_dir_of(const Settings *s) {
         return isempty(env) ? NULL : env;
 }
 
-static bool is_executable(const char *path) {
-        struct stat st;
-
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-static int try_path(Emulator *ret, EmulatorSource source, const char *path) {
-        if (strlen(path) >= sizeof(ret->path) || !is_executable(path))
+static int set_path(Emulator *ret, EmulatorSource source, const char *path) {
+        if (strlen(path) >= sizeof(ret->path))
                 return -ENOENT;
         strcpy(ret->path, path);
         ret->source = source;
         return 0;
 }
 
+static int try_path(Emulator *ret, EmulatorSource source, const char *path) {
+        return is_executable_file(path) ? set_path(ret, source, path) : -ENOENT;
+}
+
 /* Our QEMU or Debian's, from the places ORIGINS allows (lib/qemu-locate: the same search as
- * archbuild's). */
+ * archbuild's; it checked that the file is executable). */
 static int try_qemu(Emulator *ret, const char *dir, unsigned origins, const char *target) {
         _cleanup_free_ char *path = NULL;
         QemuOrigin origin;
@@ -68,7 +67,7 @@ static int try_qemu(Emulator *ret, const char *dir, unsigned origins, const char
 
         if (r < 0)
                 return r;
-        return try_path(ret, origin == QEMU_FROM_DIR ? SOURCE_QEMU_DIR :
+        return set_path(ret, origin == QEMU_FROM_DIR ? SOURCE_QEMU_DIR :
                              origin == QEMU_FROM_ARCHWAY ? SOURCE_ARCHWAY : SOURCE_DEBIAN, path);
 }
 

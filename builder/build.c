@@ -18,6 +18,7 @@
 #include "binfmt-table.h"
 #include "build.h"
 #include "copy.h"
+#include "file-util.h"
 #include "foreign.h"
 #include "log.h"
 #include "pull.h"
@@ -1363,18 +1364,6 @@ static bool worker_read(Worker *w, unsigned k, const char *prefix) {
         return true;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                p += k, n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* In the worker: build, report, exit. Never returns. */
 __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, const Platform *target, char *tmp,
                                                   int out[3][2]) {
@@ -1395,7 +1384,7 @@ __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, cons
         r = build_one(opts, target, &d);
         if (r >= 0 && oci_descriptor_to_json(&d, &o) >= 0) {
                 text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-                r = write_all(out[2][1], text, strlen(text));
+                r = loop_write(out[2][1], text, strlen(text));
                 json_object_put(o);
         } else if (r >= 0)
                 r = log_oom();

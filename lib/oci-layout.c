@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file-util.h"
 #include "oci-layout.h"
 
 struct OciLayout {
@@ -224,21 +225,6 @@ int oci_layout_read_blob(OciLayout *l, const OciDescriptor *d, size_t max, char 
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t size) {
-        const uint8_t *p = buf;
-
-        while (size > 0) {
-                ssize_t k = write(fd, p, size);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                p += k;
-                size -= (size_t) k;
-        }
-        return 0;
-}
-
 /* Write name in dirfd through a temporary sibling, fsync, rename, fsync the directory. */
 static int write_file_atomic(int dirfd, const char *name, const void *buf, size_t size) {
         _cleanup_free_ char *tmp = NULL;
@@ -252,7 +238,7 @@ static int write_file_atomic(int dirfd, const char *name, const void *buf, size_
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return negative_errno();
-        r = write_all(fd, buf, size);
+        r = loop_write(fd, buf, size);
         if (r >= 0 && fsync(fd) < 0)
                 r = negative_errno();
         if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
@@ -332,7 +318,7 @@ int oci_blob_writer_write(OciBlobWriter *w, const void *buf, size_t size) {
         r = oci_hasher_update(w->hasher, buf, size);
         if (r < 0)
                 return r;
-        return write_all(w->fd, buf, size);
+        return loop_write(w->fd, buf, size);
 }
 
 int oci_blob_writer_finish(OciBlobWriter *w, const OciDigest *expected, OciDigest *ret_digest, uint64_t *ret_size) {

@@ -1,20 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "file-util.h"
 #include "macro.h"
 #include "qemu-locate.h"
-
-static bool is_executable_file(const char *path) {
-        struct stat st;
-
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
 
 int qemu_locate(const char *target, const char *dir, unsigned origins, char **ret_path,
                 QemuOrigin *ret_origin) {

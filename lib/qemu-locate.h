@@ -6,9 +6,7 @@
  * (archbuild), so both pick the same binary; each decides which places it allows. Nothing here
  * reads the environment: the caller passes the directory ($ARCHWAY_QEMU_DIR, --qemu-dir). */
 
-#ifndef ARCHWAY_LIBEXECDIR
-#define ARCHWAY_LIBEXECDIR "/usr/local/libexec/archway"
-#endif
+#include "libexec.h" /* ARCHWAY_LIBEXECDIR */
 
 /* Our installed build (make install, scripts/build-qemu --install): QEMU_ARCHWAY_DIR/qemu-<target>. */
 #define QEMU_ARCHWAY_DIR ARCHWAY_LIBEXECDIR "/qemu"
