@@ -37,7 +37,9 @@ use_fixture() {
 }
 
 # run_busybox TARGET DEBIANARCH WANT_MACHINE: the fixture's uname, echo, shell arithmetic in a
-# pipeline and sha256sum, all emulated, must print what a real machine prints.
+# pipeline and sha256sum, all emulated, must print what a real machine prints; then some real work
+# (seq, awk arithmetic, sort, a gzip round trip, sha256sum of 50000 lines), which translates and
+# runs enough code to catch a wrong translator (our patches change QEMU's common TCG code).
 run_busybox() {
         use_qemu "$1"
         use_fixture "busybox-$2"
@@ -53,6 +55,12 @@ run_busybox() {
         run "$Q" "$BB" sh -c 'printf archway | sha256sum'
         assert_success
         assert_output "$(printf archway | sha256sum)"
+        run "$Q" "$BB" sh -c 'seq 1 20000 | awk "{ s += \$1 * \$1 % 977 } END { print s }"'
+        assert_success
+        assert_output "$(seq 1 20000 | awk '{ s += $1 * $1 % 977 } END { print s }')"
+        run "$Q" "$BB" sh -c 'seq 1 50000 | sort -r | gzip -9 | gzip -d | sha256sum'
+        assert_success
+        assert_output "$(seq 1 50000 | LC_ALL=C sort -r | sha256sum)"
 }
 
 # The -cpu value the shim passes for TARGET (lib/qemu-cpu.c), printed by a tiny program built here.
