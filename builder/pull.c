@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "macro.h"
 #include "oci-layout.h"
 #include "pull.h"
@@ -17,18 +17,6 @@ typedef struct Source {
         const char *repository;
         OciLayout *layout;
 } Source;
-
-_printf_(3, 4) static int fail(char *error, int r, const char *format, ...) {
-        va_list ap;
-        int saved = errno;
-
-        errno = r < 0 ? -r : r;
-        va_start(ap, format);
-        vsnprintf(error, PULL_ERROR_MAX, format, ap);
-        va_end(ap);
-        errno = saved;
-        return r < 0 ? r : -r;
-}
 
 bool pull_is_remote(const char *name) {
         size_t n = strcspn(name, "/");
@@ -154,30 +142,35 @@ static int copy_image(Source *src, Store *s, const OciDescriptor *d, const char 
         if (r >= 0)
                 r = oci_manifest_parse(mbuf, mn, &m);
         if (r < 0)
-                return fail(error, r, "Failed to read the manifest %s of %s: %m %s", d->digest.str, what, registry_last_error());
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "Failed to read the manifest %s of %s: %m %s", d->digest.str, what, registry_last_error());
         r = source_read_json(src, &m.config, OCI_CONFIG_SIZE_MAX, &cbuf, &cn);
         if (r >= 0)
                 r = oci_config_parse(cbuf, cn, &c);
         if (r < 0)
-                return fail(error, r, "Failed to read the config of %s: %m %s", what, registry_last_error());
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "Failed to read the config of %s: %m %s", what, registry_last_error());
         if (want && !platform_equal(&c.platform, want))
-                return fail(error, -ENXIO, "the image %s is %s, not %s; a base of another platform is never used in its place",
-                            what, platform_to_string(&c.platform, a), platform_to_string(want, b));
+                return errbuf_set(error, PULL_ERROR_MAX, -ENXIO,
+                        "the image %s is %s, not %s; a base of another platform is never used in its place",
+                        what, platform_to_string(&c.platform, a), platform_to_string(want, b));
         if (m.n_layers != c.n_diff_ids)
-                return fail(error, -EBADMSG, "the image %s has %zu layers but %zu diff_ids", what, m.n_layers, c.n_diff_ids);
+                return errbuf_set(error, PULL_ERROR_MAX, -EBADMSG,
+                        "the image %s has %zu layers but %zu diff_ids", what, m.n_layers, c.n_diff_ids);
         r = store_json(s, &m.config, cbuf, cn);
         for (size_t k = 0; r >= 0 && k < m.n_layers; k++)
                 if ((r = source_copy_blob(src, s, &m.layers[k])) < 0)
-                        return fail(error, r, "Failed to copy layer %s of %s: %m %s", m.layers[k].digest.str, what,
-                                    src->layout ? "" : registry_last_error());
+                        return errbuf_set(error, PULL_ERROR_MAX, r,
+                                "Failed to copy layer %s of %s: %m %s", m.layers[k].digest.str, what,
+                                src->layout ? "" : registry_last_error());
         if (r >= 0)
                 r = store_json(s, d, mbuf, mn);
         if (r >= 0)
                 r = oci_descriptor_copy(d, &out);
         if (r < 0)
-                return fail(error, r, "Failed to store %s: %m", what);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to store %s: %m", what);
         if (!out.media_type && !(out.media_type = strdup(m.media_type ?: OCI_MEDIA_TYPE_MANIFEST)))
-                return fail(error, -ENOMEM, "out of memory");
+                return errbuf_set(error, PULL_ERROR_MAX, -ENOMEM, "out of memory");
         free(out.ref_name);
         out.ref_name = NULL;
         out.has_platform = true;
@@ -219,10 +212,10 @@ static int registry_select(Source *src, const RegistryRef *rr, const char *ref, 
 
         r = registry_get_manifest(src->client, rr->repository, registry_ref_reference(rr), &buf, &n, &type, &digest);
         if (r < 0)
-                return fail(error, r, "Failed to fetch %s: %m %s", ref, registry_last_error());
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to fetch %s: %m %s", ref, registry_last_error());
         r = oci_sniff_kind(buf, n, type, &kind);
         if (r < 0)
-                return fail(error, r, "%s is neither an image index nor a manifest: %m", ref);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "%s is neither an image index nor a manifest: %m", ref);
         if (kind == OCI_KIND_MANIFEST) {
                 *ret = (OciDescriptor) { .media_type = strdup(type ?: OCI_MEDIA_TYPE_MANIFEST), .digest = digest,
                                          .size = (int64_t) n };
@@ -230,12 +223,13 @@ static int registry_select(Source *src, const RegistryRef *rr, const char *ref, 
         }
         r = oci_index_parse(buf, n, &idx);
         if (r < 0)
-                return fail(error, r, "Failed to parse the index of %s: %m", ref);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to parse the index of %s: %m", ref);
         k = oci_index_find_platform(&idx, p);
         if (k < 0) {
                 have = index_platforms(&idx);
-                return fail(error, -ENXIO, "the base image %s has no %s variant (it has: %s); a base of another platform is "
-                            "never used in its place", ref, platform_to_string(p, want), have ?: "none");
+                return errbuf_set(error, PULL_ERROR_MAX, -ENXIO,
+                        "the base image %s has no %s variant (it has: %s); a base of another platform is "
+                        "never used in its place", ref, platform_to_string(p, want), have ?: "none");
         }
         return oci_descriptor_copy(&idx.manifests[k], ret);
 }
@@ -251,12 +245,13 @@ int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, char
         error[0] = 0;
         r = registry_ref_parse(ref, &rr);
         if (r < 0)
-                return fail(error, r, "%s is not a valid image reference", ref);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "%s is not a valid image reference", ref);
         r = registry_client_new(rr.host, &o, &c);
         if (r == -EPERM)
-                return fail(error, r, "plain HTTP (--insecure) is allowed only for a loopback registry, not %s", rr.host);
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "plain HTTP (--insecure) is allowed only for a loopback registry, not %s", rr.host);
         if (r < 0)
-                return fail(error, r, "Failed to set up a client for %s: %m", rr.host);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to set up a client for %s: %m", rr.host);
         src = (Source) { .client = c, .repository = rr.repository };
         r = registry_select(&src, &rr, ref, p, &sel, error);
         if (r < 0)
@@ -266,7 +261,7 @@ int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, char
                 return r;
         r = store_tag_image(s, ref, &got);
         if (r < 0)
-                return fail(error, r, "Failed to tag %s in the store: %m", ref);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to tag %s in the store: %m", ref);
         return 0;
 }
 
@@ -285,17 +280,19 @@ static int layout_walk(Source *src, Store *s, const OciDescriptor *d, const char
                 if (r < 0)
                         return r;
                 if (oci_index_find_platform(acc, &got.platform) >= 0)
-                        return fail(error, -EEXIST, "two sources give %s/%s", got.platform.os, got.platform.arch);
-                return oci_index_add(acc, &got) < 0 ? fail(error, -ENOMEM, "out of memory") : 0;
+                        return errbuf_set(error, PULL_ERROR_MAX, -EEXIST,
+                                "two sources give %s/%s", got.platform.os, got.platform.arch);
+                return oci_index_add(acc, &got) < 0 ? errbuf_set(error, PULL_ERROR_MAX, -ENOMEM, "out of memory") : 0;
         }
         /* index.json -> index (buildx's shape) -> manifests: two levels at most. */
         if (depth >= 2)
-                return fail(error, -ELOOP, "%s: image indexes nested too deep", what);
+                return errbuf_set(error, PULL_ERROR_MAX, -ELOOP, "%s: image indexes nested too deep", what);
         r = oci_layout_read_blob(src->layout, d, OCI_MANIFEST_SIZE_MAX, &buf, &n);
         if (r >= 0)
                 r = oci_index_parse(buf, n, &idx);
         if (r < 0)
-                return fail(error, r, "Failed to read the index %s of %s: %m", d->digest.str, what);
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "Failed to read the index %s of %s: %m", d->digest.str, what);
         for (size_t k = 0; k < idx.n_manifests; k++) {
                 if (oci_descriptor_is_attestation(&idx.manifests[k]))
                         continue;
@@ -304,7 +301,8 @@ static int layout_walk(Source *src, Store *s, const OciDescriptor *d, const char
                         return r;
         }
         /* An index is copied too, so the store holds everything the source named. */
-        return store_json(s, d, buf, n) < 0 ? fail(error, -EIO, "Failed to store the index of %s", what) : 0;
+        return store_json(s, d, buf, n) < 0 ? errbuf_set(error, PULL_ERROR_MAX, -EIO,
+                "Failed to store the index of %s", what) : 0;
 }
 
 int pull_layout(Store *s, const char *dir, const char *tag, OciIndex *acc, char error[static PULL_ERROR_MAX]) {
@@ -316,12 +314,14 @@ int pull_layout(Store *s, const char *dir, const char *tag, OciIndex *acc, char 
         error[0] = 0;
         r = oci_layout_open(dir, &l);
         if (r < 0)
-                return fail(error, r, "Failed to open the OCI layout %s: %m", dir);
+                return errbuf_set(error, PULL_ERROR_MAX, r, "Failed to open the OCI layout %s: %m", dir);
         r = oci_layout_resolve(l, tag, &top);
         if (r == -EADDRNOTAVAIL)
-                return fail(error, r, "%s holds several images: name one as oci:%s:TAG", dir, dir);
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "%s holds several images: name one as oci:%s:TAG", dir, dir);
         if (r < 0)
-                return fail(error, r, "No image %s in the OCI layout %s: %m", tag ?: "(untagged)", dir);
+                return errbuf_set(error, PULL_ERROR_MAX, r,
+                        "No image %s in the OCI layout %s: %m", tag ?: "(untagged)", dir);
         src.layout = l;
         return layout_walk(&src, s, &top, dir, 0, acc, error);
 }

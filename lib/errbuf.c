@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "errbuf.h"
+
+int errbuf_set(char *buf, size_t size, int r, const char *format, ...) {
+        va_list ap;
+        int saved = errno;
+
+        errno = r < 0 ? -r : r;
+        va_start(ap, format);
+        vsnprintf(buf, size, format, ap);
+        va_end(ap);
+        errno = saved;
+        return r < 0 ? r : -r;
+}
