@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "file-util.h"
 #include "libexec.h"
 #include "log.h"
 #include "macro.h"
@@ -89,30 +90,19 @@ static int parse_argv(int argc, char **argv, Args *a) {
 
 /* The host cross driver's built-in specs. */
 static int host_specs(const char *host_root, const AccelPlatform *p, char **ret) {
-        char cmd[PATH_MAX + 64], buf[4096];
         _cleanup_free_ char *out = NULL;
-        size_t n = 0;
+        char cmd[PATH_MAX + 64];
         FILE *f;
-        int status;
+        int r;
 
         snprintf(cmd, sizeof(cmd), "'%s/usr/bin/%s-gcc-%s' -dumpspecs", streq(host_root, "/") ? "" : host_root,
                  p->triple, p->gcc_major);
         f = popen(cmd, "re");
         if (!f)
                 return -errno;
-        for (size_t k; (k = fread(buf, 1, sizeof(buf), f)) > 0; n += k) {
-                char *nb = realloc(out, n + k + 1);
-                if (!nb) {
-                        pclose(f);
-                        return -ENOMEM;
-                }
-                out = nb;
-                memcpy(out + n, buf, k);
-        }
-        status = pclose(f);
-        if (!out || status != 0)
-                return -ENOENT;
-        out[n] = 0;
+        r = read_full_stream(f, &out, NULL);
+        if (pclose(f) != 0 || r < 0 || !*out)
+                return r < 0 ? r : -ENOENT;
         *ret = TAKE_PTR(out);
         return 0;
 }

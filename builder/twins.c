@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "file-util.h"
 #include "libexec.h"
 #include "macro.h"
 #include "sandbox.h"
@@ -16,28 +17,17 @@
 /* The host cross driver's built-in specs (`TRIPLE-gcc-MAJOR -dumpspecs`), which accel_install() patches. */
 static int host_specs(const AccelPlatform *p, char **ret) {
         _cleanup_free_ char *cmd = NULL, *out = NULL;
-        char buf[4096];
-        size_t n = 0, k;
         FILE *f;
+        int r;
 
         if (asprintf(&cmd, "/usr/bin/%s-gcc-%s -dumpspecs 2>/dev/null", p->triple, p->gcc_major) < 0)
                 return -ENOMEM;
         f = popen(cmd, "re");
         if (!f)
                 return negative_errno();
-        while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
-                char *t = realloc(out, n + k + 1);
-                if (!t) {
-                        pclose(f);
-                        return -ENOMEM;
-                }
-                out = t;
-                memcpy(out + n, buf, k);
-                n += k;
-        }
-        if (pclose(f) != 0 || !out)
-                return -ENOENT;
-        out[n] = 0;
+        r = read_full_stream(f, &out, NULL);
+        if (pclose(f) != 0 || r < 0 || !*out)
+                return r < 0 ? r : -ENOENT;
         *ret = TAKE_PTR(out);
         return 0;
 }
