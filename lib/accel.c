@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "file-util.h"
 #include "macro.h"
 #include "routes.h"
 #include "strv.h"
@@ -545,29 +546,11 @@ static int target_identify(const Ctx *c, const AccelTool *t, AccelRule *rule) {
 }
 
 static int read_text(const char *path, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
-        ssize_t k;
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
 
-        if (fd < 0)
+        if (!f)
                 return -errno;
-        do {
-                if (n + 65536 > cap) {
-                        char *nb = realloc(buf, cap = 2 * cap + 65536);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                k = read(fd, buf + n, cap - n - 1);
-                if (k < 0)
-                        return -errno;
-                n += (size_t) k;
-        } while (k > 0);
-        buf[n] = 0;
-        *ret_len = n;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return read_full_stream(f, ret, ret_len);
 }
 
 /* The version a program states about itself: the text after marker up to ')' or NUL, e.g. gcc's

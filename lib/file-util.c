@@ -33,21 +33,21 @@ bool is_executable_file(const char *path) {
 
 int read_full_stream(FILE *f, char **ret, size_t *ret_size) {
         _cleanup_free_ char *out = NULL;
-        char buf[4096];
-        size_t n = 0, k;
+        size_t n = 0, cap = 0, k;
 
-        while ((k = fread(buf, 1, sizeof(buf), f)) > 0) {
-                char *t = realloc(out, n + k + 1);
-                if (!t)
-                        return -ENOMEM;
-                out = t;
-                memcpy(out + n, buf, k);
+        /* Grow geometrically: callers read compiler binaries of tens of MB as well as short text. */
+        do {
+                if (cap - n < 4096) {
+                        char *t = realloc(out, cap = 2 * cap + 65536);
+                        if (!t)
+                                return -ENOMEM;
+                        out = t;
+                }
+                k = fread(out + n, 1, cap - n - 1, f);
                 n += k;
-        }
+        } while (k > 0);
         if (ferror(f))
                 return -EIO;
-        if (!out && !(out = malloc(1)))
-                return -ENOMEM;
         out[n] = 0;
         *ret = TAKE_PTR(out);
         if (ret_size)
