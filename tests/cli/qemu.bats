@@ -141,6 +141,21 @@ default_cpu() {
         assert_output "$("$prog-host")"
 }
 
+@test "aarch64 delivers signals to guest code spinning without system calls" {
+        local prog=$BATS_FILE_TMPDIR/spin-signal
+        use_qemu aarch64
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null ||
+                skip "no arm64 cross compiler (scripts/install-deps test installs gcc-12-aarch64-linux-gnu)"
+        aarch64-linux-gnu-gcc-12 -std=gnu11 -O2 -static -pthread -o "$prog" "$REPO/tests/cli/data/spin-signal.c"
+        # A missed exit check spins forever, and QEMU then cannot act on SIGTERM either: KILL.
+        run timeout -s KILL 120 "$Q" "$prog"
+        assert_success
+        assert_output "loop indirect thread"
+        run timeout -s KILL 120 "$Q" -cpu max "$prog"
+        assert_success
+        assert_output "loop indirect thread"
+}
+
 @test "the manifest names our patches, and build-qemu applies them all" {
         local want
         use_qemu_dir
