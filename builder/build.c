@@ -18,6 +18,7 @@
 #include "binfmt-table.h"
 #include "build.h"
 #include "copy.h"
+#include "errbuf.h"
 #include "file-util.h"
 #include "foreign.h"
 #include "log.h"
@@ -128,13 +129,10 @@ static int strv_from_list(const char *const *items, char ***ret) {
 _printf_(4, 5) static int step_fail(Build *b, const DockerfileInstruction *i, int r, const char *format, ...) {
         char msg[2048], buf[PLATFORM_STRING_MAX];
         va_list ap;
-        int saved = errno;
 
-        errno = r < 0 ? -r : r;
         va_start(ap, format);
-        vsnprintf(msg, sizeof(msg), format, ap);
+        errbuf_setv(msg, sizeof(msg), r, format, ap);
         va_end(ap);
-        errno = saved;
         log_error("%s:%u: [%s] %s: %s", b->opts->dockerfile_name, i->line, pf(&b->target, buf), i->original, msg);
         return r < 0 ? r : -EIO;
 }

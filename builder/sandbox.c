@@ -59,6 +59,7 @@
 #include "binfmt-dir.h"
 #include "binfmt-probe.h"
 #include "binfmt-table.h"
+#include "errbuf.h"
 #include "macro.h"
 #include "sandbox.h"
 
@@ -88,13 +89,10 @@ typedef struct Report {
 _printf_(3, 4) static int child_fail(int report_fd, int error, const char *format, ...) {
         Report rep = { .kind = 'E', .error = error > 0 ? error : -error };
         va_list ap;
-        int saved = errno;
 
-        errno = rep.error;
         va_start(ap, format);
-        vsnprintf(rep.message, sizeof(rep.message), format, ap);
+        errbuf_setv(rep.message, sizeof(rep.message), rep.error, format, ap);
         va_end(ap);
-        errno = saved;
         (void) !write(report_fd, &rep, sizeof(rep));
         return -rep.error;
 }

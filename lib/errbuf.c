@@ -5,14 +5,20 @@
 
 #include "errbuf.h"
 
-int errbuf_set(char *buf, size_t size, int r, const char *format, ...) {
-        va_list ap;
+int errbuf_setv(char *buf, size_t size, int r, const char *format, va_list ap) {
         int saved = errno;
 
         errno = r < 0 ? -r : r;
-        va_start(ap, format);
         vsnprintf(buf, size, format, ap);
-        va_end(ap);
         errno = saved;
         return r < 0 ? r : -r;
+}
+
+int errbuf_set(char *buf, size_t size, int r, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        r = errbuf_setv(buf, size, r, format, ap);
+        va_end(ap);
+        return r;
 }
