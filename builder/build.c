@@ -342,10 +342,13 @@ static int lowers_of(Build *b, const Stage *s, char ***ret) {
         char *p = NULL;
         int r;
 
-        for (size_t k = s->n_layers; k > 0; k--) {
-                r = store_ensure_layer(st, &s->layers[k - 1]);
+        /* Oldest first: a layer's hardlinks may name files of the layers below it. */
+        for (size_t k = 0; k < s->n_layers; k++) {
+                r = store_ensure_layer(st, s->layers, k, NULL);
                 if (r < 0)
                         return r;
+        }
+        for (size_t k = s->n_layers; k > 0; k--) {
                 r = store_layer_path(st, &s->layers[k - 1].diff_id, &p);
                 if (r >= 0)
                         r = strv_extend(ret, p);
@@ -993,6 +996,27 @@ static const Handler handlers[_DOCKERFILE_INSTRUCTION_MAX] = {
 
 /* ---- FROM ------------------------------------------------------------------------------------ */
 
+/* Unpack the base's layers into the store, oldest first, each checked against its digest and diff_id;
+ * together they may not unpack to more than the image-bytes limit. */
+static int unpack_base(Build *b, const DockerfileInstruction *i, Stage *s, const char *image, size_t n) {
+        Store *st = b->opts->store;
+        uint64_t total = 0;
+        char why[1024];
+
+        for (size_t k = 0; k < n; k++) {
+                LayerReadResult res = {};
+                int r = store_ensure_layer(st, s->layers, k, &res);
+                if (r < 0)
+                        return step_fail(b, i, r, "Failed to unpack the base image %s: %s", image,
+                                         store_layer_error(st, &s->layers[k], r, &res, why, sizeof(why)));
+                total += res.stream.tar_bytes;
+                if (total > st->limits.value[LIMIT_IMAGE_BYTES])
+                        return step_fail(b, i, -EFBIG, "Failed to unpack the base image %s: its layers unpack to more "
+                                         "bytes than the image-bytes limit", image);
+        }
+        return 0;
+}
+
 static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const char *image) {
         _cleanup_(oci_manifest_done) OciManifest m = {};
         _cleanup_free_ char *others = NULL;
@@ -1037,10 +1061,10 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
                 l->diff_id = s->config.diff_ids[k];
                 l->size = (uint64_t) m.layers[k].size;
                 snprintf(l->media_type, sizeof(l->media_type), "%s", m.layers[k].media_type);
-                r = store_ensure_layer(b->opts->store, l);
-                if (r < 0)
-                        return step_fail(b, i, r, "Failed to unpack layer %s of %s: %m", l->digest.str, image);
         }
+        r = unpack_base(b, i, s, image, m.n_layers);
+        if (r < 0)
+                return r;
         s->n_layers = m.n_layers;
         /* The base's rootfs and history are rebuilt from s->layers at the end. */
         free(s->config.diff_ids);

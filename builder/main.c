@@ -12,6 +12,7 @@
 #include "build.h"
 #include "dockerfile.h"
 #include "import.h"
+#include "input-limits.h"
 #include "log.h"
 #include "output.h"
 #include "pull.h"
@@ -54,6 +55,7 @@ typedef struct Args {
         bool allow_foreign;
         const char *compression;
         const char *emulator;
+        Limits limits;
         char **positional;
 } Args;
 
@@ -90,6 +92,8 @@ static void help(void) {
                "      --allow-foreign-binaries warn instead of failing on ELF files of another platform\n"
                "      --compression gzip|zstd|none   layer compression (default gzip)\n"
                "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
+               "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
+               "                               (see archbuild(1), LIMITS)\n"
                "  -h, --help                   show this help\n\n"
                "SOURCE_DATE_EPOCH, when set, clamps file times and sets every 'created' date, so equal\n"
                "inputs give bit-identical digests.\n"
@@ -120,6 +124,7 @@ static int parse_output(const char *s, Args *a) {
 enum {
         ARG_PLATFORM = 0x100, ARG_BUILD_ARG, ARG_TARGET, ARG_PUSH, ARG_INSECURE, ARG_STORE, ARG_NO_CACHE,
         ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL, ARG_JOBS,
+        ARG_LIMIT,
 };
 
 static int parse_option(int c, Args *a) {
@@ -156,6 +161,15 @@ static int parse_option(int c, Args *a) {
         case ARG_ALLOW_FOREIGN: a->allow_foreign = true; return 0;
         case ARG_COMPRESSION: a->compression = optarg; return 0;
         case ARG_EMULATOR: a->emulator = optarg; return 0;
+        case ARG_LIMIT: {
+                int r = limits_set(&a->limits, optarg);
+                if (r < 0) {
+                        log_error_errno(r, "--limit '%s': %s (limits: %s)", optarg, limits_set_error(r, optarg),
+                                        limits_names());
+                        return -EINVAL; /* logged: a usage error */
+                }
+                return 0;
+        }
         }
         return -EINVAL;
 }
@@ -180,6 +194,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "allow-foreign-binaries", no_argument, NULL, ARG_ALLOW_FOREIGN },
                 { "compression", required_argument, NULL, ARG_COMPRESSION },
                 { "emulator", required_argument, NULL, ARG_EMULATOR },
+                { "limit", required_argument, NULL, ARG_LIMIT },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -187,6 +202,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
         int c, r;
 
         a->command = "build";
+        limits_init(&a->limits);
         if (argc > 1)
                 for (size_t k = 0; k < ELEMENTSOF(commands); k++)
                         if (streq(argv[1], commands[k])) {
@@ -227,6 +243,7 @@ static int open_store(const Args *a, Store *ret) {
         r = store_open(path, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the store %s: %m", path);
+        ret->limits = a->limits;
         return 0;
 }
 

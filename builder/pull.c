@@ -104,7 +104,7 @@ static int source_copy_blob(Source *src, Store *s, const OciDescriptor *d) {
                 return r;
         if (src->layout) {
                 _cleanup_close_ int fd = -EBADF;
-                r = oci_layout_open_blob(src->layout, &d->digest, &fd);
+                r = oci_layout_open_blob(src->layout, &d->digest, d->size, &fd);
                 if (r >= 0)
                         r = copy_fd(fd, w);
         } else

@@ -38,6 +38,8 @@ static void help(void) {
                "      --ca-file FILE       CA certificates for the registry's TLS\n"
                "      --authfile FILE      docker-style config.json with registry credentials\n"
                "      --binfmt-dir DIR     binfmt_misc instance for the host check\n"
+               "      --limit NAME=VALUE   change a bound on what an image may cost to read, e.g.\n"
+               "                           layer-bytes=2G (see check-arch(1), LIMITS)\n"
                "  -h, --help               show this help\n\n"
                "Exit status: 0 all checks pass, 1 a file or a platform fails a check, 2 an input could not\n"
                "be read.\n");
@@ -45,6 +47,7 @@ static void help(void) {
 
 enum {
         ARG_JSON = 0x100,
+        ARG_LIMIT,
 };
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
@@ -61,10 +64,11 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "ca-file", required_argument, NULL, 'C' },
                 { "authfile", required_argument, NULL, 'A' },
                 { "binfmt-dir", required_argument, NULL, 'B' },
+                { "limit", required_argument, NULL, ARG_LIMIT },
                 {}
         };
         char *end;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "p:qj:h", options, NULL)) >= 0)
                 switch (c) {
@@ -103,6 +107,12 @@ static int parse_argv(int argc, char **argv, Args *args) {
                         break;
                 case 'B':
                         args->image.binfmt_dir = optarg;
+                        break;
+                case ARG_LIMIT:
+                        r = limits_set(&args->image.limits, optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "--limit '%s': %s (limits: %s)", optarg,
+                                                       limits_set_error(r, optarg), limits_names());
                         break;
                 default:
                         return -EINVAL;
@@ -179,6 +189,7 @@ int main(int argc, char **argv) {
         int r;
 
         log_set_program(argv[0]);
+        limits_init(&args.image.limits);
         r = parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? CHECK_ARCH_EXIT_ERROR : 0;
