@@ -293,7 +293,9 @@ int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecu
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
         _cleanup_(registry_ref_done) RegistryRef rr = {};
         _cleanup_(oci_index_done) OciIndex sub = {};
-        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild" };
+        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild",
+                              .request_timeout_sec = (long) s->limits.value[LIMIT_REQUEST_SECONDS],
+                              .total_timeout_sec = (long) s->limits.value[LIMIT_PULL_SECONDS] };
         int r;
 
         r = registry_ref_parse(ref, &rr);

@@ -212,7 +212,8 @@ static int open_archive(ImageSource *s, const char *arg, char **ret_error) {
 }
 
 static int open_registry(ImageSource *s, const char *arg, const ImageSourceOptions *o, char **ret_error) {
-        RegistryOptions ro = { .insecure = o->insecure, .ca_file = o->ca_file, .auth_file = o->auth_file };
+        RegistryOptions ro = { .insecure = o->insecure, .ca_file = o->ca_file, .auth_file = o->auth_file,
+                               .request_timeout_sec = o->request_timeout_sec, .total_timeout_sec = o->total_timeout_sec };
         _cleanup_free_ char *buf = NULL, *type = NULL;
         size_t n;
         int r;
@@ -412,6 +413,10 @@ int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d
         switch (s->kind) {
         case IMAGE_SOURCE_OCI:
                 r = oci_layout_open_blob(s->layout, &d->digest, d->size, &fd);
+                if (r == -EMSGSIZE && ret_result) {
+                        *ret_result = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
+                        return -EBADMSG;
+                }
                 if (r < 0)
                         return r;
                 o.stream.descriptor = d;

@@ -149,6 +149,8 @@ static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSo
         int k;
 
         o.progress = !args->json && isatty(STDERR_FILENO);
+        o.source.request_timeout_sec = (long) o.limits.value[LIMIT_REQUEST_SECONDS];
+        o.source.total_timeout_sec = (long) o.limits.value[LIMIT_PULL_SECONDS];
         k = scan_image(spec, kind, r->targets, r->n_targets, &o, &res);
         if (k < 0)
                 return k;
