@@ -159,16 +159,29 @@ static const char *scope_lookup(const char *name, void *userdata) {
         return strv_env_get(sc->b->auto_args, name, NULL);
 }
 
+/* The expander of a scope, with the store's bounds. */
+static DockerfileExpander expander(Build *b, Scope *sc) {
+        const Limits *l = &b->opts->store->limits;
+
+        return (DockerfileExpander) {
+                .escape = b->opts->dockerfile->escape, .lookup = scope_lookup, .userdata = sc,
+                .max_depth = (unsigned) l->value[LIMIT_EXPANSION_DEPTH],
+                .max_bytes = (size_t) l->value[LIMIT_EXPANSION_BYTES],
+        };
+}
+
 static int expand_word(Build *b, Stage *s, const DockerfileInstruction *i, const char *text, char **ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
-        int r = dockerfile_expand_word(text, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        int r = dockerfile_expand_word(text, &x, ret, &err);
 
         return r < 0 ? step_fail(b, i, r, "%s", err.message[0] ? err.message : "expansion failed") : 0;
 }
 
 static int expand_words(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
         int r;
 
@@ -183,7 +196,7 @@ static int expand_words(Build *b, Stage *s, const DockerfileInstruction *i, char
                 *ret = TAKE_PTR(out);
                 return 0;
         }
-        r = dockerfile_expand_words(i->args, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        r = dockerfile_expand_words(i->args, &x, ret, &err);
         return r < 0 ? step_fail(b, i, r, "%s", err.message) : 0;
 }
 
@@ -229,10 +242,11 @@ static int auto_args_init(Build *b) {
  * step with the parser's message. */
 static int split_pairs(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
         int r;
 
-        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        r = dockerfile_split_pairs(i, &x, ret, &err);
         return r < 0 ? step_fail(b, i, r, "%s", err.message) : 0;
 }
 
@@ -426,7 +440,7 @@ static int check_foreign(Build *b, Stage *s, const DockerfileInstruction *i, con
         if (n <= 0)
                 return n;
         for (int k = 0; k < n; k++) {
-                const char *what = l[k].unknown ? "an ELF of an unknown machine" : pf(&l[k].platform, a);
+                const char *what = l[k].unknown ? foreign_elf_what(&l[k]) : pf(&l[k].platform, a);
                 if (b->opts->allow_foreign)
                         log_warning("%s:%u: [%s] %s: %s is %s (%s), not %s, continuing (--allow-foreign-binaries)",
                                     b->opts->dockerfile_name, i->line, pf(&b->target, t), i->original, l[k].path, what,
@@ -787,7 +801,11 @@ static int handle_copy(Build *b, Stage *s, const DockerfileInstruction *i) {
                 if (ctx_fd < 0)
                         return step_fail(b, i, -errno, "Failed to open the build context %s: %m", b->opts->context);
                 spec.context_fd = ctx_fd;
-                r = copy_read_dockerignore(ctx_fd, &ignore);
+                r = copy_read_dockerignore(ctx_fd, b->opts->store->limits.value[LIMIT_DOCKERFILE_BYTES], &ignore);
+                if (r == -EXDEV || r == -ELOOP)
+                        return step_fail(b, i, r, ".dockerignore is a symlink that leads out of the build context");
+                if (r == -EFBIG)
+                        return step_fail(b, i, r, ".dockerignore is larger than the dockerfile-bytes limit");
                 if (r < 0)
                         return step_fail(b, i, r, "Failed to read .dockerignore: %m");
                 spec.ignore = ignore;

@@ -24,7 +24,7 @@ static int check_tree(const char *tree, const Platform *p, bool allow_foreign) {
                 return log_error_errno(n, "Failed to scan the root filesystem: %m");
         for (int k = 0; k < n && k < 5; k++)
                 log_full_errno(allow_foreign ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR, 0, "%s is %s, not %s", l[k].path,
-                               l[k].unknown ? "an ELF of an unknown machine" : platform_to_string(&l[k].platform, a),
+                               l[k].unknown ? foreign_elf_what(&l[k]) : platform_to_string(&l[k].platform, a),
                                platform_to_string(p, t));
         foreign_elfs_free(l, (size_t) n);
         if (n > 0 && !allow_foreign)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "build.h"
 #include "dockerfile.h"
+#include "file-util.h"
 #include "import.h"
 #include "input-limits.h"
 #include "log.h"
@@ -26,8 +28,6 @@ enum {
         EXIT_BUILD_FAILED = 1,  /* a step failed, or the result could not be written */
         EXIT_USAGE = 2,         /* bad arguments, unreadable or refused Dockerfile */
 };
-
-#define DOCKERFILE_SIZE_MAX (4 * 1024 * 1024)
 
 typedef enum OutputType {
         OUTPUT_NONE,   /* only the store */
@@ -304,11 +304,46 @@ static int deliver(const Args *a, Store *s, const OciDescriptor *idx, const OciD
 
 /* ---- commands -------------------------------------------------------------------------------- */
 
+/* The Dockerfile: CONTEXT/Dockerfile, or what -f names. A name that lies in the context as written is
+ * opened beneath the context: a symlink out of it is refused (-EXDEV), so a repository cannot make us
+ * read, and quote in a parse error, a file of the host. A -f name outside the context is the user's own
+ * choice, opened as named but not through a final symlink. Either must be a regular file. */
+static int open_dockerfile(const char *context, const char *name, int *ret_fd) {
+        _cleanup_free_ char *abs_ctx = NULL, *abs_name = NULL;
+        _cleanup_close_ int ctx_fd = -EBADF, fd = -EBADF;
+        const char *rel;
+        struct stat st;
+        int r;
+
+        r = path_absolute_lexical(context, &abs_ctx);
+        if (r >= 0)
+                r = path_absolute_lexical(name, &abs_name);
+        if (r < 0)
+                return r;
+        if (path_is_below(abs_name, abs_ctx, &rel)) {
+                ctx_fd = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (ctx_fd < 0)
+                        return negative_errno();
+                fd = openat_resolve(ctx_fd, isempty(rel) ? "." : rel, O_RDONLY | O_NOCTTY, 0,
+                                    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        } else if ((fd = open(abs_name, O_RDONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                fd = negative_errno();
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, const char **ret_name) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
+        size_t max = (size_t) a->limits.value[LIMIT_DOCKERFILE_BYTES];
         DockerfileError err = {};
-        ssize_t n;
+        size_t n = 0;
         int r;
 
         if (a->file)
@@ -318,18 +353,30 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
         if (!path)
                 return log_oom();
         *ret_name = a->file ?: "Dockerfile";
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m", path);
-        buf = malloc(DOCKERFILE_SIZE_MAX);
+        r = open_dockerfile(context, path, &fd);
+        if (r == -EXDEV || r == -ELOOP)
+                return log_error_errno(r, "%s is a symlink that leads out of the build context %s; refusing to read it",
+                                       path, context);
+        if (r == -EBADF)
+                return log_error_errno(r, "%s is not a regular file", path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open %s: %m", path);
+        buf = malloc(max + 1);
         if (!buf)
                 return log_oom();
-        n = read(fd, buf, DOCKERFILE_SIZE_MAX);
-        if (n < 0)
-                return log_error_errno(errno, "Failed to read %s: %m", path);
-        if (n == DOCKERFILE_SIZE_MAX)
-                return log_error_errno(E2BIG, "%s is larger than %d bytes", path, DOCKERFILE_SIZE_MAX);
-        r = dockerfile_parse(buf, (size_t) n, ret, &err);
+        while (n <= max) {
+                ssize_t k = read(fd, buf + n, max + 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return log_error_errno(errno, "Failed to read %s: %m", path);
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
+                return log_error_errno(EFBIG, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        r = dockerfile_parse(buf, n, (size_t) a->limits.value[LIMIT_INSTRUCTIONS], ret, &err);
         if (r < 0) {
                 if (err.line)
                         log_error("%s:%u: %s", *ret_name, err.line, err.message);

@@ -185,6 +185,10 @@ int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadRe
         if (access(dest, F_OK) >= 0)
                 return 0;
         r = oci_layout_open_blob(s->layout, &l->digest, (int64_t) l->size, &fd);
+        if (r == -EMSGSIZE && ret) {
+                *ret = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
+                return -EBADMSG;
+        }
         if (r < 0)
                 return r;
         r = store_mkdtemp(s, "unpack", &tmp);

@@ -20,3 +20,12 @@ int read_full_stream(FILE *f, char **ret, size_t *ret_size);
  * RESOLVE_NO_SYMLINKS, ...), O_CLOEXEC added. Returns the fd or -errno (-EXDEV: the path leads out of
  * dirfd; -ELOOP: a symlink where RESOLVE_NO_SYMLINKS forbids one). */
 int openat_resolve(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve);
+
+/* PATH made absolute against the current directory and normalised without looking at the file system
+ * ("." and empty components dropped, ".." removing the previous component, never above "/"): where the
+ * name points as written, before any symlink is followed. Returns 0 and a new string, or -errno. */
+int path_absolute_lexical(const char *path, char **ret);
+
+/* Whether PATH (absolute, normalised) is DIR or below it; *ret_rel (may be NULL) points into PATH at the
+ * rest ("" for DIR itself). */
+bool path_is_below(const char *path, const char *dir, const char **ret_rel);

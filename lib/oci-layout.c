@@ -196,7 +196,7 @@ int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int64_t size, in
                 return -EBADMSG;
         /* A blob of another size is not the blob its descriptor names: refuse before reading any. */
         if (size >= 0 && st.st_size != size)
-                return -EBADMSG;
+                return -EMSGSIZE;
         *ret_fd = TAKE_FD(fd);
         return 0;
 }

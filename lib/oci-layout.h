@@ -55,7 +55,7 @@ int oci_layout_read_blob(OciLayout *l, const OciDescriptor *d, size_t max, char 
 /* Open blob digest for streaming (O_RDONLY|O_CLOEXEC); the caller verifies while reading (e.g.
  * LayerStreamOptions.descriptor) and reads no further than size. Nothing on the way may be a symlink
  * (-ELOOP), the blob must be a regular file (-EBADMSG) and, when size >= 0, of exactly that size
- * (-EBADMSG, before any byte is read). Returns 0 and the fd, -ENOENT, or -errno. */
+ * (-EMSGSIZE, before any byte is read). Returns 0 and the fd, -ENOENT, or -errno. */
 int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int64_t size, int *ret_fd);
 
 /* Whether the blob exists (a regular file of the right name). Returns 1, 0 or -errno. */
