@@ -126,14 +126,25 @@ static int strv_from_list(const char *const *items, char ***ret) {
 }
 
 /* Log a failure of instruction i: "Dockerfile:LINE: [platform] INSTR: message". */
+/* The instruction as messages quote it: whole when short, else its start and "...", so that the
+ * message that follows is seen even after a 100 KB instruction. */
+#define INSTRUCTION_QUOTE_MAX 160
+static const char *quote_instruction(const DockerfileInstruction *i, char buf[static INSTRUCTION_QUOTE_MAX + 4]) {
+        if (strlen(i->original) <= INSTRUCTION_QUOTE_MAX)
+                return i->original;
+        snprintf(buf, INSTRUCTION_QUOTE_MAX + 4, "%.*s...", INSTRUCTION_QUOTE_MAX, i->original);
+        return buf;
+}
+
 _printf_(4, 5) static int step_fail(Build *b, const DockerfileInstruction *i, int r, const char *format, ...) {
-        char msg[2048], buf[PLATFORM_STRING_MAX];
+        char msg[2048], buf[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
         va_list ap;
 
         va_start(ap, format);
         errbuf_setv(msg, sizeof(msg), r, format, ap);
         va_end(ap);
-        log_error("%s:%u: [%s] %s: %s", b->opts->dockerfile_name, i->line, pf(&b->target, buf), i->original, msg);
+        log_error("%s:%u: [%s] %s: %s", b->opts->dockerfile_name, i->line, pf(&b->target, buf), quote_instruction(i, q),
+                  msg);
         return r < 0 ? r : -EIO;
 }
 
@@ -434,7 +445,7 @@ static void remove_stubs(const char *upper, unsigned stubs) {
 
 static int check_foreign(Build *b, Stage *s, const DockerfileInstruction *i, const char *tree) {
         ForeignElf *l = NULL;
-        char a[PLATFORM_STRING_MAX], t[PLATFORM_STRING_MAX];
+        char a[PLATFORM_STRING_MAX], t[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
         int n = foreign_scan_tree(tree, &s->platform, &l);
 
         if (n <= 0)
@@ -443,11 +454,11 @@ static int check_foreign(Build *b, Stage *s, const DockerfileInstruction *i, con
                 const char *what = l[k].unknown ? foreign_elf_what(&l[k]) : pf(&l[k].platform, a);
                 if (b->opts->allow_foreign)
                         log_warning("%s:%u: [%s] %s: %s is %s (%s), not %s, continuing (--allow-foreign-binaries)",
-                                    b->opts->dockerfile_name, i->line, pf(&b->target, t), i->original, l[k].path, what,
+                                    b->opts->dockerfile_name, i->line, pf(&b->target, t), quote_instruction(i, q), l[k].path, what,
                                     l[k].detail, t);
                 else
                         log_error("%s:%u: [%s] %s: %s is %s (%s), not %s", b->opts->dockerfile_name, i->line,
-                                  pf(&s->platform, t), i->original, l[k].path, what, l[k].detail, t);
+                                  pf(&s->platform, t), quote_instruction(i, q), l[k].path, what, l[k].detail, t);
         }
         foreign_elfs_free(l, (size_t) n);
         if (b->opts->allow_foreign)
@@ -1170,15 +1181,16 @@ static double now_sec(void) {
 }
 
 static int run_instruction(Build *b, Stage *s, const DockerfileInstruction *i) {
-        char buf[PLATFORM_STRING_MAX];
+        char buf[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
         double t0 = now_sec();
         int r;
 
         b->step++;
         if (b->opts->progress_tty)
-                fprintf(stderr, "\033[1m#%u/%u\033[0m [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), i->original);
+                fprintf(stderr, "\033[1m#%u/%u\033[0m [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf),
+                        quote_instruction(i, q));
         else
-                fprintf(stderr, "#%u/%u [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), i->original);
+                fprintf(stderr, "#%u/%u [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), quote_instruction(i, q));
         if (i->type == DOCKERFILE_FROM)
                 r = handle_from(b, i, s);
         else {

@@ -280,6 +280,17 @@ static int scan_layers(ImageSource *source, ManifestScan *m, const ScanImageOpti
         return fs_model_build(m->layers, m->n_layers, &m->model);
 }
 
+/* "manifest sha256:...: malformed, or not matching its digest (HTTP 404 from GET ...)". Returns r. */
+static int json_error(ImageSource *source, ManifestScan *m, const char *what, const OciDigest *d, int r) {
+        const char *detail = image_source_last_error(source);
+
+        if (asprintf(&m->error_message, "%s %s: %s%s%s%s", what, d->str,
+                     r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r), detail[0] ? " (" : "",
+                     detail, detail[0] ? ")" : "") < 0)
+                return -ENOMEM;
+        return r;
+}
+
 static int manifest_scan(ImageSource *source, const OciDescriptor *d, const ScanImageOptions *o, ManifestScan *m) {
         _cleanup_free_ char *buf = NULL, *cbuf = NULL;
         size_t n;
@@ -290,14 +301,12 @@ static int manifest_scan(ImageSource *source, const OciDescriptor *d, const Scan
         if (r >= 0)
                 r = oci_manifest_parse(buf, n, &m->manifest);
         if (r < 0)
-                return asprintf(&m->error_message, "manifest %s: %s", d->digest.str,
-                                r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r)) < 0 ? -ENOMEM : r;
+                return json_error(source, m, "manifest", &d->digest, r);
         r = image_source_read_json(source, &m->manifest.config, OCI_CONFIG_SIZE_MAX, &cbuf, &n);
         if (r >= 0)
                 r = oci_config_parse(cbuf, n, &m->config);
         if (r < 0)
-                return asprintf(&m->error_message, "config %s: %s", m->manifest.config.digest.str,
-                                r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r)) < 0 ? -ENOMEM : r;
+                return json_error(source, m, "config", &m->manifest.config.digest, r);
         m->have_config = true;
         if (o->quick)
                 return 0;
