@@ -4,6 +4,7 @@
 #   make check      install deps, build, run unit tests (ASan+UBSan) and CLI tests
 #   make demo       the main job on the bundled example
 #   make bench      benchmarks (bench/*), each printing a ratio against a named peer
+#   make fuzz       libFuzzer targets (fuzz/), FUZZ_TIME seconds each (make check: a smoke run)
 #   make qemu       build and cache our user-mode QEMU (scripts/build-qemu)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -61,7 +62,7 @@ SAN_LIB_OBJ  := $(call objs,$(SAN),$(LIB_SRC))
 SAN_LIB_A    := $(SAN)/libarchway.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures emulators
+.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures emulators fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: $(PROGRAM_BINS)
@@ -201,7 +202,7 @@ deps:
 	@scripts/install-deps build
 
 test-deps:
-	@scripts/install-deps build test peers
+	@scripts/install-deps build test peers fuzz
 
 fixtures: test-deps
 	@scripts/fetch-fixtures
@@ -217,9 +218,9 @@ emulators: deps
 	@scripts/link-shim-qemu --cache-dir $(QEMU_CACHE_DIR) --out $(O)/libexec --targets "$(TEST_QEMU_TARGETS)"
 
 check: test-deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators fuzz-build
 	@scripts/fetch-fixtures
-	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) scripts/run-tests $(UNIT_BINS)
+	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) FUZZ_DIR=$(FUZZ_O) scripts/run-tests $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-tests --unit-only $(UNIT_BINS)
@@ -239,6 +240,48 @@ bench: test-deps
 
 qemu: deps
 	@ARCHWAY_CACHE_DIR=$(QEMU_CACHE_DIR) scripts/build-qemu
+
+# --- fuzz: libFuzzer targets under ASan+UBSan (docs/security.md) -------------------------------
+# fuzz/fuzz-NAME.c is one target; lib/ is built again with coverage instrumentation. A target may
+# also take a program's pure module (fuzz_extra). make fuzz runs each for FUZZ_TIME seconds with the
+# seed corpora (fuzz/corpus/NAME in the tree, and seeds scripts/fuzz generates from fixtures);
+# make check runs each for FUZZ_SMOKE_TIME seconds, after the saved regression inputs.
+
+FUZZ_CC         ?= clang
+FUZZ_TIME       ?= 60
+FUZZ_SMOKE_TIME ?= 4
+FUZZ_O          := $(O)/fuzz
+FUZZ_SRC        := $(wildcard fuzz/fuzz-*.c)
+FUZZ_BINS       := $(patsubst fuzz/%.c,$(FUZZ_O)/bin/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ    := $(call objs,$(FUZZ_O),$(LIB_SRC))
+FUZZ_LIB_A      := $(FUZZ_O)/libarchway.a
+FUZZ_CFLAGS      = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP -fno-omit-frame-pointer \
+                   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                   -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"'
+fuzz_extra = $(if $(filter fuzz-binfmt-config,$(1)),binfmt/config.c) \
+             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c)
+
+$(FUZZ_O)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_O)/lib/binfmt-probe.o: $(BINFMT_PROBES_H)
+
+$(FUZZ_LIB_A): $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(FUZZ_O)/bin/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_LIB_A)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(call fuzz_extra,$*) \
+		$(FUZZ_LIB_A) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: test-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fetch-fixtures
+	@scripts/fuzz --dir $(FUZZ_O) --time $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 # --- install ----------------------------------------------------------------------------------
 

@@ -155,7 +155,8 @@ static int lex_variable(Lexer *lx, Buf *out) {
         if (braced) {
                 if (n == 0)
                         return fail(lx->err, -EINVAL, 0, "bad substitution: empty variable name");
-                if (*lx->p == ':' && strchr("-+?", lx->p[1])) {
+                /* strchr() finds the terminating NUL too: "${A:" at the end is not a modifier. */
+                if (*lx->p == ':' && lx->p[1] && strchr("-+?", lx->p[1])) {
                         char mod = lx->p[1];
                         lx->p += 2;
                         return lex_modifier(lx, name, mod, true, out);

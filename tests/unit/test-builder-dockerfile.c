@@ -242,6 +242,9 @@ static void test_expand(void **state) {
         assert_int_equal(dockerfile_expand_word("${A", &X, &out, &err), -EINVAL);
         assert_int_equal(dockerfile_expand_word("${A/x/y}", &X, &out, &err), -EINVAL);
         assert_int_equal(dockerfile_expand_word("'open", &X, &out, &err), -EINVAL);
+        /* found by fuzz-dockerfile: "${A:" at the very end read past the terminating NUL */
+        assert_int_equal(dockerfile_expand_word("${UNSET:", &X, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("P=${A:", &X, &out, &err), -EINVAL);
 }
 
 /* A hostile Dockerfile: nesting that would recurse 20 000 deep, and a variable expanded many times. */
