@@ -369,7 +369,7 @@ static int lowers_of(Build *b, const Stage *s, char ***ret) {
 
         /* Oldest first: a layer's hardlinks may name files of the layers below it. */
         for (size_t k = 0; k < s->n_layers; k++) {
-                r = store_ensure_layer(st, s->layers, k, NULL);
+                r = store_ensure_layer(st, s->layers, k, NULL, NULL);
                 if (r < 0)
                         return r;
         }
@@ -1030,14 +1030,14 @@ static const Handler handlers[_DOCKERFILE_INSTRUCTION_MAX] = {
 static int unpack_base(Build *b, const DockerfileInstruction *i, Stage *s, const char *image, size_t n) {
         Store *st = b->opts->store;
         uint64_t total = 0;
-        char why[1024];
 
         for (size_t k = 0; k < n; k++) {
                 LayerReadResult res = {};
-                int r = store_ensure_layer(st, s->layers, k, &res);
+                ErrorDetail err = {};
+                int r = store_ensure_layer(st, s->layers, k, &res, &err);
                 if (r < 0)
                         return step_fail(b, i, r, "Failed to unpack the base image %s: %s", image,
-                                         store_layer_error(st, &s->layers[k], r, &res, why, sizeof(why)));
+                                         error_detail_or(&err, strerror(-r)));
                 total += res.stream.tar_bytes;
                 if (total > st->limits.value[LIMIT_IMAGE_BYTES])
                         return step_fail(b, i, -EFBIG, "Failed to unpack the base image %s: its layers unpack to more "
@@ -1054,16 +1054,16 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
 
         r = store_find_image(b->opts->store, image, &s->platform, &m, &s->config, &others);
         if ((r == -ENOENT || r == -ENXIO || b->opts->pull) && pull_is_remote(image)) {
-                char error[PULL_ERROR_MAX];
+                ErrorDetail err = {};
 
                 oci_manifest_done(&m);
                 oci_config_done(&s->config);
                 free(others);
                 others = NULL;
                 fprintf(stderr, "#%u/%u pulling %s for %s\n", b->step, b->n_steps, image, pf(&s->platform, buf));
-                r = pull_image(b->opts->store, image, &s->platform, b->opts->insecure, error);
+                r = pull_image(b->opts->store, image, &s->platform, b->opts->insecure, &err);
                 if (r < 0)
-                        return step_fail(b, i, r, "%s", error);
+                        return step_fail(b, i, r, "%s", error_detail_or(&err, strerror(-r)));
                 r = store_find_image(b->opts->store, image, &s->platform, &m, &s->config, &others);
         }
         if (r == -ENXIO)

@@ -292,9 +292,10 @@ static int deliver(const Args *a, Store *s, const OciDescriptor *idx, const OciD
         if (a->push) {
                 if (!name)
                         return log_error_errno(EINVAL, "--push needs -t HOST[:PORT]/REPO:TAG");
-                r = output_push(s, idx, name, a->insecure);
+                ErrorDetail err = {};
+                r = output_push(s, idx, name, a->insecure, &err);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to push %s: %m %s", name, registry_last_error());
+                        return log_error_errno(r, "Failed to push %s: %s", name, error_detail_or(&err, strerror(-r)));
                 printf("pushed %s %s\n", name, idx->digest.str);
         }
         if (a->output == OUTPUT_NONE && !a->push)
@@ -479,7 +480,8 @@ static int run_images(const Args *a) {
 /* oci:DIR[:TAG]: a ':' after the last '/' starts the tag. */
 static int merge_layout(Store *s, const char *spec, OciIndex *acc) {
         _cleanup_free_ char *dir = strdup(spec);
-        char error[PULL_ERROR_MAX], *colon, *tag = NULL;
+        ErrorDetail err = {};
+        char *colon, *tag = NULL;
         int r;
 
         if (!dir)
@@ -489,9 +491,9 @@ static int merge_layout(Store *s, const char *spec, OciIndex *acc) {
                 *colon = 0;
                 tag = colon + 1;
         }
-        r = pull_layout(s, dir, tag, acc, error);
+        r = pull_layout(s, dir, tag, acc, &err);
         if (r < 0)
-                return log_error_errno(r, "merge: %s", error);
+                return log_error_errno(r, "merge: %s", error_detail_or(&err, strerror(-r)));
         return 0;
 }
 

@@ -147,16 +147,6 @@ static void layer_options(Store *s, const StoreLayer *l, OciDescriptor *d, Layer
         };
 }
 
-char *store_layer_error(Store *s, const StoreLayer *l, int r, const LayerReadResult *res, char *buf, size_t size) {
-        LayerExtractOptions o;
-        OciDescriptor d;
-        char why[512];
-
-        layer_options(s, l, &d, &o);
-        snprintf(buf, size, "layer %s %s", l->digest.str, layer_read_explain(r, res, &o.read, why, sizeof(why)));
-        return buf;
-}
-
 /* The unpacked trees of layers[0..k), newest first. */
 static int lower_paths(Store *s, const StoreLayer *layers, size_t k, char ***ret) {
         for (size_t i = k; i > 0; i--) {
@@ -170,11 +160,12 @@ static int lower_paths(Store *s, const StoreLayer *layers, size_t k, char ***ret
         return 0;
 }
 
-int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret) {
+int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret, ErrorDetail *err) {
         const StoreLayer *l = &layers[k];
         _cleanup_free_ char *dest = NULL, *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         LayerReadResult res = {};
+        ErrorDetail why = {};
         LayerExtractOptions o;
         OciDescriptor d;
         int r;
@@ -185,22 +176,24 @@ int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadRe
         if (access(dest, F_OK) >= 0)
                 return 0;
         r = oci_layout_open_blob(s->layout, &l->digest, (int64_t) l->size, &fd);
-        if (r == -EMSGSIZE && ret) {
-                *ret = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
-                return -EBADMSG;
-        }
+        if (r == -EMSGSIZE)
+                return error_detail_set(err, -EBADMSG, "layer %s %s", l->digest.str,
+                                        layer_stream_failure_to_string(LAYER_STREAM_SIZE));
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "layer %s: cannot open its blob: %m", l->digest.str);
         r = store_mkdtemp(s, "unpack", &tmp);
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "Failed to make a directory in the store: %m");
         layer_options(s, l, &d, &o);
         r = lower_paths(s, layers, k, &o.lowers);
-        if (r >= 0)
-                r = layer_extract_fd(fd, tmp, &o, &res);
+        if (r >= 0) {
+                r = layer_extract_fd(fd, tmp, &o, &res, &why);
+                if (r < 0)
+                        error_detail_set(err, r, "layer %s %s", l->digest.str, error_detail_or(&why, strerror(-r)));
+        }
         strv_free(o.lowers);
-        if (r >= 0)
-                r = store_adopt_layer(s, tmp, &l->diff_id);
+        if (r >= 0 && (r = store_adopt_layer(s, tmp, &l->diff_id)) < 0)
+                error_detail_set(err, r, "Failed to store layer %s: %m", l->digest.str);
         if (r < 0)
                 (void) rm_rf(tmp);
         if (ret)
@@ -410,7 +403,7 @@ int store_cache_get(Store *s, const OciDigest *key, StoreLayer *ret, bool *ret_e
         if (oci_layout_has_blob(s->layout, &l.digest) <= 0)
                 return -ENOENT;
         /* Our own layers link only within themselves: no lowers needed. */
-        r = store_ensure_layer(s, &l, 0, NULL);
+        r = store_ensure_layer(s, &l, 0, NULL, NULL);
         if (r < 0)
                 return -ENOENT;
         *ret = l;

@@ -146,7 +146,7 @@ typedef struct ManifestScan {
         size_t n_layers;
         FsModel *model;
         int error;
-        char *error_message;
+        ErrorDetail error_detail;   /* what failed, when error < 0 */
 } ManifestScan;
 
 static void manifest_scan_done(ManifestScan *m) {
@@ -156,7 +156,6 @@ static void manifest_scan_done(ManifestScan *m) {
         fs_model_free(m->model);
         oci_manifest_done(&m->manifest);
         oci_config_done(&m->config);
-        free(m->error_message);
         *m = (ManifestScan) {};
 }
 
@@ -172,9 +171,7 @@ typedef struct LayerJobs {
         pthread_mutex_t lock;
         int error;
         size_t error_layer;
-        LayerReadResult error_result;
-        LayerReadOptions error_options;
-        char source_error[512];
+        ErrorDetail error_detail;     /* of the first layer that failed */
 } LayerJobs;
 
 static LayerReadOptions layer_options(const LayerJobs *j, size_t i) {
@@ -189,14 +186,12 @@ static LayerReadOptions layer_options(const LayerJobs *j, size_t i) {
         };
 }
 
-static void layer_job_failed(LayerJobs *j, size_t i, int r, const LayerReadOptions *o) {
+static void layer_job_failed(LayerJobs *j, size_t i, int r, const ErrorDetail *err) {
         pthread_mutex_lock(&j->lock);
         if (j->error == 0) {
                 j->error = r;
                 j->error_layer = i;
-                j->error_result = j->scan->layers[i].result;
-                j->error_options = *o;
-                snprintf(j->source_error, sizeof(j->source_error), "%s", image_source_last_error(j->source));
+                j->error_detail = *err;
         }
         pthread_mutex_unlock(&j->lock);
 }
@@ -206,6 +201,7 @@ static void *layer_worker(void *userdata) {
 
         for (;;) {
                 size_t i = atomic_fetch_add(&j->next, 1);
+                ErrorDetail err = {};
                 LayerReadOptions opts;
                 LayerScan *ls;
                 int r;
@@ -218,33 +214,20 @@ static void *layer_worker(void *userdata) {
                 ls->model_bytes = &j->model_bytes;
                 ls->model_max = j->limits->value[LIMIT_MODEL_BYTES];
                 r = image_source_read_layer(j->source, i, &j->scan->manifest.layers[i], &opts, layer_scan_entry, ls,
-                                            &ls->result);
+                                            &ls->result, &err);
+                if (r == -ENOBUFS)
+                        r = error_detail_set(&err, r, "holds more files than the model-bytes limit lets check-arch hold");
                 if (r >= 0 && atomic_fetch_add(&j->tar_bytes, ls->result.stream.tar_bytes) +
                               ls->result.stream.tar_bytes > j->limits->value[LIMIT_IMAGE_BYTES])
-                        r = -EXFULL;
+                        r = error_detail_set(&err, -EFBIG, "brings the image past the image-bytes limit");
                 if (r < 0)
-                        layer_job_failed(j, i, r, &opts);
+                        layer_job_failed(j, i, r, &err);
                 if (j->progress)
                         fprintf(stderr, "\rcheck-arch: scanned %zu/%zu layers", atomic_fetch_add(&j->done, 1) + 1,
                                 j->scan->n_layers);
                 if (r < 0)
                         return NULL;
         }
-}
-
-/* The message for the first failed layer. */
-static int layer_error_message(const LayerJobs *j, ManifestScan *m) {
-        char why[1024];
-
-        if (j->error == -EXFULL)
-                snprintf(why, sizeof(why), "the image unpacks to more bytes than the image-bytes limit");
-        else if (j->error == -ENOBUFS)
-                snprintf(why, sizeof(why), "the image has more files than the model-bytes limit lets check-arch hold");
-        else
-                layer_read_explain(j->error, &j->error_result, &j->error_options, why, sizeof(why));
-        return asprintf(&m->error_message, "layer %zu (%s) %s%s%s%s", j->error_layer,
-                        m->manifest.layers[j->error_layer].digest.str, why, j->source_error[0] ? " (" : "",
-                        j->source_error, j->source_error[0] ? ")" : "") < 0 ? -ENOMEM : 0;
 }
 
 static int scan_layers(ImageSource *source, ManifestScan *m, const ScanImageOptions *o) {
@@ -272,50 +255,44 @@ static int scan_layers(ImageSource *source, ManifestScan *m, const ScanImageOpti
                 pthread_join(threads[i], NULL);
         if (o->progress)
                 fputc('\n', stderr);
-        if (j.error < 0) {
-                if (layer_error_message(&j, m) < 0)
-                        return -ENOMEM;
-                return j.error;
-        }
+        if (j.error < 0)
+                return error_detail_set(&m->error_detail, j.error, "layer %zu (%s) %s", j.error_layer,
+                                        m->manifest.layers[j.error_layer].digest.str,
+                                        error_detail_or(&j.error_detail, strerror(-j.error)));
         return fs_model_build(m->layers, m->n_layers, &m->model);
 }
 
 /* "manifest sha256:...: malformed, or not matching its digest (HTTP 404 from GET ...)". Returns r. */
-static int json_error(ImageSource *source, ManifestScan *m, const char *what, const OciDigest *d, int r) {
-        const char *detail = image_source_last_error(source);
-
-        if (asprintf(&m->error_message, "%s %s: %s%s%s%s", what, d->str,
-                     r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r), detail[0] ? " (" : "",
-                     detail, detail[0] ? ")" : "") < 0)
-                return -ENOMEM;
-        return r;
+static int json_error(ManifestScan *m, const char *what, const OciDigest *d, int r, const ErrorDetail *err) {
+        return error_detail_set(&m->error_detail, r, "%s %s: %s%s%s%s", what, d->str,
+                                r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r),
+                                err->message[0] ? " (" : "", err->message, err->message[0] ? ")" : "");
 }
 
 static int manifest_scan(ImageSource *source, const OciDescriptor *d, const ScanImageOptions *o, ManifestScan *m) {
         _cleanup_free_ char *buf = NULL, *cbuf = NULL;
+        ErrorDetail err = {};
         size_t n;
         int r;
 
         m->digest = d->digest;
-        r = image_source_read_json(source, d, OCI_MANIFEST_SIZE_MAX, &buf, &n);
+        r = image_source_read_json(source, d, OCI_MANIFEST_SIZE_MAX, &buf, &n, &err);
         if (r >= 0)
                 r = oci_manifest_parse(buf, n, &m->manifest);
         if (r < 0)
-                return json_error(source, m, "manifest", &d->digest, r);
-        r = image_source_read_json(source, &m->manifest.config, OCI_CONFIG_SIZE_MAX, &cbuf, &n);
+                return json_error(m, "manifest", &d->digest, r, &err);
+        r = image_source_read_json(source, &m->manifest.config, OCI_CONFIG_SIZE_MAX, &cbuf, &n, &err);
         if (r >= 0)
                 r = oci_config_parse(cbuf, n, &m->config);
         if (r < 0)
-                return json_error(source, m, "config", &m->manifest.config.digest, r);
+                return json_error(m, "config", &m->manifest.config.digest, r, &err);
         m->have_config = true;
         if (o->quick)
                 return 0;
-        if (m->config.n_diff_ids != m->manifest.n_layers) {
-                if (asprintf(&m->error_message, "config %s names %zu diff_ids for the manifest's %zu layers",
-                             m->manifest.config.digest.str, m->config.n_diff_ids, m->manifest.n_layers) < 0)
-                        return -ENOMEM;
-                return -EBADMSG;
-        }
+        if (m->config.n_diff_ids != m->manifest.n_layers)
+                return error_detail_set(&m->error_detail, -EBADMSG, "config %s names %zu diff_ids for the manifest's %zu "
+                                        "layers", m->manifest.config.digest.str, m->config.n_diff_ids,
+                                        m->manifest.n_layers);
         return scan_layers(source, m, o);
 }
 
@@ -622,7 +599,7 @@ static int read_index(ImageSource *s, ImageResult *res, const char *buf, size_t 
 
                 if (i.n_manifests != 1 || oci_media_type_kind(i.manifests[0].media_type) != OCI_KIND_INDEX)
                         break;
-                r = image_source_read_json(s, &i.manifests[0], OCI_MANIFEST_SIZE_MAX, &inner, &m);
+                r = image_source_read_json(s, &i.manifests[0], OCI_MANIFEST_SIZE_MAX, &inner, &m, NULL);
                 if (r >= 0)
                         r = oci_index_parse(inner, m, &next);
                 oci_index_done(&i);
@@ -684,7 +661,7 @@ static int check_target(ImageSource *s, ImageResult *res, PlatformResult *p, con
                         c.m->error = r;
         }
         if (c.m->error < 0)
-                return set_error(res, "%s", c.m->error_message ?: strerror(-c.m->error));
+                return set_error(res, "%s", error_detail_or(&c.m->error_detail, strerror(-c.m->error)));
         return check_platform(&c, o);
 }
 
@@ -771,7 +748,7 @@ int scan_image(const char *spec, ImageSourceKind kind, const Platform *targets, 
                const ScanImageOptions *opts, ImageResult *ret) {
         _cleanup_(image_source_freep) ImageSource *s = NULL;
         ImageResult res = { .kind = kind, .labels_only = kind == IMAGE_SOURCE_MANIFEST };
-        char *err = NULL;
+        ErrorDetail err = {};
         int r;
 
         if (n_targets > SCAN_TARGETS_MAX)
@@ -786,10 +763,9 @@ int scan_image(const char *spec, ImageSourceKind kind, const Platform *targets, 
         for (size_t i = 0; i < n_targets; i++)
                 res.results[i].target = targets[i];
         r = image_source_open(spec, kind, &opts->source, &s, &err);
-        if (r < 0) {
-                res.error = err ?: strdup(strerror(-r));
-        } else {
-                free(err);
+        if (r < 0)
+                res.error = strdup(error_detail_or(&err, strerror(-r)));
+        else {
                 res.kind = image_source_kind(s);
                 r = scan_source(s, &res, opts);
         }

@@ -24,6 +24,7 @@ typedef struct Extract {
         int stream_error;
         struct archive *in, *out;
         LayerReadResult *res;
+        char refused[256];      /* the entry name refused, for the message */
 } Extract;
 
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret) {
@@ -42,8 +43,8 @@ static int extract_error(const Extract *x) {
         return x->stream_error ?: -EBADMSG;
 }
 
-static void bad_path(LayerReadResult *res, const char *name) {
-        snprintf(res->bad_path, sizeof(res->bad_path), "%s", name ?: "(unnamed)");
+static void refuse_name(Extract *x, const char *name) {
+        snprintf(x->refused, sizeof(x->refused), "%s", name ?: "(unnamed)");
 }
 
 /* mkdir -p of root/rel's components (rel normalised, relative), refusing to pass through symlinks. */
@@ -214,16 +215,16 @@ static int copy_entry_data(Extract *x) {
 }
 
 /* The entry's names checked against the bounds. */
-static int check_names(struct archive_entry *e, size_t max_path, LayerReadResult *res) {
+static int check_names(Extract *x, struct archive_entry *e, size_t max_path) {
         const char *names[] = { archive_entry_pathname(e), archive_entry_hardlink(e), archive_entry_symlink(e) };
 
         if (!names[0]) {
-                bad_path(res, NULL);
+                refuse_name(x, NULL);
                 return -EBADMSG;
         }
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (names[i] && strlen(names[i]) > max_path) {
-                        bad_path(res, names[0]);
+                        refuse_name(x, names[0]);
                         return -ENAMETOOLONG;
                 }
         return 0;
@@ -236,7 +237,7 @@ static int prepare_hardlink(Extract *x, struct archive_entry *e, const char *hl)
         int r;
 
         if (layer_path_normalize(hl, &hnorm) < 0) {
-                bad_path(x->res, hl);
+                refuse_name(x, hl);
                 return -EBADMSG;
         }
         if (asprintf(&hfull, "%s/%s", x->root, hnorm) < 0)
@@ -257,11 +258,11 @@ static int prepare_entry(Extract *x, struct archive_entry *e, char **ret_target)
         const char *hl = archive_entry_hardlink(e);
         int kind, r;
 
-        r = check_names(e, x->opts->read.max_path ?: LAYER_PATH_MAX, x->res);
+        r = check_names(x, e, x->opts->read.max_path ?: LAYER_PATH_MAX);
         if (r < 0)
                 return r;
         if (layer_path_normalize(archive_entry_pathname(e), &norm) < 0) {
-                bad_path(x->res, archive_entry_pathname(e));
+                refuse_name(x, archive_entry_pathname(e));
                 return -EBADMSG;
         }
         kind = layer_whiteout_classify(norm, ret_target);
@@ -301,7 +302,7 @@ static int extract_one(Extract *x, struct archive_entry *e) {
         if (r < 0)
                 return r;
         if (archive_write_header(x->out, e) < ARCHIVE_OK) {
-                bad_path(x->res, archive_entry_pathname(e));
+                refuse_name(x, archive_entry_pathname(e));
                 return archive_errno(x->out) > 0 ? -archive_errno(x->out) : -EIO;
         }
         if (archive_entry_size(e) > 0 && (r = copy_entry_data(x)) < 0)
@@ -350,7 +351,8 @@ static int archives_open(Extract *x) {
         return 0;
 }
 
-int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, LayerReadResult *ret) {
+int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, LayerReadResult *ret,
+                     ErrorDetail *err) {
         static const LayerExtractOptions defaults = {};
         _cleanup_free_ char *real = NULL;
         LayerReadResult res = {};
@@ -368,6 +370,8 @@ int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, 
                 r = extract_all(&x);
         if (x.stream)
                 layer_stream_result(x.stream, &res.stream);
+        if (r < 0)
+                r = layer_read_explain(r, &res, &x.opts->read, x.refused[0] ? x.refused : NULL, err);
         if (x.in)
                 archive_read_free(x.in);
         if (x.out)

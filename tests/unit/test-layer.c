@@ -192,11 +192,14 @@ static ssize_t mem_source(void *buf, size_t size, void *userdata) {
         return (ssize_t) n;
 }
 
+static ErrorDetail last_err;
+
 static int read_buf(const Buf *b, const LayerReadOptions *o, Seen *s, LayerReadResult *res) {
         Buf cursor = *b;
 
         *s = (Seen) {};
-        return layer_read_source(mem_source, &cursor, o, seen_cb, s, res);
+        last_err = (ErrorDetail) {};
+        return layer_read_source(mem_source, &cursor, o, seen_cb, s, res, &last_err);
 }
 
 static void test_reader(void **state) {
@@ -253,7 +256,6 @@ static void test_reader_checks(void **state) {
         OciDescriptor d = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER, .size = (int64_t) gz.size };
         LayerReadOptions o = { .stream.descriptor = &d };
         LayerReadResult res;
-        char why[256];
         Seen s;
 
         assert_int_equal(oci_digest_buffer(gz.data, gz.size, &d.digest), 0);
@@ -265,7 +267,7 @@ static void test_reader_checks(void **state) {
         d.media_type = (char *) "application/vnd.example.not-a-layer";
         assert_int_equal(read_buf(&gz, &o, &s, &res), -EBADMSG);
         assert_int_equal(res.stream.failure, LAYER_STREAM_MEDIA_TYPE);
-        assert_non_null(strstr(layer_read_explain(-EBADMSG, &res, &o, why, sizeof(why)), "media type"));
+        assert_non_null(strstr(last_err.message, "media type"));
         d.media_type = (char *) DOCKER_MEDIA_TYPE_LAYER_GZIP;
         assert_int_equal(read_buf(&gz, &o, &s, &res), 0);
 
@@ -274,7 +276,7 @@ static void test_reader_checks(void **state) {
         assert_int_equal(read_buf(&gz, &o, &s, &res), -EFBIG);
         o = (LayerReadOptions) { .max_entries = 3 };
         assert_int_equal(read_buf(&gz, &o, &s, &res), -E2BIG);
-        assert_non_null(strstr(layer_read_explain(-E2BIG, &res, &o, why, sizeof(why)), "layer-entries"));
+        assert_non_null(strstr(last_err.message, "layer-entries"));
         o = (LayerReadOptions) { .max_path = 4 };
         assert_int_equal(read_buf(&gz, &o, &s, &res), -ENAMETOOLONG);
         free(gz.data);
@@ -288,7 +290,7 @@ static void test_reader_refusals(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 Buf b = make_layer(ARCHIVE_FILTER_GZIP, names[i]);
                 assert_int_equal(read_buf(&b, NULL, &s, &res), -EBADMSG);
-                assert_string_equal(res.bad_path, names[i]);
+                assert_non_null(strstr(last_err.message, names[i]));
                 free(b.data);
         }
         /* not a tar at all */
