@@ -35,7 +35,7 @@ PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsy
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
             -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP \
              -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"' \
              -DARCHWAY_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -73,7 +73,8 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
 # after `make` rebuilds, so the installed binaries look in /opt/y, not where the first build pointed.
 CONFIG_STAMP  := $(O)/config.stamp
 config_values := VERSION=$(VERSION) PREFIX=$(PREFIX) BINDIR=$(BINDIR) LIBEXECDIR=$(LIBEXECDIR) \
-                 ARCHWAY_LIBEXECDIR=$(ARCHWAY_LIBEXECDIR) SYSCONFDIR=$(SYSCONFDIR) CC=$(CC) CFLAGS=$(CFLAGS)
+                 ARCHWAY_LIBEXECDIR=$(ARCHWAY_LIBEXECDIR) SYSCONFDIR=$(SYSCONFDIR) CC=$(CC) CFLAGS=$(CFLAGS) \
+                 CPPFLAGS=$(CPPFLAGS) LDFLAGS=$(LDFLAGS)
 ifneq ($(file <$(CONFIG_STAMP)),$(config_values))
 $(shell mkdir -p $(O))
 $(file >$(CONFIG_STAMP),$(config_values))
@@ -103,7 +104,7 @@ $(SAN_LIB_A): $(SAN_LIB_OBJ)
 define program_rule
 $(O)/bin/$(1): $$(call objs,$(O),$$(filter-out %-gen.c,$$(wildcard $$(call program_dir,$(1))/*.c))) $(LIB_A)
 	@mkdir -p $$(@D)
-	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	$$(call say,LD,$$@)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
@@ -138,7 +139,7 @@ BINFMT_UNITS := $(O)/systemd/archway-binfmt.service $(O)/systemd/archway-binfmt-
 
 $(O)/systemd/%: systemd/%.in $(CONFIG_STAMP)
 	@mkdir -p $(@D)
-	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< >$@
 
 $(O)/systemd/%.timer: systemd/%.timer
 	@mkdir -p $(@D)
@@ -146,10 +147,12 @@ $(O)/systemd/%.timer: systemd/%.timer
 
 .PHONY: install-binfmt
 install: install-binfmt
-install-binfmt: $(BINFMT_UNITS)
-	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.d
+# binfmt.conf ("arch = installed") is installed only where there is none: an admin's file stays.
+install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/archway
 	install -m 0644 $(BINFMT_UNITS) $(DESTDIR)$(UNITDIR)/
-	install -m 0644 systemd/binfmt.conf.example $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf ] || \
+		install -m 0644 $(O)/systemd/binfmt.conf $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf
 
 # --- shim: archshim, the exec shim (issue 5) -------------------------------------------------
 # Not in PROGRAMS: it runs on every foreign exec, also inside chroots, so it is linked -static from
@@ -172,7 +175,7 @@ $(O)/shim-static/%.o: %.c $(CONFIG_STAMP)
 
 $(SHIM_BIN): $(SHIM_OBJ)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(SHIM_CC) $(CFLAGS) -static -o $@ $^
+	$(call say,LD,$@)$(SHIM_CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $^
 
 all: $(SHIM_BIN)
 
@@ -196,7 +199,7 @@ TWIN_LAUNCH := $(O)/libexec/archway-twin-launch
 
 $(TWIN_LAUNCH): twin/launch.c $(CONFIG_STAMP)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(SHIM_CC) $(ALL_CFLAGS) -static -o $@ $<
+	$(call say,LD,$@)$(SHIM_CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $<
 
 # accel-verify beside it in the build tree, as installed: `archway accel install --verify` finds it
 # next to its own binary (../libexec), and it finds archshim beside itself.
@@ -281,6 +284,20 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
+
+# --- Debian package ---------------------------------------------------------------------------
+
+# debian/ with debhelper (dpkg-buildpackage -us -uc -b), then lintian; the .deb lands in $(O)/deb/.
+# deb-test installs, removes and purges it in a fresh Debian 12 chroot (scripts/test-deb).
+.PHONY: deb deb-test print-version
+deb:
+	@scripts/make-deb --out $(O)/deb
+
+deb-test: deb
+	@scripts/test-deb $(O)/deb/archway_$(VERSION)_$$(dpkg --print-architecture).deb
+
+print-version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf $(O)
