@@ -196,10 +196,12 @@ static void lane_line(const Lane *l, double t, char *buf, size_t size) {
         if (l->started == 0)
                 snprintf(buf, size, "%-14s %7s  %s", l->prefix, "", l->text);
         else if (l->ended)
-                snprintf(buf, size, "%-14s %7s  %.300s  pulled %s  wrote %s", l->prefix, elapsed, l->text, pulled, written);
+                snprintf(buf, size, "%-14s %7s  %-13s pulled %s, wrote %s  %.300s", l->prefix, elapsed,
+                         l->failed ? "FAILED" : "DONE", pulled, written, l->text);
         else
-                snprintf(buf, size, "%-14s %7s  pulled %-8s wrote %-8s #%u/%u %.300s (%s)", l->prefix, elapsed, pulled,
-                         written, l->step, l->n_steps, l->text, secs(t - l->step_started, step));
+                /* The instruction last: a narrow terminal cuts it, not the numbers. */
+                snprintf(buf, size, "%-14s %7s  #%u/%u %-7s pulled %s, wrote %s  %.300s", l->prefix, elapsed, l->step,
+                         l->n_steps, secs(t - l->step_started, step), pulled, written, l->text);
 }
 
 static void tty_clear(Progress *p) {
@@ -365,7 +367,10 @@ void progress_finish(Progress *p, unsigned i, bool failed) {
         if (failed && !l->ended) {
                 l->failed = true;
                 l->ended = now();
-                snprintf(l->text, sizeof(l->text), "FAILED at #%u/%u", l->step, l->n_steps);
+                char step[TEXT_MAX];
+
+                snprintf(step, sizeof(step), "%s", l->text);
+                snprintf(l->text, sizeof(l->text), "at #%u/%u %.400s", l->step, l->n_steps, step);
         }
         if (failed && p->mode == PROGRESS_QUIET) {
                 unsigned first = l->n_tail > QUIET_TAIL ? l->n_tail - QUIET_TAIL : 0;
