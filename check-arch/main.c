@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "platform.h"
+#include "qemu-locate.h"
 #include "report.h"
 #include "scan-image.h"
 #include "scan-tree.h"
@@ -38,6 +39,7 @@ static void help(void) {
                "      --ca-file FILE       CA certificates for the registry's TLS\n"
                "      --authfile FILE      docker-style config.json with registry credentials\n"
                "      --binfmt-dir DIR     binfmt_misc instance for the host check\n"
+               "      --version            the version and the QEMU it counts on\n"
                "  -h, --help               show this help\n\n"
                "Exit status: 0 all checks pass, 1 a file or a platform fails a check, 2 an input could not\n"
                "be read.\n");
@@ -45,7 +47,22 @@ static void help(void) {
 
 enum {
         ARG_JSON = 0x100,
+        ARG_VERSION,
 };
+
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
+/* The version, and our installed QEMU (what `binfmt --install` registers, so what the host check
+ * finds running a platform). */
+static void version(void) {
+        char text[2048];
+
+        printf("check-arch (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+}
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
 static int parse_argv(int argc, char **argv, Args *args) {
@@ -54,6 +71,7 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "quick", no_argument, NULL, 'Q' },
                 { "manifest", required_argument, NULL, 'm' },
                 { "jobs", required_argument, NULL, 'j' },
@@ -79,6 +97,9 @@ static int parse_argv(int argc, char **argv, Args *args) {
                         break;
                 case 'h':
                         help();
+                        return 0;
+                case ARG_VERSION:
+                        version();
                         return 0;
                 case 'Q':
                         args->image.quick = true;
