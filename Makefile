@@ -175,7 +175,7 @@ $(O)/shim-static/%.o: %.c $(CONFIG_STAMP)
 
 $(SHIM_BIN): $(SHIM_OBJ)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(SHIM_CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $^
+	$(call say,LD,$@)$(SHIM_CC) $(CFLAGS) $(LDFLAGS) -Wl,--build-id -static -o $@ $^
 
 all: $(SHIM_BIN)
 
@@ -199,7 +199,7 @@ TWIN_LAUNCH := $(O)/libexec/archway-twin-launch
 
 $(TWIN_LAUNCH): twin/launch.c $(CONFIG_STAMP)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(SHIM_CC) $(ALL_CFLAGS) $(LDFLAGS) -static -o $@ $<
+	$(call say,LD,$@)$(SHIM_CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--build-id -static -o $@ $<
 
 # accel-verify beside it in the build tree, as installed: `archway accel install --verify` finds it
 # next to its own binary (../libexec), and it finds archshim beside itself.

@@ -51,11 +51,6 @@ int qemu_manifest_read(const char *dir, QemuManifest *ret);
 /* Whether the space-separated list holds target. */
 bool qemu_manifest_has(const QemuManifest *m, const char *target);
 
-/* Debian's qemu-user-static as dpkg has it installed: its Version field from status_file (normally
- * /var/lib/dpkg/status; lines read bounded). Returns 0, -ENOENT when not installed, -errno. */
-#define DPKG_STATUS_FILE "/var/lib/dpkg/status"
-int qemu_debian_version(const char *status_file, char *buf, size_t size);
-
 /* The "qemu:" lines of a program's --version, into buf (NUL-terminated, cut to size): our QEMU in
  * dir (its manifest: version, Debian source, targets) or that there is none, then, when with_debian,
  * Debian's qemu-user-static as the fallback for targets ours lacks. Returns 0 or -ENOMEM. */
