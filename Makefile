@@ -272,7 +272,8 @@ qemu: deps
 # The shim objects linked into QEMU get SHIM_QEMU_CFLAGS, not CFLAGS: QEMU's own link keeps QEMU's flags,
 # and one set of flags for every build (make check, make install, make deb) lets all of them share the
 # cached links (scripts/link-shim-qemu keys them by compiler, flags and sources).
-QEMU_TARGETS ?= $(shell scripts/build-qemu --print-default-targets)
+# TARGETS= is accepted too (the name `make shim-qemu` and the VM test of issue 15 use).
+QEMU_TARGETS ?= $(or $(TARGETS),$(shell scripts/build-qemu --print-default-targets))
 SHIM_QEMU_CFLAGS ?=
 
 .PHONY: install-emulators

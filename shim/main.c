@@ -103,8 +103,9 @@ static int exec_run_qemu(const ShimEngine *e, const ShimPlan *plan, char **argv_
                         continue;
                 shim_debug(plan->env, "trying %s %s", qemu, binary);
                 /* Anything but the first row is a fallback: say so every time, not only when debugging
-                 * (a build that silently runs on another QEMU is the surprise this prevents). */
-                if (i > 0 && access(qemu, X_OK) == 0)
+                 * (a build that silently runs on another QEMU is the surprise this prevents). Not for a
+                 * setuid program (AT_SECURE): its interpreter adds nothing to what it prints. */
+                if (i > 0 && (!plan->inv->secure || e->dry_run) && access(qemu, X_OK) == 0)
                         warn_fallback(e, plan, qemu);
                 r = try_exec(e, plan, qemu, binary, argv_buf, max, envp);
                 /* ENOENT: not there, or a dynamic QEMU whose loader is not in this root. */

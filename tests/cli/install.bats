@@ -67,7 +67,7 @@ make_in_ns() {
         run make_in_ns -j2 O="$o" install PREFIX="$y" QEMU_TARGETS="$targets"
         assert_success
         assert_output --partial "  CC     $o/binfmt/main.o"
-        run "$y/bin/binfmt" --config /dev/null --version
+        run env -u ARCHWAY_QEMU_DIR "$y/bin/binfmt" --config /dev/null --version
         assert_line --index 1 --partial "in $y/libexec/archway/qemu: aarch64 arm"
         grep -q "$y/libexec/archway" "$y/bin/binfmt" "$y/libexec/archway/archshim" "$y/bin/archbuild"
         ! grep -q "$x/" "$y/bin/binfmt" "$y/libexec/archway/archshim" "$y/bin/archbuild"
