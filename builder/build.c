@@ -22,6 +22,7 @@
 #include "file-util.h"
 #include "foreign.h"
 #include "log.h"
+#include "progress.h"
 #include "pull.h"
 #include "sandbox.h"
 #include "strv.h"
@@ -45,6 +46,7 @@ typedef struct Stage {
 typedef struct Build {
         const BuildOptions *opts;
         Platform target;
+        unsigned index;           /* of target in opts->platforms: the progress display's lane */
         Stage *stages;
         size_t n_stages;
         char **global_args;
@@ -75,6 +77,14 @@ void build_result_done(BuildResult *r) {
         for (unsigned k = 0; k < r->n_manifests; k++)
                 oci_descriptor_done(&r->manifests[k]);
         r->n_manifests = 0;
+}
+
+/* The progress display's hook (builder/progress.h): one event of this platform's build. */
+static void report(Build *b, ProgressEventType type, const char *text, double seconds, uint64_t bytes) {
+        ProgressEvent e = { .type = type, .step = b->step, .n_steps = b->n_steps, .text = text, .seconds = seconds,
+                            .bytes = bytes };
+
+        progress_report(b->opts->progress, b->index, &e);
 }
 
 static const char *pf(const Platform *p, char buf[static PLATFORM_STRING_MAX]) {
@@ -483,6 +493,7 @@ static int commit_upper(Build *b, Stage *s, const DockerfileInstruction *i, Step
         r = layer_write_tree(fd, &b->opts->layer, b->opts->store->layout, &res);
         if (r < 0)
                 return step_fail(b, i, r, "Failed to write the layer: %m");
+        report(b, PROGRESS_WRITTEN, NULL, 0, res.size);
         l.digest = res.digest;
         l.diff_id = res.diff_id;
         l.size = res.size;
@@ -1046,6 +1057,15 @@ static int unpack_base(Build *b, const DockerfileInstruction *i, Stage *s, const
         return 0;
 }
 
+/* What a pull fetched, as the manifest counts it: config and layer blobs. */
+static uint64_t manifest_bytes(const OciManifest *m) {
+        uint64_t n = m->config.size > 0 ? (uint64_t) m->config.size : 0;
+
+        for (size_t k = 0; k < m->n_layers; k++)
+                n += m->layers[k].size > 0 ? (uint64_t) m->layers[k].size : 0;
+        return n;
+}
+
 static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const char *image) {
         _cleanup_(oci_manifest_done) OciManifest m = {};
         _cleanup_free_ char *others = NULL;
@@ -1060,11 +1080,13 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
                 oci_config_done(&s->config);
                 free(others);
                 others = NULL;
-                fprintf(stderr, "#%u/%u pulling %s for %s\n", b->step, b->n_steps, image, pf(&s->platform, buf));
+                report(b, PROGRESS_PULL, image, 0, 0);
                 r = pull_image(b->opts->store, image, &s->platform, b->opts->insecure, &err);
                 if (r < 0)
                         return step_fail(b, i, r, "%s", error_detail_or(&err, strerror(-r)));
                 r = store_find_image(b->opts->store, image, &s->platform, &m, &s->config, &others);
+                if (r >= 0)
+                        report(b, PROGRESS_PULLED, NULL, 0, manifest_bytes(&m));
         }
         if (r == -ENXIO)
                 return step_fail(b, i, r, "the base image %s has no %s variant (it has: %s); a base of another platform is "
@@ -1181,16 +1203,12 @@ static double now_sec(void) {
 }
 
 static int run_instruction(Build *b, Stage *s, const DockerfileInstruction *i) {
-        char buf[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
+        char q[INSTRUCTION_QUOTE_MAX + 4];
         double t0 = now_sec();
         int r;
 
         b->step++;
-        if (b->opts->progress_tty)
-                fprintf(stderr, "\033[1m#%u/%u\033[0m [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf),
-                        quote_instruction(i, q));
-        else
-                fprintf(stderr, "#%u/%u [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), quote_instruction(i, q));
+        report(b, PROGRESS_STEP, quote_instruction(i, q), 0, 0);
         if (i->type == DOCKERFILE_FROM)
                 r = handle_from(b, i, s);
         else {
@@ -1201,9 +1219,9 @@ static int run_instruction(Build *b, Stage *s, const DockerfileInstruction *i) {
         if (r < 0)
                 return r;
         if (r == 1)
-                fprintf(stderr, "#%u/%u CACHED\n", b->step, b->n_steps);
+                report(b, PROGRESS_CACHED, NULL, 0, 0);
         else if (i->type == DOCKERFILE_RUN || i->type == DOCKERFILE_COPY || i->type == DOCKERFILE_ADD)
-                fprintf(stderr, "#%u/%u DONE %.2fs\n", b->step, b->n_steps, now_sec() - t0);
+                report(b, PROGRESS_DONE, NULL, now_sec() - t0, 0);
         return 0;
 }
 
@@ -1336,10 +1354,9 @@ static void build_done(Build *b) {
         *b = (Build) {};
 }
 
-/* Build one platform in this process. */
-static int build_one(const BuildOptions *opts, const Platform *target, OciDescriptor *ret) {
-        _cleanup_(build_done) Build b = { .opts = opts, .target = *target };
-        char buf[PLATFORM_STRING_MAX];
+/* Build platform k of opts in this process. */
+static int build_one(const BuildOptions *opts, unsigned k, OciDescriptor *ret) {
+        _cleanup_(build_done) Build b = { .opts = opts, .target = opts->platforms[k], .index = k };
         double t0 = now_sec();
         int r;
 
@@ -1349,7 +1366,7 @@ static int build_one(const BuildOptions *opts, const Platform *target, OciDescri
         r = build_platform(&b, ret);
         if (r < 0)
                 return r;
-        fprintf(stderr, "[%s] built %s in %.2fs\n", pf(&b.target, buf), ret->digest.str, now_sec() - t0);
+        report(&b, PROGRESS_BUILT, ret->digest.str, now_sec() - t0, 0);
         return 0;
 }
 
@@ -1373,24 +1390,18 @@ typedef struct Worker {
         int status;             /* waitpid status */
 } Worker;
 
-static void worker_flush(Worker *w, unsigned k, const char *prefix) {
-        FILE *f = k == 0 ? stdout : stderr;
-
+/* A complete line of worker p's stdout (k 0) or stderr (k 1) goes to the progress display, which
+ * prints it (plain: prefixed with the platform) or takes the event it carries. */
+static void worker_flush(Progress *progress, Worker *w, unsigned p, unsigned k) {
         if (w->n_line[k] == 0)
                 return;
         w->line[k][w->n_line[k]] = 0;
-        if (strstr(w->line[k], prefix))
-                fputs(w->line[k], f);
-        else
-                fprintf(f, "%s %s", prefix, w->line[k]);
-        if (w->line[k][w->n_line[k] - 1] != '\n')
-                fputc('\n', f);
-        fflush(f);
+        progress_line(progress, p, k == 0, w->line[k]);
         w->n_line[k] = 0;
 }
 
-/* Read what fd k of worker w has; returns false at EOF (or an error). */
-static bool worker_read(Worker *w, unsigned k, const char *prefix) {
+/* Read what fd k of worker w (platform p) has; returns false at EOF (or an error). */
+static bool worker_read(Progress *progress, Worker *w, unsigned p, unsigned k) {
         char buf[4096];
         ssize_t n = read(w->fds[k], buf, sizeof(buf));
 
@@ -1411,14 +1422,13 @@ static bool worker_read(Worker *w, unsigned k, const char *prefix) {
         for (ssize_t j = 0; j < n; j++) {
                 w->line[k][w->n_line[k]++] = buf[j];
                 if (buf[j] == '\n' || w->n_line[k] == sizeof(w->line[k]) - 1)
-                        worker_flush(w, k, prefix);
+                        worker_flush(progress, w, p, k);
         }
         return true;
 }
 
 /* In the worker: build, report, exit. Never returns. */
-__attribute__((noreturn)) static void worker_main(const BuildOptions *opts, const Platform *target, char *tmp,
-                                                  int out[3][2]) {
+__attribute__((noreturn)) static void worker_main(const BuildOptions *opts, unsigned p, char *tmp, int out[3][2]) {
         _cleanup_(oci_descriptor_done) OciDescriptor d = {};
         json_object *o = NULL;
         const char *text;
@@ -1433,7 +1443,8 @@ __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, cons
                 close(out[k][1]);
         /* What a worker killed mid-step leaves in its directories goes with them (build_parallel). */
         opts->store->tmp = tmp;
-        r = build_one(opts, target, &d);
+        progress_become_worker(opts->progress);
+        r = build_one(opts, p, &d);
         if (r >= 0 && oci_descriptor_to_json(&d, &o) >= 0) {
                 text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
                 r = loop_write(out[2][1], text, strlen(text));
@@ -1445,7 +1456,7 @@ __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, cons
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
-static int worker_start(const BuildOptions *opts, const Platform *target, Worker *w) {
+static int worker_start(const BuildOptions *opts, unsigned p, Worker *w) {
         int out[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
         int r = 0;
 
@@ -1460,7 +1471,7 @@ static int worker_start(const BuildOptions *opts, const Platform *target, Worker
                 if (w->pid < 0)
                         r = negative_errno();
                 else if (w->pid == 0)
-                        worker_main(opts, target, w->tmp, out);
+                        worker_main(opts, p, w->tmp, out);
         }
         for (unsigned k = 0; k < 3; k++) {
                 if (out[k][1] >= 0)
@@ -1488,7 +1499,7 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                 unsigned owner[BUILD_PLATFORMS_MAX * 3], n = 0;
 
                 while (r >= 0 && running < jobs && started < opts->n_platforms) {
-                        r = worker_start(opts, &opts->platforms[started], &w[started]);
+                        r = worker_start(opts, started, &w[started]);
                         if (r < 0) {
                                 log_error_errno(r, "Failed to start the build of %s: %m", prefix[started]);
                                 for (unsigned q = 0; q < started; q++)
@@ -1506,20 +1517,21 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                                 }
                 if (n == 0)
                         break;
-                if (poll(pfd, n, -1) < 0) {
+                if (poll(pfd, n, progress_timeout(opts->progress)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = log_error_errno(errno, "poll: %m");
                         break;
                 }
+                progress_tick(opts->progress);
                 for (unsigned j = 0; j < n; j++) {
                         Worker *x = &w[owner[j] / 3];
                         unsigned k = owner[j] % 3, p = owner[j] / 3;
 
-                        if (!pfd[j].revents || worker_read(x, k, prefix[p]))
+                        if (!pfd[j].revents || worker_read(opts->progress, x, p, k))
                                 continue;
                         if (k < 2)
-                                worker_flush(x, k, prefix[p]);
+                                worker_flush(opts->progress, x, p, k);
                         close(x->fds[k]);
                         x->fds[k] = -1;
                         if (x->fds[0] >= 0 || x->fds[1] >= 0 || x->fds[2] >= 0)
@@ -1530,6 +1542,7 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                         x->pid = 0;
                         (void) rm_rf(x->tmp);
                         running--;
+                        progress_finish(opts->progress, p, !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0));
                         if (r >= 0 && !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0)) {
                                 r = -EIO;
                                 /* Stop the others, as the sequential build stops at the first failure. */
@@ -1575,11 +1588,12 @@ int build_run(const BuildOptions *opts, BuildResult *ret) {
         }
         if (jobs > opts->n_platforms)
                 jobs = opts->n_platforms;
-        if (jobs > 1)
+        /* tty and quiet own the terminal: the steps' output comes through the workers' pipes. */
+        if (jobs > 1 || progress_needs_workers(opts->progress))
                 r = build_parallel(opts, jobs, &result);
         else
                 for (unsigned p = 0; p < opts->n_platforms && r >= 0; p++) {
-                        r = build_one(opts, &opts->platforms[p], &result.manifests[p]);
+                        r = build_one(opts, p, &result.manifests[p]);
                         if (r >= 0)
                                 result.n_manifests++;
                 }

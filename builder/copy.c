@@ -19,6 +19,7 @@
 #include "copy.h"
 #include "errbuf.h"
 #include "file-util.h"
+#include "openat-resolve.h"
 #include "macro.h"
 #include "strv.h"
 

@@ -13,11 +13,14 @@
 #include "build.h"
 #include "dockerfile.h"
 #include "file-util.h"
+#include "openat-resolve.h"
 #include "import.h"
 #include "input-limits.h"
 #include "log.h"
 #include "output.h"
+#include "progress.h"
 #include "pull.h"
+#include "qemu-locate.h"
 #include "registry.h"
 #include "store.h"
 #include "strv.h"
@@ -28,6 +31,14 @@ enum {
         EXIT_BUILD_FAILED = 1,  /* a step failed, or the result could not be written */
         EXIT_USAGE = 2,         /* bad arguments, unreadable or refused Dockerfile */
 };
+
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
+static void progress_freep(Progress **p) {
+        progress_free(*p);
+}
 
 typedef enum OutputType {
         OUTPUT_NONE,   /* only the store */
@@ -56,6 +67,7 @@ typedef struct Args {
         const char *compression;
         const char *emulator;
         Limits limits;
+        ProgressMode progress;
         char **positional;
 } Args;
 
@@ -94,6 +106,8 @@ static void help(void) {
                "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
                "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
                "                               (see archbuild(1), LIMITS)\n"
+               "      --progress auto|plain|tty|quiet  progress display (default auto: tty on a terminal)\n"
+               "      --version                the version and the QEMU archbuild uses\n"
                "  -h, --help                   show this help\n\n"
                "SOURCE_DATE_EPOCH, when set, clamps file times and sets every 'created' date, so equal\n"
                "inputs give bit-identical digests.\n"
@@ -125,6 +139,7 @@ enum {
         ARG_PLATFORM = 0x100, ARG_BUILD_ARG, ARG_TARGET, ARG_PUSH, ARG_INSECURE, ARG_STORE, ARG_NO_CACHE,
         ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL, ARG_JOBS,
         ARG_LIMIT,
+        ARG_PROGRESS, ARG_VERSION,
 };
 
 static int parse_option(int c, Args *a) {
@@ -170,11 +185,27 @@ static int parse_option(int c, Args *a) {
                 }
                 return 0;
         }
+        case ARG_PROGRESS:
+                a->progress = progress_mode_from_string(optarg);
+                if (a->progress < 0)
+                        return log_error_errno(EINVAL, "--progress: '%s' is not auto, plain, tty or quiet", optarg);
+                return 0;
         }
         return -EINVAL;
 }
 
-/* Returns 1 to run, 0 after --help, -EINVAL on a usage error (logged). */
+/* The version, and the QEMU foreign steps get (builder/emulator.h's search, as for arm64). */
+static int version(void) {
+        const char *dir = getenv("ARCHWAY_QEMU_DIR");
+        char text[2048];
+
+        printf("archbuild (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(!isempty(dir) ? dir : QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+        return 0;
+}
+
+/* Returns 1 to run, 0 after --help or --version, -EINVAL on a usage error (logged). */
 static int parse_argv(int argc, char **argv, Args *a) {
         static const struct option options[] = {
                 { "file", required_argument, NULL, 'f' },
@@ -195,6 +226,8 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "compression", required_argument, NULL, ARG_COMPRESSION },
                 { "emulator", required_argument, NULL, ARG_EMULATOR },
                 { "limit", required_argument, NULL, ARG_LIMIT },
+                { "progress", required_argument, NULL, ARG_PROGRESS },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -215,6 +248,8 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         help();
                         return 0;
                 }
+                if (c == ARG_VERSION)
+                        return version();
                 if (c == '?')
                         return -EINVAL;
                 r = parse_option(c, a);
@@ -411,11 +446,11 @@ static int run_build(const Args *a) {
         _cleanup_(store_close) Store s = { .lock_fd = -EBADF };
         _cleanup_(build_result_done) BuildResult res = {};
         _cleanup_(oci_descriptor_done) OciDescriptor idx = {};
+        _cleanup_(progress_freep) Progress *progress = NULL;
         BuildOptions o = { .build_args = a->build_args, .target = a->target, .no_cache = a->no_cache,
                            .network_host = a->network_host, .allow_foreign = a->allow_foreign,
                            .pull = a->pull, .insecure = a->insecure, .no_accel = a->no_accel,
-                           .jobs = a->jobs,
-                           .progress_tty = isatty(STDERR_FILENO) };
+                           .jobs = a->jobs };
         int r;
 
         if (strv_length(a->positional) != 1)
@@ -431,7 +466,11 @@ static int run_build(const Args *a) {
         if (open_store(a, &s) < 0)
                 return EXIT_BUILD_FAILED;
         o.store = &s;
+        if (progress_new(a->progress, o.platforms, o.n_platforms, &progress) < 0)
+                return log_oom(), EXIT_BUILD_FAILED;
+        o.progress = progress;
         r = build_run(&o, &res);
+        progress_end(progress);
         if (r < 0)
                 return EXIT_BUILD_FAILED;
         r = output_make_index(&s, res.manifests, res.n_manifests, &idx);

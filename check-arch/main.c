@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "platform.h"
+#include "qemu-locate.h"
 #include "report.h"
 #include "scan-image.h"
 #include "scan-tree.h"
@@ -40,6 +41,7 @@ static void help(void) {
                "      --binfmt-dir DIR     binfmt_misc instance for the host check\n"
                "      --limit NAME=VALUE   change a bound on what an image may cost to read, e.g.\n"
                "                           layer-bytes=2G (see check-arch(1), LIMITS)\n"
+               "      --version            the version and the QEMU it counts on\n"
                "  -h, --help               show this help\n\n"
                "Exit status: 0 all checks pass, 1 a file or a platform fails a check, 2 an input could not\n"
                "be read.\n");
@@ -48,7 +50,22 @@ static void help(void) {
 enum {
         ARG_JSON = 0x100,
         ARG_LIMIT,
+        ARG_VERSION,
 };
+
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
+/* The version, and our installed QEMU (what `binfmt --install` registers, so what the host check
+ * finds running a platform). */
+static void version(void) {
+        char text[2048];
+
+        printf("check-arch (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+}
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
 static int parse_argv(int argc, char **argv, Args *args) {
@@ -57,6 +74,7 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "quick", no_argument, NULL, 'Q' },
                 { "manifest", required_argument, NULL, 'm' },
                 { "jobs", required_argument, NULL, 'j' },
@@ -83,6 +101,9 @@ static int parse_argv(int argc, char **argv, Args *args) {
                         break;
                 case 'h':
                         help();
+                        return 0;
+                case ARG_VERSION:
+                        version();
                         return 0;
                 case 'Q':
                         args->image.quick = true;

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "file-util.h"
@@ -58,22 +56,6 @@ int read_full_stream(FILE *f, char **ret, size_t *ret_size) {
         return 0;
 }
 
-int openat_resolve(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve) {
-        struct open_how how = {
-                .flags = (unsigned long long) (flags | O_CLOEXEC),
-                .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-                .resolve = resolve,
-        };
-        long fd;
-
-        /* EAGAIN: a rename raced with the lookup (RESOLVE_BENEATH/IN_ROOT); a few tries, not forever. */
-        for (unsigned tries = 0;; tries++) {
-                fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-                if (fd >= 0 || errno != EAGAIN || tries == 8)
-                        break;
-        }
-        return fd < 0 ? negative_errno() : (int) fd;
-}
 
 int path_absolute_lexical(const char *path, char **ret) {
         _cleanup_free_ char *cwd = NULL, *joined = NULL, *out = NULL;

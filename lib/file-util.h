@@ -16,10 +16,6 @@ bool is_executable_file(const char *path);
  * NULL). An empty stream gives an empty string. Returns 0 or -errno; F stays open. */
 int read_full_stream(FILE *f, char **ret, size_t *ret_size);
 
-/* openat2(2) with RESOLVE flags (linux/openat2.h: RESOLVE_BENEATH, RESOLVE_IN_ROOT,
- * RESOLVE_NO_SYMLINKS, ...), O_CLOEXEC added. Returns the fd or -errno (-EXDEV: the path leads out of
- * dirfd; -ELOOP: a symlink where RESOLVE_NO_SYMLINKS forbids one). */
-int openat_resolve(int dirfd, const char *path, int flags, mode_t mode, unsigned long long resolve);
 
 /* PATH made absolute against the current directory and normalised without looking at the file system
  * ("." and empty components dropped, ".." removing the previous component, never above "/"): where the

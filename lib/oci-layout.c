@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "file-util.h"
+#include "openat-resolve.h"
 #include "oci-layout.h"
 
 struct OciLayout {
