@@ -342,19 +342,6 @@ typedef struct CopyState {
         size_t error_size;
 } CopyState;
 
-static int mkdir_parents(const char *path) {
-        char p[PATH_MAX];
-
-        snprintf(p, sizeof(p), "%s", path);
-        for (char *s = p + 1; (s = strchr(s, '/')); s++) {
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-                *s = '/';
-        }
-        return 0;
-}
-
 static void apply_meta(const CopyState *c, int fd, const char *dest, const struct stat *st, bool link) {
         uid_t uid = c->chown ? c->uid : c->spec->keep_owner ? st->st_uid : 0;
         gid_t gid = c->chown ? c->gid : c->spec->keep_owner ? st->st_gid : 0;
@@ -396,7 +383,7 @@ static int copy_visit(int src_root, const char *rel, const struct stat *st, cons
         CopyState *c = userdata;
         int r;
 
-        r = mkdir_parents(dest);
+        r = mkdir_parents(dest, 0755);
         if (r < 0)
                 return errbuf_set(c->error, c->error_size, r, "Failed to create the parents of %s: %m", dest);
         if (S_ISDIR(st->st_mode)) {
@@ -447,7 +434,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
                 archive_read_free(in);
                 return 1;
         }
-        if (mkdir_parents(dir) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST) || chdir(dir) < 0) {
+        if (mkdir_parents(dir, 0755) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST) || chdir(dir) < 0) {
                 archive_read_free(in);
                 return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dir);
         }
@@ -561,7 +548,7 @@ int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error
         r = resolve_chown(&c);
         if (r < 0)
                 return r;
-        if (spec->dest_is_dir && mkdir_parents(spec->dest) >= 0)
+        if (spec->dest_is_dir && mkdir_parents(spec->dest, 0755) >= 0)
                 (void) mkdir(spec->dest, 0755);
         for (char **s = all; s && *s; s++) {
                 r = copy_one_source(&c, src, *s, spec->dest);

@@ -397,21 +397,11 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
                 return log_error_errno(r, "%s is not a regular file", path);
         if (r < 0)
                 return log_error_errno(r, "Failed to open %s: %m", path);
-        buf = malloc(max + 1);
-        if (!buf)
-                return log_oom();
-        while (n <= max) {
-                ssize_t k = read(fd, buf + n, max + 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return log_error_errno(errno, "Failed to read %s: %m", path);
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (n > max)
-                return log_error_errno(EFBIG, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        r = read_fd(fd, max, &buf, &n);
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", path);
         r = dockerfile_parse(buf, n, (size_t) a->limits.value[LIMIT_INSTRUCTIONS], ret, &err);
         if (r < 0) {
                 if (err.line)

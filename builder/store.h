@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "file-util.h"
 #include "input-limits.h"
 #include "layer-reader.h"
 #include "oci-layout.h"
@@ -94,6 +95,3 @@ int store_cache_put(Store *s, const OciDigest *key, const StoreLayer *l, bool em
  * starts a tag (a registry port does not). Returns a new string or NULL. */
 char *store_normalize_name(const char *name);
 
-/* Remove a tree (rm -rf), staying on its filesystem and never following symlinks. Returns 0 or
- * -errno. */
-int rm_rf(const char *path);

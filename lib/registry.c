@@ -9,31 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file-util.h"
 #include "registry-internal.h"
 
+/* A docker config.json: credentials for a few registries, not megabytes. */
+#define REGISTRY_AUTH_FILE_MAX (1024 * 1024)
+
 /* ---- client ------------------------------------------------------------------------------------ */
-
-static int read_small_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        f = fopen(path, "re");
-        if (!f)
-                return negative_errno();
-        buf = malloc(REGISTRY_SMALL_BODY_MAX * 16 + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, REGISTRY_SMALL_BODY_MAX * 16 + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > REGISTRY_SMALL_BODY_MAX * 16)
-                return -E2BIG;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
-}
 
 /* The auth file to read: explicit, else $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json,
  * ~/.docker/config.json; NULL (and 0) when none exists. */
@@ -70,7 +52,10 @@ static int client_load_credentials(RegistryClient *c, const RegistryOptions *o, 
         r = auth_file_pick(o->auth_file, &path);
         if (r < 0 || !path)
                 return r;
-        r = read_small_file(path, &buf, &n);
+        r = read_file(path, REGISTRY_AUTH_FILE_MAX, &buf, &n);
+        /* --authfile /dev/null: "no credentials", as podman and skopeo take it */
+        if (r == -EBADF && streq(path, "/dev/null"))
+                return 0;
         if (r < 0)
                 return error_detail_set(err, r, "Failed to read the auth file %s: %m", path);
         if (buf[strspn(buf, " \t\r\n")] == 0)
