@@ -24,15 +24,7 @@ int oci_index_parse(const void *buf, size_t size, OciIndex *ret) {
         OciIndex i = {};
         int r;
 
-        r = json_parse_buffer(buf, size, OCI_MANIFEST_SIZE_MAX, &o);
-        if (r < 0)
-                return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
-        r = json_check_schema_version(o);
-        if (r < 0)
-                return r;
-        r = json_get_string(o, "mediaType", false, &i.media_type);
+        r = json_document_parse(buf, size, &o, &i.media_type);
         if (r < 0)
                 return r;
         if (i.media_type && oci_media_type_kind(i.media_type) != OCI_KIND_INDEX) {
@@ -141,15 +133,7 @@ int oci_manifest_parse(const void *buf, size_t size, OciManifest *ret) {
         json_object *c;
         int r;
 
-        r = json_parse_buffer(buf, size, OCI_MANIFEST_SIZE_MAX, &o);
-        if (r < 0)
-                return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
-        r = json_check_schema_version(o);
-        if (r < 0)
-                return r;
-        r = json_get_string(o, "mediaType", false, &m.media_type);
+        r = json_document_parse(buf, size, &o, &m.media_type);
         if (r < 0)
                 return r;
         if (m.media_type && oci_media_type_kind(m.media_type) == OCI_KIND_INDEX) {

@@ -19,6 +19,9 @@ int json_get_digest(json_object *o, const char *key, OciDigest *ret);
 int json_get_platform(json_object *o, const char *os_key, const char *arch_key, Platform *ret);
 /* "schemaVersion": 2 (-EOPNOTSUPP for Docker's schema 1, -EBADMSG otherwise). */
 int json_check_schema_version(json_object *o);
+/* An index or manifest document: one JSON object of at most OCI_MANIFEST_SIZE_MAX bytes, schema 2, its
+ * optional "mediaType" in *ret_media_type (NULL when absent). */
+int json_document_parse(const void *buf, size_t size, json_object **ret, char **ret_media_type);
 int platform_to_json(const Platform *p, json_object **ret);
 
 /* Arrays of descriptors: at most max (-E2BIG); a missing array is -EBADMSG. */

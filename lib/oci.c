@@ -129,6 +129,25 @@ int json_check_schema_version(json_object *o) {
         return json_object_get_int64(v) == 2 ? 0 : -EBADMSG;
 }
 
+int json_document_parse(const void *buf, size_t size, json_object **ret, char **ret_media_type) {
+        _cleanup_json_ json_object *o = NULL;
+        int r;
+
+        r = json_parse_buffer(buf, size, OCI_MANIFEST_SIZE_MAX, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        r = json_check_schema_version(o);
+        if (r < 0)
+                return r;
+        r = json_get_string(o, "mediaType", false, ret_media_type);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
 /* ---- descriptors ------------------------------------------------------------------------------- */
 
 void oci_descriptor_done(OciDescriptor *d) {
