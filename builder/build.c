@@ -194,7 +194,7 @@ static DockerfileExpander expander(Build *b, Scope *sc) {
 static int expand_word(Build *b, Stage *s, const DockerfileInstruction *i, const char *text, char **ret) {
         Scope sc = { b, s };
         DockerfileExpander x = expander(b, &sc);
-        DockerfileError err = {};
+        ErrorDetail err = {};
         int r = dockerfile_expand_word(text, &x, ret, &err);
 
         return r < 0 ? step_fail(b, i, r, "%s", err.message[0] ? err.message : "expansion failed") : 0;
@@ -203,7 +203,7 @@ static int expand_word(Build *b, Stage *s, const DockerfileInstruction *i, const
 static int expand_words(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
         DockerfileExpander x = expander(b, &sc);
-        DockerfileError err = {};
+        ErrorDetail err = {};
         int r;
 
         if (i->json) {
@@ -264,7 +264,7 @@ static int auto_args_init(Build *b) {
 static int split_pairs(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
         DockerfileExpander x = expander(b, &sc);
-        DockerfileError err = {};
+        ErrorDetail err = {};
         int r;
 
         r = dockerfile_split_pairs(i, &x, ret, &err);

@@ -14,15 +14,14 @@
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-_printf_(4, 5) static int fail(DockerfileError *err, int r, unsigned line, const char *format, ...) {
+_printf_(4, 5) static int fail(ErrorDetail *err, int r, unsigned line, const char *format, ...) {
         va_list ap;
 
-        if (err) {
+        if (err)
                 err->line = line;
-                va_start(ap, format);
-                vsnprintf(err->message, sizeof(err->message), format, ap);
-                va_end(ap);
-        }
+        va_start(ap, format);
+        r = error_detail_setv(err, r, format, ap);
+        va_end(ap);
         return r;
 }
 
@@ -69,10 +68,10 @@ typedef struct Lexer {
         const DockerfileExpander *x;
         unsigned depth, max_depth;
         size_t produced, max_bytes; /* every byte appended anywhere during this expansion */
-        DockerfileError *err;
+        ErrorDetail *err;
 } Lexer;
 
-static Lexer lexer_new(const char *s, const DockerfileExpander *x, DockerfileError *err) {
+static Lexer lexer_new(const char *s, const DockerfileExpander *x, ErrorDetail *err) {
         return (Lexer) {
                 .p = s, .x = x, .err = err,
                 .max_depth = x->max_depth ?: (unsigned) limit_default(LIMIT_EXPANSION_DEPTH),
@@ -259,7 +258,7 @@ static int lex_word_until(Lexer *lx, Buf *out, char stop, bool in_double) {
         return r;
 }
 
-int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, DockerfileError *err) {
+int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, ErrorDetail *err) {
         Lexer lx = lexer_new(s, x, err);
         _cleanup_(buf_done) Buf out = {};
         int r;
@@ -271,7 +270,7 @@ int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **re
         return *ret ? 0 : -ENOMEM;
 }
 
-int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, DockerfileError *err) {
+int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, ErrorDetail *err) {
         Lexer lx = lexer_new(s, x, err);
         _cleanup_strv_free_ char **words = NULL;
         int r;
@@ -301,7 +300,7 @@ int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***
 }
 
 int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpander *x, char ***ret,
-                           DockerfileError *err) {
+                           ErrorDetail *err) {
         _cleanup_strv_free_ char **words = NULL, **pairs = NULL;
         const char *blank;
         int r;
@@ -348,15 +347,15 @@ int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpan
 
 /* ---- the instruction table ------------------------------------------------------------------- */
 
-typedef int (*CheckFunc)(DockerfileInstruction *i, DockerfileError *err);
+typedef int (*CheckFunc)(DockerfileInstruction *i, ErrorDetail *err);
 
-static int check_nonempty(DockerfileInstruction *i, DockerfileError *err);
-static int check_from(DockerfileInstruction *i, DockerfileError *err);
-static int check_run(DockerfileInstruction *i, DockerfileError *err);
-static int check_copy(DockerfileInstruction *i, DockerfileError *err);
-static int check_add(DockerfileInstruction *i, DockerfileError *err);
-static int check_json_only(DockerfileInstruction *i, DockerfileError *err);
-static int check_command(DockerfileInstruction *i, DockerfileError *err);
+static int check_nonempty(DockerfileInstruction *i, ErrorDetail *err);
+static int check_from(DockerfileInstruction *i, ErrorDetail *err);
+static int check_run(DockerfileInstruction *i, ErrorDetail *err);
+static int check_copy(DockerfileInstruction *i, ErrorDetail *err);
+static int check_add(DockerfileInstruction *i, ErrorDetail *err);
+static int check_json_only(DockerfileInstruction *i, ErrorDetail *err);
+static int check_command(DockerfileInstruction *i, ErrorDetail *err);
 
 /* Which form each instruction takes, which flags it accepts, and how its arguments are checked at
  * parse time. Flags are those of the Dockerfile reference that archbuild implements; any other flag
@@ -426,13 +425,13 @@ static const char *name_of(const DockerfileInstruction *i) {
         return instruction_table[i->type].name;
 }
 
-static int check_nonempty(DockerfileInstruction *i, DockerfileError *err) {
+static int check_nonempty(DockerfileInstruction *i, ErrorDetail *err) {
         if (isempty(i->args))
                 return fail(err, -EINVAL, i->line, "%s requires at least one argument", name_of(i));
         return 0;
 }
 
-static int check_from(DockerfileInstruction *i, DockerfileError *err) {
+static int check_from(DockerfileInstruction *i, ErrorDetail *err) {
         size_t n = 0;
         char *copy, *save = NULL;
 
@@ -471,7 +470,7 @@ static bool has_heredoc(const char *s) {
         return false;
 }
 
-static int check_run(DockerfileInstruction *i, DockerfileError *err) {
+static int check_run(DockerfileInstruction *i, ErrorDetail *err) {
         int r = check_nonempty(i, err);
         if (r < 0)
                 return r;
@@ -498,7 +497,7 @@ static size_t copy_word_count(const DockerfileInstruction *i) {
         return n;
 }
 
-static int check_copy(DockerfileInstruction *i, DockerfileError *err) {
+static int check_copy(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json && has_heredoc(i->args))
                 return fail(err, -EOPNOTSUPP, i->line, "%s with a heredoc is not supported", name_of(i));
         if (copy_word_count(i) < 2)
@@ -516,7 +515,7 @@ static bool is_url(const char *s) {
         return false;
 }
 
-static int check_add(DockerfileInstruction *i, DockerfileError *err) {
+static int check_add(DockerfileInstruction *i, ErrorDetail *err) {
         int r = check_copy(i, err);
         if (r < 0)
                 return r;
@@ -536,14 +535,14 @@ static int check_add(DockerfileInstruction *i, DockerfileError *err) {
         return 0;
 }
 
-static int check_json_only(DockerfileInstruction *i, DockerfileError *err) {
+static int check_json_only(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json || !i->argv[0])
                 return fail(err, -EINVAL, i->line, "%s requires the JSON form, e.g. %s [\"/bin/sh\", \"-c\"]",
                             name_of(i), name_of(i));
         return 0;
 }
 
-static int check_command(DockerfileInstruction *i, DockerfileError *err) {
+static int check_command(DockerfileInstruction *i, ErrorDetail *err) {
         /* CMD [] / ENTRYPOINT [] are valid (they reset); shell form needs text. */
         return i->json ? 0 : check_nonempty(i, err);
 }
@@ -604,7 +603,7 @@ static bool reader_next(Reader *rd, Line *ret) {
 
 /* Parser directives: "# key=value" lines at the very top. The first line that is not one ends them;
  * an unknown key is a comment (and ends them too, as in the reference). */
-static int parse_directives(Reader *rd, char *escape, DockerfileError *err) {
+static int parse_directives(Reader *rd, char *escape, ErrorDetail *err) {
         bool seen_escape = false, seen_syntax = false;
         Reader save;
         Line l;
@@ -731,7 +730,7 @@ static int parse_json_array(const char *text, char ***ret) {
         return 0;
 }
 
-static int parse_flags(DockerfileInstruction *i, const char **p, DockerfileError *err) {
+static int parse_flags(DockerfileInstruction *i, const char **p, ErrorDetail *err) {
         const char *allowed = instruction_table[i->type].flags;
 
         for (;;) {
@@ -775,7 +774,7 @@ static bool is_refused(const char *keyword) {
         return false;
 }
 
-static int parse_instruction(const char *text, unsigned line, DockerfileInstruction *ret, DockerfileError *err) {
+static int parse_instruction(const char *text, unsigned line, DockerfileInstruction *ret, ErrorDetail *err) {
         _cleanup_(instruction_done) DockerfileInstruction i = { .line = line };
         const char *p = text + strspn(text, " \t");
         char keyword[16];
@@ -838,7 +837,7 @@ static int dockerfile_append(Dockerfile *d, DockerfileInstruction *i) {
 }
 
 /* The stage structure: only ARG may come before the first FROM. */
-static int check_order(const Dockerfile *d, DockerfileError *err) {
+static int check_order(const Dockerfile *d, ErrorDetail *err) {
         for (size_t k = 0; k < d->n_instructions; k++) {
                 const DockerfileInstruction *i = &d->instructions[k];
                 if (i->type == DOCKERFILE_FROM)
@@ -850,7 +849,7 @@ static int check_order(const Dockerfile *d, DockerfileError *err) {
         return fail(err, -EINVAL, 0, "no FROM instruction");
 }
 
-int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, DockerfileError *err) {
+int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, ErrorDetail *err) {
         _cleanup_(dockerfile_done) Dockerfile d = { .escape = '\\' };
         Reader rd = { .p = buf, .end = buf + size };
         Line l;

@@ -378,7 +378,7 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
         _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t max = (size_t) a->limits.value[LIMIT_DOCKERFILE_BYTES];
-        DockerfileError err = {};
+        ErrorDetail err = {};
         size_t n = 0;
         int r;
 
