@@ -111,7 +111,8 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 # Unit tests may also test a program's pure modules: tests/unit/test-binfmt-foo.c links binfmt/foo.c
 # when it exists (see unit_extra).
-unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c))
+unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c \
+                                                       $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c))
 $(SAN)/tests/%: tests/unit/%.c $(SAN_LIB_A) $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
@@ -281,7 +282,7 @@ FUZZ_CFLAGS      = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP -fn
                    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                    -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"'
 fuzz_extra = $(if $(filter fuzz-binfmt-config,$(1)),binfmt/config.c) \
-             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c)
+             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c)
 
 $(FUZZ_O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
