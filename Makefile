@@ -44,7 +44,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PROGRAMS   := binfmt check-arch archbuild
-# archway (folder archway/): the umbrella command; today `archway accel` (issue 6, docs/accel.md).
+# archway (folder archway/): the umbrella command; today `archway accel` (docs/accel.md).
 PROGRAMS   += archway
 # A program's sources are in the folder of its name, except archbuild's, which live in builder/ (the
 # folder names the role, the binary the command). program_dir maps a program to its folder.
@@ -156,7 +156,7 @@ install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf ] || \
 		install -m 0644 $(O)/systemd/binfmt.conf $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf
 
-# --- shim: archshim, the exec shim (issue 5) -------------------------------------------------
+# --- shim: archshim, the exec shim (docs/shim.md) --------------------------------------------
 # Not in PROGRAMS: it runs on every foreign exec, also inside chroots, so it is linked -static from
 # its own objects and only the lib/ files it needs (no libelf, json-c, ...). lib/elf-id.c is built
 # again with -DELF_ID_NO_SECTIONS for it. shim/qemu-main.c is the entry of the linked QEMU+shim
@@ -193,7 +193,7 @@ install-shim: $(SHIM_BIN)
 	install -m 0755 $(SHIM_BIN) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 docs/man/archshim.8 $(DESTDIR)$(MANDIR)/man8/
 
-# --- accel: archway-twin-launch (issue 6) ----------------------------------------------------
+# --- accel: archway-twin-launch (docs/accel.md) ----------------------------------------------
 # Hard-linked into ROOT/.archway/native for every twinned tool; runs the copied host loader on the
 # copied program. Static and allocation-free like the shim (it starts once per compiler process), so
 # it gets its own rule, with the shim's compiler.
@@ -316,7 +316,7 @@ fuzz: test-deps
 # The shim objects linked into QEMU get SHIM_QEMU_CFLAGS, not CFLAGS: QEMU's own link keeps QEMU's flags,
 # and one set of flags for every build (make check, make install, make deb) lets all of them share the
 # cached links (scripts/link-shim-qemu keys them by compiler, flags and sources).
-# TARGETS= is accepted too (the name `make shim-qemu` and the VM test of issue 15 use).
+# TARGETS= is accepted too (the name `make shim-qemu` and the VM test use).
 QEMU_TARGETS ?= $(or $(TARGETS),$(shell scripts/build-qemu --print-default-targets))
 SHIM_QEMU_CFLAGS ?=
 
@@ -336,7 +336,7 @@ install: all
 # debian/ with debhelper (dpkg-buildpackage -us -uc -b), then lintian; the .deb lands in $(O)/deb/.
 # deb-test installs, removes and purges it in a fresh Debian 12 chroot (scripts/test-deb).
 #
-# Not part of `make check` (issue 16's decision): the package needs all nine QEMU targets and their
+# Not part of `make check`: the package needs all nine QEMU targets and their
 # nine shim links where the tests need two, so a first CI run would grow by about 12 minutes (QEMU
 # 6.5, links 6) and every change to shim/ by 6 minutes of relinking; a cached run by about 4.5
 # minutes (dpkg-deb compresses ~100 MB of QEMU, lintian, the chroot) on top of today's 3-4; and the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Native twins of a foreign root's toolchain (issue 6, docs/accel.md).
+/* Native twins of a foreign root's toolchain (docs/accel.md).
  *
  * accel_install() copies the host's Debian cross toolchain for the root's platform (gcc driver, cc1,
  * collect2, lto1, binutils) with its host libraries and the host's ELF loader into

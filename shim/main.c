@@ -4,7 +4,7 @@
  *
  * Where it looks for qemu-<target>, in order (a table, so packagers add rows, not code):
  *   ARCHWAY_QEMU_DIR/qemu-<target>            when set (and not AT_SECURE): the only place looked at
- *   ARCHWAY_LIBEXECDIR/qemu/qemu-<target>     our own static build (make qemu; issue 4)
+ *   ARCHWAY_LIBEXECDIR/qemu/qemu-<target>     our own static build (make qemu; docs/qemu.md)
  *   /usr/bin/qemu-<target>-static             Debian's qemu-user-static
  *   /usr/bin/qemu-<target>                    Debian's qemu-user (dynamic: not inside foreign roots)
  * Inside a chroot or container these paths are the root's, not the host's, which is why the linked

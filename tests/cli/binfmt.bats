@@ -293,7 +293,7 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
 }
 
-# --- honest status (issue 16) ------------------------------------------------------------------
+# --- honest status ------------------------------------------------------------------------------
 
 @test "fallback: Debian's QEMU instead of the configured one warns, shows in status and in the JSON" {
         [[ -x /usr/bin/qemu-aarch64-static ]] || skip "Debian's qemu-user-static is not installed"
