@@ -943,45 +943,19 @@ static int handle_stopsignal(Build *b, Stage *s, const DockerfileInstruction *i)
         return set_string(b, s, i, &s->config.stop_signal);
 }
 
-/* Lexically clean an absolute path: no "//", ".", ".." (clamped at "/"). */
-static void path_clean(char *p) {
-        char *out = p, *s = p;
-
-        while (*s) {
-                while (*s == '/')
-                        s++;
-                char *end = s + strcspn(s, "/");
-                size_t n = (size_t) (end - s);
-                if (n == 0 || (n == 1 && s[0] == '.')) {
-                } else if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        while (out > p && *--out != '/')
-                                ;
-                } else {
-                        *out++ = '/';
-                        memmove(out, s, n);
-                        out += n;
-                }
-                s = end;
-        }
-        if (out == p)
-                *out++ = '/';
-        *out = 0;
-}
-
 static int handle_workdir(Build *b, Stage *s, const DockerfileInstruction *i) {
-        _cleanup_free_ char *v = NULL;
+        _cleanup_free_ char *v = NULL, *joined = NULL;
         char *p = NULL;
         int r = expand_word(b, s, i, i->args, &v);
 
         if (r < 0)
                 return r;
-        if (v[0] == '/')
-                r = asprintf(&p, "%s", v);
-        else
-                r = asprintf(&p, "%s/%s", s->config.working_dir ?: "/", v);
-        if (r < 0)
+        /* relative to the current WORKDIR; ".." stops at "/" */
+        if (asprintf(&joined, "%s/%s", v[0] == '/' ? "" : s->config.working_dir ?: "", v) < 0)
                 return -ENOMEM;
-        path_clean(p);
+        r = path_clean(joined, &p);
+        if (r < 0)
+                return r;
         free(s->config.working_dir);
         s->config.working_dir = p;
         return 0;

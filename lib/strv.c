@@ -44,20 +44,23 @@ int strv_copy(char * const *l, char ***ret) {
         return 0;
 }
 
-int strv_extend(char ***l, const char *s) {
+int strv_consume(char ***l, char *s) {
         size_t n = strv_length(*l);
-        char *copy, **c;
+        char **c;
 
-        copy = strdup(s);
-        if (!copy)
+        if (!s)
                 return -ENOMEM;
         c = realloc(*l, (n + 2) * sizeof(char *));
         if (!c) {
-                free(copy);
+                free(s);
                 return -ENOMEM;
         }
-        c[n] = copy;
+        c[n] = s;
         c[n + 1] = NULL;
         *l = c;
         return 0;
+}
+
+int strv_extend(char ***l, const char *s) {
+        return strv_consume(l, strdup(s));
 }

@@ -22,3 +22,6 @@ int strv_copy(char * const *l, char ***ret);
 
 /* Append a copy of s, growing *l. Returns 0 or -ENOMEM (*l unchanged then). */
 int strv_extend(char ***l, const char *s);
+/* Append s itself (taken over: freed on failure; NULL is -ENOMEM, so a failed strdup() can be passed
+ * straight in). */
+int strv_consume(char ***l, char *s);

@@ -115,7 +115,7 @@ static void test_is_ignored(void **state) {
         assert_false(copy_is_ignored(NULL, "a"));
 }
 
-/* BUG (reported, not fixed here): builder/copy.c, pattern_match(): a "**" component in the middle of
+/* Regression (found by this test, fixed): builder/copy.c, pattern_match(): a "**" component in the middle of
  * a pattern does not match zero directories, where docker build's does (moby/patternmatcher turns
  * "**" followed by a slash into the regexp (.*SLASH)? so that it may match nothing; its tests expect
  * the pattern of the third row below to match "file.txt"). fnmatch() without FNM_PATHNAME lets "**"
@@ -251,7 +251,7 @@ static void test_read_dockerignore_refusals(void **state) {
         context_free(&outside);
 }
 
-/* BUG (reported, not fixed here): builder/copy.c, copy_read_dockerignore() cleans lines less than
+/* Regression (found by this test, fixed): builder/copy.c, copy_read_dockerignore() cleans lines less than
  * docker build does (moby/patternmatcher ignorefile.ReadAll: strings.TrimSpace on the line and again
  * after '!', then filepath.Clean; its own test reads "! /inverted/abs/path" as "!inverted/abs/path").
  * Here blanks after '!' and trailing blanks stay in the pattern, so "! secret" and "secret  " exclude
@@ -261,7 +261,7 @@ static void test_read_dockerignore_like_docker(void **state) {
         char **l = NULL;
         bool ok;
 
-        /* everything is cleaned up before the assertion, which fails today */
+        /* everything is cleaned up before the assertion */
         put(&c, ".dockerignore", "! /inverted/abs/path\nsecret  \n!  keep\nx//y\nu/./v\n");
         assert_int_equal(copy_read_dockerignore(c.fd, 1024, &l), 0);
         context_free(&c);
@@ -309,7 +309,7 @@ static void test_hash_context_honours_ignore(void **state) {
         context_free(&c);
 }
 
-/* BUG (reported, not fixed here): builder/copy.c, walk() does not descend into a directory that
+/* Regression (found by this test, fixed): builder/copy.c, walk() does not descend into a directory that
  * copy_is_ignored() excludes, so "docs" followed by "!docs/keep.md" never reaches docs/keep.md:
  * COPY . leaves it out and its content is not in the cache key. docker build descends into an
  * excluded directory when an exception pattern starts with it (moby pkg/archive TarWithOptions,

@@ -461,7 +461,7 @@ static void test_extract_lower_hardlink_hidden_by_own_opaque(void **state) {
         assert_int_equal(rm_rf(root), 0);
 }
 
-/* BUG (reported, not fixed here): lib/layer-extract.c, prepare_hardlink(): a layer with "bin/.wh.a"
+/* Regression (found by this test, fixed): lib/layer-extract.c, prepare_hardlink(): a layer with "bin/.wh.a"
  * and then a hardlink "bin/b" -> "bin/a" (bin/a only in a lower layer) unpacks with success: the
  * whiteout made root/bin/a a character device 0/0, access(hfull) finds it, so there is no copy-up and
  * bin/b becomes a second link to the whiteout device. The layer is broken (the whiteout deletes the
@@ -481,7 +481,7 @@ static void test_extract_hardlink_to_own_whiteout(void **state) {
         bool b_exists;
         int r;
 
-        /* everything is cleaned up before the assertions, which fail today */
+        /* everything is cleaned up before the assertions */
         assert_int_equal(extract(&bb, bottom, NULL, &res), 0);
         r = extract(&ub, root, &o, &res);
         b_exists = exists(root, "bin/b");
@@ -542,8 +542,8 @@ static void test_extract_refusals(void **state) {
                 { { HARD_("./h", "../secret") },               -EBADMSG, "'../secret'" },
                 /* a directory symlink out of root, then a file through it (see also
                  * test_extract_refusals_name_the_entry) */
-                { { LINK_("./esc", outside), FILE_("./esc/evil", 0644, "x") }, -ENOTDIR },
-                { { LINK_("./esc", ".."), FILE_("./esc/evil", 0644, "x") },    -ENOTDIR },
+                { { LINK_("./esc", outside), FILE_("./esc/evil", 0644, "x") }, -EBADMSG },
+                { { LINK_("./esc", ".."), FILE_("./esc/evil", 0644, "x") },    -EBADMSG },
                 /* a hardlink to a file outside, through a symlink: libarchive's SECURE_SYMLINKS */
                 { { LINK_("./esc", outside), HARD_("./stolen", "./esc/secret") } },
         };
@@ -569,7 +569,7 @@ static void test_extract_refusals(void **state) {
         assert_int_equal(rm_rf(outside), 0);
 }
 
-/* BUG (reported, not fixed here): refused entries are not named, or named wrongly.
+/* Regression (found by this test, fixed): refused entries are not named, or named wrongly.
  * lib/layer-extract.c, prepare_entry(): when make_parents() fails (-ENOTDIR: "esc" is a symlink) it
  * returns without refuse_name(), so layer_read_explain() says "could not be read: Not a directory",
  * not which entry, and the error is -ENOTDIR where the header promises -EBADMSG for a refused name; the
@@ -594,7 +594,7 @@ static void test_extract_refusals_name_the_entry(void **state) {
                 bool named, leaks_root;
         } got[ELEMENTSOF(rows)];
 
-        /* everything is cleaned up before the assertions, which fail today */
+        /* everything is cleaned up before the assertions */
         assert_int_equal(write_file_atomic(AT_FDCWD, secret, "secret", 6, 0600, NULL), 0);
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 char *root = scratch();
@@ -840,7 +840,7 @@ static void test_extract_failures_say_why(void **state) {
         free(gz.data);
 }
 
-/* BUG (reported, not fixed here): lib/layer-extract.c, layer_extract_fd(): when realpath(root) fails
+/* Regression (found by this test, fixed): lib/layer-extract.c, layer_extract_fd(): when realpath(root) fails
  * (root missing) it returns -errno before anything else, leaving the ErrorDetail empty and *ret
  * unfilled, against its contract ("ret ... is filled on failure too") and the rule that every failure
  * says why. */

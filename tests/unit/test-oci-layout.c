@@ -151,7 +151,7 @@ static void test_open_refusals(void **state) {
         assert_int_equal(rm_rf(d), 0);
 }
 
-/* BUG (reported, not fixed here; minor): lib/oci-layout.c, oci_layout_create(): layout_check_version()
+/* Regression (found by this test, fixed): lib/oci-layout.c, oci_layout_create(): layout_check_version()
  * answers -EMEDIUMTYPE both for a missing "oci-layout" and for one naming another major version, and
  * create writes {"imageLayoutVersion":"1.0.0"} over it in both cases. A directory that holds a layout
  * of version 2.0.0 is then relabelled 1.0.0 and opened, where the header says an existing layout "is
@@ -161,7 +161,7 @@ static void test_create_keeps_other_versions(void **state) {
         OciLayout *l = NULL;
         int r;
 
-        /* everything is cleaned up before the assertions, which fail today */
+        /* everything is cleaned up before the assertions */
         put(d, "oci-layout", "{\"imageLayoutVersion\":\"2.0.0\"}");
         r = oci_layout_create(d, &l);
         version = slurp(d, "oci-layout");
