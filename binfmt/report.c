@@ -162,6 +162,85 @@ static void add_platforms_of(NameList *l, const BinfmtTarget *t) {
         }
 }
 
+/* For one table row: the entries matching its probe program, newest first; [0] is the one the
+ * kernel uses (binfmt_misc takes the most recently registered enabled match), the rest are shadowed. */
+static size_t target_matches(const Rows *rows, const BinfmtTarget *t, const Row **ret, size_t max) {
+        const unsigned char *elf;
+        size_t size, n = 0;
+
+        elf = probe_program(t, &size);
+        for (size_t i = 0; elf && i < rows->n && n < max; i++)
+                if (binfmt_entry_matches(&rows->rows[i].entry, elf, size, NULL))
+                        ret[n++] = &rows->rows[i];
+        return n;
+}
+
+static const char *target_platform(const BinfmtTarget *t, char buf[static PLATFORM_STRING_MAX]) {
+        Platform p;
+
+        return platform_parse(t->emulator, &p) < 0 ? t->name : platform_to_string(&p, buf);
+}
+
+static const char *owner_of(const Context *c, const BinfmtEntry *e, char buf[static 32]) {
+        EmulatorSource src = emulator_classify(&c->settings, e->interpreter);
+
+        snprintf(buf, 32, src == SOURCE_FOREIGN ? "foreign" : "archway:%s", emulator_source_to_string(src));
+        return buf;
+}
+
+/* "handlers": per platform that an entry handles, the entry the kernel uses and those it shadows. */
+static void json_handlers(const Context *c, const Rows *rows) {
+        bool first = true;
+
+        printf("  \"handlers\": {");
+        for (size_t i = 0; i < binfmt_target_table_size; i++) {
+                const Row *m[16];
+                char plat[PLATFORM_STRING_MAX], owner[32];
+                size_t n = target_matches(rows, &binfmt_target_table[i], m, ELEMENTSOF(m));
+
+                if (n == 0)
+                        continue;
+                printf(first ? "\n    " : ",\n    ");
+                first = false;
+                json_string(target_platform(&binfmt_target_table[i], plat));
+                printf(": {\n      \"entry\": ");
+                json_string(m[0]->entry.name);
+                printf(",\n      \"interpreter\": ");
+                json_string(m[0]->entry.interpreter);
+                printf(",\n      \"owner\": ");
+                json_string(owner_of(c, &m[0]->entry, owner));
+                printf(",\n      \"shadowed\": [");
+                for (size_t k = 1; k < n; k++) {
+                        printf(k > 1 ? ", " : "");
+                        json_string(m[k]->entry.name);
+                }
+                printf("]\n    }");
+        }
+        printf(first ? "}\n" : "\n  }\n");
+}
+
+/* The same as a table under the status listing. */
+static void print_handlers(const Context *c, const Rows *rows) {
+        bool header = false;
+
+        for (size_t i = 0; i < binfmt_target_table_size; i++) {
+                const Row *m[16];
+                char plat[PLATFORM_STRING_MAX], owner[32];
+                size_t n = target_matches(rows, &binfmt_target_table[i], m, ELEMENTSOF(m));
+
+                if (n == 0)
+                        continue;
+                if (!header)
+                        printf("\n%-16s %-24s %-16s %s\n", "PLATFORM", "KERNEL USES", "OWNER", "SHADOWED");
+                header = true;
+                printf("%-16s %-24s %-16s", target_platform(&binfmt_target_table[i], plat), m[0]->entry.name,
+                       owner_of(c, &m[0]->entry, owner));
+                for (size_t k = 1; k < n; k++)
+                        printf("%s%s (%s)", k > 1 ? ", " : " ", m[k]->entry.name, owner_of(c, &m[k]->entry, owner));
+                printf("%s\n", n > 1 ? "" : " -");
+        }
+}
+
 int report_json(Context *c) {
         _cleanup_free_ NameList *supported = calloc(1, sizeof(NameList)), *emulators = calloc(1, sizeof(NameList));
         _cleanup_(rows_free) Rows rows = {};
@@ -187,7 +266,8 @@ int report_json(Context *c) {
 
         printf("{\n");
         json_list("supported", supported, false);
-        json_list("emulators", emulators, true);
+        json_list("emulators", emulators, false);
+        json_handlers(c, &rows);
         printf("}\n");
         return 0;
 }
@@ -243,14 +323,13 @@ int report_status(Context *c) {
         printf("\n%-16s %-7s %-14s %-40s %-5s %-16s %s\n", "NAME", "ENABLED", "PLATFORM", "INTERPRETER", "FLAGS", "OWNER", "PROBE");
         for (size_t i = rows.n; i > 0; i--) {
                 const Row *row = &rows.rows[i - 1];
-                EmulatorSource src = emulator_classify(&c->settings, row->entry.interpreter);
                 char platform[PLATFORM_STRING_MAX], flags[5], owner[32];
 
-                snprintf(owner, sizeof(owner), src == SOURCE_FOREIGN ? "foreign" : "archway:%s", emulator_source_to_string(src));
                 printf("%-16s %-7s %-14s %-40s %-5s %-16s %s\n", row->entry.name, row->entry.enabled ? "yes" : "no",
                        platform_of(&row->entry, platform), row->entry.interpreter,
-                       isempty(binfmt_flags_to_string(row->entry.flags, flags)) ? "-" : flags, owner,
+                       isempty(binfmt_flags_to_string(row->entry.flags, flags)) ? "-" : flags, owner_of(c, &row->entry, owner),
                        c->probe ? probe_result_to_string(row->probe) : "-");
         }
+        print_handlers(c, &rows);
         return 0;
 }

@@ -59,7 +59,8 @@ setup() {
         assert_success
         run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(d)); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
         assert_success
-        assert_line "['emulators', 'supported']"
+        # tonistiigi/binfmt's two keys, and ours: which entry the kernel uses per platform
+        assert_line "['emulators', 'handlers', 'supported']"
         assert_line --regexp "^linux/amd64 .*linux/arm64"
         assert_output --partial "linux/riscv64"
         assert_line "qemu-aarch64 qemu-riscv64"
@@ -290,4 +291,79 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "rc=0"
         assert_line "READY=1"
         assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
+}
+
+# Debian's qemu-user-static registers qemu-aarch64 at every boot (systemd-binfmt runs first), and
+# binfmt-support registers again when a package is installed: theirs is never changed, ours must be
+# the newest match, which the kernel takes. "Theirs" is a copy of QEMU outside our paths (foreign).
+@test "coexistence: another tool's qemu-aarch64 stays, ours is qemu-aarch64-archway and the kernel runs ours" {
+        echo "arch = arm64" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/qemu-aarch64-static "$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "reconcile=$?"
+                ls -U "$BINFMT_DIR" | grep qemu | tr "\n" " "; echo
+                "$BUSYBOX_ARM64" sleep 2 & pid=$!; sleep 0.5; echo "runs=$(readlink /proc/$pid/exe)"; wait
+                # a later registration by the other tool: reconcile puts ours first again
+                printf "%s" ":late-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 11
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | sed -n "/^PLATFORM/,\$p"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "again=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | grep "^linux/arm64"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" | python3 -c "import json,sys; h=json.load(sys.stdin)[\"handlers\"][\"linux/arm64\"]; print(\"json\", h[\"entry\"], h[\"owner\"], \" \".join(h[\"shadowed\"]))"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor "$BUSYBOX_ARM64" | grep -E "^(handler|shadowed)"
+                grep interpreter "$BINFMT_DIR/qemu-aarch64" "$BINFMT_DIR/late-aarch64"'
+        assert_success
+        assert_output --partial "qemu-aarch64 is registered by someone else"
+        assert_line "reconcile=0"
+        assert_line "qemu-aarch64-archway qemu-aarch64 "
+        refute_line "runs=$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+        assert_line --regexp "^runs=/.*qemu-aarch64(-static)?$"
+        # before the second reconcile the late entry wins, and status says so
+        assert_line --regexp "^linux/arm64 +late-aarch64 +foreign +qemu-aarch64-archway \(archway:.*\), qemu-aarch64 \(foreign\)$"
+        assert_output --partial "late-aarch64 (interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64) was registered after qemu-aarch64-archway"
+        assert_line "again=0"
+        assert_line --regexp "^linux/arm64 +qemu-aarch64-archway +archway:[a-z-]+ +late-aarch64 \(foreign\), qemu-aarch64 \(foreign\)$"
+        assert_line --regexp "^json qemu-aarch64-archway archway:[a-z-]+ late-aarch64 qemu-aarch64$"
+        assert_line --regexp "^handler: qemu-aarch64-archway \(interpreter .*, archway's\)$"
+        assert_line --partial "shadowed: late-aarch64"
+        # theirs are untouched
+        assert_line --regexp "/qemu-aarch64:interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64$"
+        assert_line --regexp "/late-aarch64:interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64$"
+}
+
+@test "coexistence: when the other tool's qemu-aarch64 goes, ours takes the name back; uninstall by arch removes ours" {
+        echo "arch = arm64" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/qemu-aarch64-static "$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile || exit 11
+                echo -1 >"$BINFMT_DIR/qemu-aarch64"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile || exit 12
+                ls "$BINFMT_DIR" | grep qemu | tr "\n" " "; echo
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --uninstall arm64 >/dev/null; echo "uninstall=$?"
+                ls "$BINFMT_DIR" | grep -c qemu; true'
+        assert_success
+        assert_line "qemu-aarch64 "
+        assert_line "uninstall=0"
+        assert_line "0"
+}
+
+# archway-binfmt.service counts exit 3 as success (SuccessExitStatus=3): one architecture without an
+# emulator must not keep the others from being registered, nor fail the unit (reload needs it active).
+@test "one configured architecture without an emulator: the others are registered, exit 3, STATUS= says so" {
+        local qdir="$BATS_TEST_TMPDIR/qemu"
+        mkdir -p "$qdir"
+        cp "${ARCHWAY_QEMU_DIR:-/usr/bin}/qemu-aarch64$([[ -n ${ARCHWAY_QEMU_DIR:-} ]] || echo -static)" "$qdir/qemu-aarch64"
+        printf 'emulator = archway\nqemu-dir = %s\narch = arm64 riscv64\n' "$qdir" >"$CONF"
+        grep -q '^SuccessExitStatus=3$' "$REPO/systemd/archway-binfmt.service.in"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "rc=$?"
+                ls "$BINFMT_DIR" | grep qemu; "$BUSYBOX_ARM64" uname -m'
+        assert_success
+        assert_line "rc=3"
+        assert_output --partial "No emulator for riscv64"
+        assert_output --partial "2 architectures configured, 1 changed, 0 failed, 1 not working"
+        assert_line "qemu-aarch64"
+        refute_line "qemu-riscv64"
+        assert_line "aarch64"
 }
