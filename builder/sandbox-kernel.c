@@ -128,7 +128,7 @@ static int mount_overlay_links(const SandboxRootfs *root, char *opts, size_t siz
 
         if (root->n_lowers > OVERLAY_STACK_MAX)
                 return -E2BIG;
-        if (mount("tmpfs", root->merged, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=64k") < 0)
+        if (mount("tmpfs", root->merged, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=8m") < 0)
                 return negative_errno();
         cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         paths = rootfs_paths(root);
