@@ -5,7 +5,7 @@
 #   make demo       the main job on the bundled example
 #   make bench      benchmarks (bench/*), each printing a ratio against a named peer
 #   make qemu       build and cache our user-mode QEMU (scripts/build-qemu)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= [TARGETS="aarch64 arm": our QEMU for these only]
 #   make clean
 #
 # New files need no edits here: lib/*.c form libarchway.a, each program folder's *.c form that
@@ -248,7 +248,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
-	ARCHWAY_CACHE_DIR=$(QEMU_CACHE_DIR) scripts/build-qemu --install $(DESTDIR)$(LIBEXECDIR)/qemu
+	ARCHWAY_CACHE_DIR=$(QEMU_CACHE_DIR) scripts/build-qemu --install $(DESTDIR)$(LIBEXECDIR)/qemu \
+		$(if $(TARGETS),--targets "$(TARGETS)")
 
 clean:
 	rm -rf $(O)
