@@ -76,3 +76,4 @@ verdict() {
         verdict archbuild-probe
 }
 @test "vm: archbuild stops before any work when no entry handles a platform" { verdict archbuild-stops-without-entry; }
+@test "vm: archbuild as an unprivileged user on 6.1 (its own store, COPY and RUN, arm64 emulated)" { verdict archbuild-unprivileged; }
