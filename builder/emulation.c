@@ -163,13 +163,13 @@ static int resolve_host(const Platform *p, const char *scratch, Emulation *ret, 
         return 0;
 }
 
-int emulation_resolve(const SandboxKernel *k, const Platform *p, EmulatorMode mode, const char *scratch,
+int emulation_resolve(const SandboxKernel *kernel, const Platform *p, EmulatorMode mode, const char *scratch,
                       Emulation *ret, char error[static EMULATION_ERROR_MAX]) {
         Emulation e = { .platform = *p };
         int r;
 
         error[0] = 0;
-        r = k->binfmt_ns ? resolve_private(p, mode, &e, error) : resolve_host(p, scratch, &e, error);
+        r = kernel->binfmt_ns ? resolve_private(p, mode, &e, error) : resolve_host(p, scratch, &e, error);
         if (r < 0) {
                 free(e.interpreter);
                 return r;
@@ -178,15 +178,15 @@ int emulation_resolve(const SandboxKernel *k, const Platform *p, EmulatorMode mo
         return 0;
 }
 
-int emulation_plan(const SandboxKernel *k, const Platform *platforms, size_t n, EmulatorMode mode,
+int emulation_plan(const SandboxKernel *kernel, const Platform *platforms, size_t n, EmulatorMode mode,
                    const char *scratch, EmulationPlan *ret, char error[static EMULATION_ERROR_MAX]) {
         EmulationPlan plan = {};
         int r;
 
-        for (size_t k_ = 0; k_ < n && plan.n < ELEMENTSOF(plan.items); k_++) {
-                if (!emulator_needed(&platforms[k_]) || emulation_plan_find(&plan, &platforms[k_]))
+        for (size_t k = 0; k < n && plan.n < ELEMENTSOF(plan.items); k++) {
+                if (!emulator_needed(&platforms[k]) || emulation_plan_find(&plan, &platforms[k]))
                         continue;
-                r = emulation_resolve(k, &platforms[k_], mode, scratch, &plan.items[plan.n], error);
+                r = emulation_resolve(kernel, &platforms[k], mode, scratch, &plan.items[plan.n], error);
                 if (r < 0) {
                         emulation_plan_done(&plan);
                         return r;

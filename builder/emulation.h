@@ -46,12 +46,12 @@ void emulation_plan_done(EmulationPlan *plan);
 
 /* Decide for one foreign platform. scratch: a directory for the probe program. Returns 0, or -errno
  * with one line in error (naming the platform and the command that fixes it). */
-int emulation_resolve(const SandboxKernel *k, const Platform *p, EmulatorMode mode, const char *scratch,
+int emulation_resolve(const SandboxKernel *kernel, const Platform *p, EmulatorMode mode, const char *scratch,
                       Emulation *ret, char error[static EMULATION_ERROR_MAX]);
 
 /* Decide for every platform of platforms[0..n) that needs emulation (emulator_needed()), into *ret.
  * Returns 0, or -errno with error set as emulation_resolve() does; *ret is then empty. */
-int emulation_plan(const SandboxKernel *k, const Platform *platforms, size_t n, EmulatorMode mode,
+int emulation_plan(const SandboxKernel *kernel, const Platform *platforms, size_t n, EmulatorMode mode,
                    const char *scratch, EmulationPlan *ret, char error[static EMULATION_ERROR_MAX]);
 
 /* The plan's entry for p, or NULL. */
