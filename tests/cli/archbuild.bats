@@ -540,7 +540,9 @@ EOF2
         echo data >"$CTX/f"
         export CTX
         run binfmt_ns_full '
-                "$BINFMT" --config /dev/null --binfmt-dir /proc/sys/fs/binfmt_misc -q --install arm64 >/dev/null || exit 10
+                # /proc/sys/fs/binfmt_misc must be this namespace'"'"'s private instance, never the host'"'"'s
+                [ "$(stat -c %d "$BINFMT_DIR")" = "$(stat -c %d /proc/sys/fs/binfmt_misc)" ] || exit 20
+                "$BINFMT" --config /dev/null --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null || exit 10
                 ls /proc/sys/fs/binfmt_misc >"$BATS_TEST_TMPDIR/before"
                 ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --debug --store "$STORE" --no-cache \
                         --platform linux/amd64,linux/arm64 "$CTX"; echo "rc=$?"
@@ -559,12 +561,13 @@ EOF2
         printf 'FROM test/base:bb\nRUN touch /x\n' >"$CTX/Dockerfile"
         export CTX
         run binfmt_ns_full '
-                printf ":theirs:E::archwaytest::/bin/true:" >/proc/sys/fs/binfmt_misc/register
+                [ "$(stat -c %d "$BINFMT_DIR")" = "$(stat -c %d /proc/sys/fs/binfmt_misc)" ] || exit 20
+                printf ":theirs:E::archwaytest::/bin/true:" >"$BINFMT_DIR/register"
                 ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --store "$STORE" --no-cache --platform linux/amd64,linux/arm64 "$CTX"
                 echo "rc=$?"
                 # an entry without F cannot reach into a build root: refused before any work too
                 printf "%s" ":qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:" \
-                        >/proc/sys/fs/binfmt_misc/register || exit 10
+                        >"$BINFMT_DIR/register" || exit 10
                 ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --store "$STORE" --no-cache --platform linux/arm64 "$CTX"
                 echo "rc=$?"'
         assert_success
