@@ -130,10 +130,12 @@ static int mount_overlay_links(const SandboxRootfs *root, char *opts, size_t siz
                 return -E2BIG;
         if (mount("tmpfs", root->merged, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=8m") < 0)
                 return negative_errno();
-        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         paths = rootfs_paths(root);
-        if (cwd < 0 || !paths || chdir(root->merged) < 0) {
-                r = cwd < 0 || paths ? negative_errno() : -ENOMEM;
+        if (!paths)
+                return -ENOMEM;
+        cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0 || chdir(root->merged) < 0) {
+                r = negative_errno();
                 free(paths);
                 return r;
         }
