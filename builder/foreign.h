@@ -12,9 +12,13 @@
 typedef struct ForeignElf {
         char *path;           /* "/usr/local/bin/tool" */
         Platform platform;    /* what the file is built for */
-        char detail[64];      /* "exec", "pie", "shared", ... or "unknown machine" */
-        bool unknown;         /* an ELF no table row describes */
+        char detail[64];      /* "exec", "pie", "shared", ... or "unknown machine", "the kernel will not run it" */
+        bool unknown;         /* an ELF no table row describes, or one the kernel will not load */
+        bool malformed;       /* the latter */
 } ForeignElf;
+
+/* "an ELF of an unknown machine" or "a malformed ELF", for an unknown entry. */
+const char *foreign_elf_what(const ForeignElf *e);
 
 void foreign_elfs_free(ForeignElf *l, size_t n);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "image-source.h"
+#include "input-limits.h"
 #include "oci.h"
 #include "platform.h"
 
@@ -79,6 +80,7 @@ typedef struct ScanImageOptions {
         bool progress;         /* a progress line on stderr */
         const char *binfmt_dir;/* for the host check; NULL: /proc/sys/fs/binfmt_misc */
         ImageSourceOptions source;
+        Limits limits;         /* bounds on layers, the image and the model (limits_init() first) */
 } ScanImageOptions;
 
 const char *check_id_to_string(CheckId c);
