@@ -16,6 +16,8 @@
 #define QEMU_DIR_LIBEXEC QEMU_ARCHWAY_DIR
 #define SHIM_PATH_DEFAULT ARCHWAY_LIBEXECDIR "/archshim"
 #define ARCHES_MAX 64
+/* Our entry for target T is named qemu-T, or qemu-T-archway when another tool holds qemu-T. */
+#define ARCHWAY_NAME_SUFFIX "-archway"
 
 /* Exit codes of the binfmt command (also in binfmt(1)). */
 enum {
@@ -151,6 +153,7 @@ typedef struct Context {
         char host_machine[65];   /* uname -m */
         bool force;              /* touch foreign entries; allow the host's family (not its own arch) */
         bool probe;              /* run probes after changes (default) */
+        bool reconciling;        /* apply_reconcile() is running: a missing emulator is "not working" */
         VersionCache versions;
         /* Probe results of this run, by binfmt_target_table index, so one run probes a target once. */
         signed char probed[64];  /* ProbeResult + 1; 0: not probed yet */
@@ -171,6 +174,8 @@ int desired_entry(Context *c, const ArchSetting *a, bool explicit_request, Binfm
 void apply_install(Context *c, const ArchSetting *arches, size_t n, bool explicit_request, Outcome *o);
 /* Remove entries matching each comma-separated pattern: a glob, a name, or an architecture. */
 void apply_uninstall(Context *c, const char *patterns, Outcome *o);
+/* The table row of one of our entry names (qemu-T or qemu-T-archway), or NULL. */
+const BinfmtTarget *our_entry_target(const char *name);
 /* Apply the configured set; remove our entries that are not in it. */
 void apply_reconcile(Context *c, Outcome *o);
 

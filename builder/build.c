@@ -54,6 +54,7 @@ typedef struct Build {
         unsigned step, n_steps;
         char *emulator;
         BinfmtFlags emulator_flags;
+        bool host_binfmt;         /* emulation through the host's entries (emulation.h) */
         char **probed;            /* platforms whose emulation a probe proved in this build */
         char *twins;              /* native twins installed over twins_chain, or NULL */
         OciDigest twins_chain;
@@ -555,19 +556,37 @@ static int run_argv(Stage *s, const DockerfileInstruction *i, char ***ret) {
         return 0;
 }
 
+/* The plan made before the build (emulation_plan()); a stage of another platform than the targets
+ * (FROM --platform) is decided here, by the same rules. */
 static int find_emulator(Build *b, Stage *s, const DockerfileInstruction *i) {
-        char buf[PLATFORM_STRING_MAX];
+        const Emulation *e = emulation_plan_find(b->opts->emulation, &s->platform);
+        static const SandboxKernel private_instances = { .probed = true, .overlay = true, .binfmt_ns = true };
+        _cleanup_free_ char *scratch = NULL;
+        char error[EMULATION_ERROR_MAX] = "", buf[PLATFORM_STRING_MAX];
+        Emulation own = {};
         int r;
 
         if (b->emulator)
                 return 0;
-        r = emulator_find(&s->platform, b->opts->emulator_mode, &b->emulator, &b->emulator_flags);
-        if (r == -EOPNOTSUPP)
-                return step_fail(b, i, r, "%s has no QEMU linux-user target; it cannot be emulated", pf(&s->platform, buf));
-        if (r < 0)
-                return step_fail(b, i, r, "no emulator for %s is installed: install Debian's qemu-user-static, run 'make qemu', "
-                                 "or build the archway shim", pf(&s->platform, buf));
-        log_debug("Emulating %s with %s", pf(&s->platform, buf), b->emulator);
+        if (!e) {
+                r = store_mkdtemp(b->opts->store, "probe", &scratch);
+                if (r >= 0)
+                        r = emulation_resolve(b->opts->kernel ?: &private_instances, &s->platform, b->opts->emulator_mode,
+                                              scratch, &own, error);
+                if (scratch)
+                        (void) rm_rf(scratch);
+                if (r < 0)
+                        return step_fail(b, i, r, "%s", error[0] ? error : "Failed to prepare emulation: %m");
+                e = &own;
+        }
+        b->emulator = strdup(e->interpreter);
+        b->emulator_flags = e->flags;
+        b->host_binfmt = e->kind == EMULATION_HOST;
+        free(own.interpreter);
+        if (!b->emulator)
+                return log_oom();
+        log_debug("Emulating %s with %s%s", pf(&s->platform, buf), b->emulator,
+                  b->host_binfmt ? " (the host's binfmt_misc entry)" : " (private binfmt_misc instance)");
         return 0;
 }
 
@@ -686,7 +705,7 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 .network_host = b->opts->network_host,
                 .etc_hosts = b->hosts_file, .etc_resolv = b->resolv_file,
                 .platform = &s->platform, .emulator = emulate ? b->emulator : NULL,
-                .emulator_flags = b->emulator_flags, .probe = probe,
+                .emulator_flags = b->emulator_flags, .host_binfmt = b->host_binfmt, .probe = probe,
         };
         r = sandbox_run(&run, &status);
         if (r < 0)

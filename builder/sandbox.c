@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sandbox of archbuild's build steps. This is the only file that calls unshare(2), mount(2),
- * pivot_root(2) or setns(2).
+ * The sandbox of archbuild's build steps. This file and sandbox-kernel.c (the overlay root, the
+ * kernel probe) are the only ones that call unshare(2), mount(2), pivot_root(2) or setns(2).
  *
  * Privilege model
  * ---------------
@@ -28,7 +28,12 @@
  * - Emulation: since Linux 6.7 each user namespace may mount its own binfmt_misc instance. The sandbox
  *   mounts one at /proc/sys/fs/binfmt_misc of the step and registers the target's emulator there with
  *   flag F, before pivot_root, so the kernel holds the interpreter open and the step needs no copy of
- *   it. The host's global binfmt_misc is never read or written. The instance dies with the namespace.
+ *   it. The instance dies with the namespace. On kernels without private instances (before 6.7, as
+ *   sandbox_kernel_probe() finds), nothing is mounted or registered: the step's programs go through
+ *   the host's entries, which archbuild only reads (builder/emulation.c checks them before the build),
+ *   never writes.
+ * - The overlay root and the kernel probe are in sandbox-kernel.c, the only other file of the sandbox
+ *   that mounts.
  * - No seccomp filter and no LSM profile are applied (documented in docs/builder.md).
  * - Every process gets PR_SET_PDEATHSIG, so killing archbuild kills the step.
  */
@@ -61,11 +66,8 @@
 #include "binfmt-table.h"
 #include "errbuf.h"
 #include "macro.h"
-#include "sandbox.h"
+#include "sandbox-internal.h"
 
-#ifndef _noreturn_
-#define _noreturn_ __attribute__((noreturn))
-#endif
 
 /* Docker's default capabilities (moby oci/caps/defaults.go, DefaultCapabilities). */
 static const cap_value_t default_caps[] = {
@@ -137,9 +139,7 @@ static int write_id_maps(pid_t pid) {
         return write_file(path, line);
 }
 
-/* Fork a child in a new user namespace with its maps written; the child returns 0, the parent its
- * pid. Both ends of sync are closed on return. */
-static pid_t fork_userns(void) {
+pid_t sandbox_fork_userns(void) {
         int ready[2], go[2];
         pid_t pid;
         char c = 0;
@@ -185,40 +185,6 @@ static pid_t fork_userns(void) {
 }
 
 /* ---- mounts ---------------------------------------------------------------------------------- */
-
-/* overlayfs through the new mount API, one lower at a time ("lowerdir+", Linux >= 6.8), so that
- * neither the page-sized option string nor ':' in paths limit the stack. */
-static int mount_overlay(const SandboxRootfs *root) {
-        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
-
-        /* A read-only view of a single layer: a bind mount (overlayfs wants two lowers then). */
-        if (!root->upper && root->n_lowers == 1) {
-                if (mount(root->lowers[0], root->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
-                        return negative_errno();
-                (void) mount(NULL, root->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
-                return 0;
-        }
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return negative_errno();
-        for (size_t k = 0; k < root->n_lowers; k++)
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", root->lowers[k], 0) < 0)
-                        return negative_errno();
-        if (root->upper) {
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", root->upper, 0) < 0 ||
-                    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", root->work, 0) < 0)
-                        return negative_errno();
-        }
-        if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, root->upper ? 0 : MOUNT_ATTR_RDONLY);
-        if (mnt < 0)
-                return negative_errno();
-        if (move_mount(mnt, "", AT_FDCWD, root->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
-}
 
 /* Create dir or file at path when missing; returns 1 if it created it, 0 if it existed. */
 static int ensure_stub(const char *path, bool dir) {
@@ -435,6 +401,9 @@ static int mount_rootfs_extras(SandboxRun *run, int report_fd) {
         if ((r = bind_file(run->etc_resolv, m, "etc/resolv.conf")) < 0 ||
             (r = bind_file(run->etc_hosts, m, "etc/hosts")) < 0)
                 return child_fail(report_fd, r, "Failed to mount /etc/hosts or /etc/resolv.conf: %m");
+        /* The host's entries: the kernel reaches them from this namespace (no instance of its own). */
+        if (run->emulator && run->host_binfmt)
+                return run->probe ? run_probe(run, report_fd) : 0;
         if (run->emulator)
                 return setup_binfmt(run, m, report_fd);
         return 0;
@@ -587,7 +556,7 @@ static int step_setup(SandboxRun *run, int report_fd) {
 
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return child_fail(report_fd, errno, "Failed to make mounts private: %m");
-        r = mount_overlay(&run->root);
+        r = sandbox_mount_overlay(&run->root);
         if (r < 0)
                 return child_fail(report_fd, r, "Failed to mount the overlay root at %s: %m", run->root.merged);
         r = make_stubs(run->root.merged, &rep.stubs);
@@ -686,7 +655,7 @@ int sandbox_run(SandboxRun *run, int *ret_status) {
         run->error[0] = 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid = fork_userns();
+        pid = sandbox_fork_userns();
         if (pid < 0) {
                 close(report[0]), close(report[1]);
                 snprintf(run->error, sizeof(run->error), "Failed to create a user namespace");
@@ -711,7 +680,7 @@ int sandbox_run(SandboxRun *run, int *ret_status) {
 /* ---- functions in a mount namespace (COPY) --------------------------------------------------- */
 
 static int open_root(const SandboxRootfs *root, int *ret) {
-        int r = mount_overlay(root);
+        int r = sandbox_mount_overlay(root);
 
         if (r < 0)
                 return r;
@@ -746,7 +715,7 @@ int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFu
         error[0] = 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid = fork_userns();
+        pid = sandbox_fork_userns();
         if (pid < 0) {
                 close(report[0]), close(report[1]);
                 snprintf(error, SANDBOX_ERROR_MAX, "Failed to create a user namespace");

@@ -46,10 +46,13 @@ typedef struct SandboxRun {
         const char *etc_hosts;  /* host files bind-mounted over /etc/hosts and /etc/resolv.conf */
         const char *etc_resolv;
         /* The emulator to register in the private binfmt_misc instance for this platform, or NULL
-         * for a native build. */
+         * for a native build. With host_binfmt, nothing is registered or mounted: the kernel takes
+         * foreign programs through the host's own entries (kernels without private instances), and
+         * emulator only names the entry's interpreter in messages. */
         const Platform *platform;
         const char *emulator;
         BinfmtFlags emulator_flags;
+        bool host_binfmt;
         /* A probe program (lib/binfmt-probe) of the platform to run once the emulator is registered,
          * before the command; when it does not exit as probes do, the run fails with what it printed
          * (the shim's one-line message) and the command never starts. NULL: no probe. */
@@ -58,6 +61,22 @@ typedef struct SandboxRun {
         unsigned stubs;                 /* SandboxStub bits */
         char error[SANDBOX_ERROR_MAX];  /* set when setting up the sandbox failed */
 } SandboxRun;
+
+/* What this kernel lets a user namespace do, found by trying (sandbox-kernel.c). */
+typedef struct SandboxKernel {
+        bool probed;
+        bool overlay;                /* overlayfs with "userxattr" in a user namespace (Linux 5.11) */
+        bool overlay_lowerdir_plus;  /* the "lowerdir+" parameter of the new mount API (Linux 6.8) */
+        bool binfmt_ns;              /* a private binfmt_misc instance per user namespace (Linux 6.7) */
+        int overlay_error;           /* errno of the failed overlay mount when !overlay */
+} SandboxKernel;
+
+/* Probe the kernel once per process, in a forked user namespace child, on new directories below
+ * scratch (an existing directory on the store's filesystem, which the caller removes). Later calls,
+ * and the overlay mounts of this process and of processes forked after it, use the result.
+ * $ARCHBUILD_DISABLE="lowerdir+,binfmt_misc-ns" turns features off (to test the fallbacks).
+ * Returns 0 with *ret pointing at the cached result, or -errno when the probe could not run. */
+int sandbox_kernel_probe(const char *scratch, const SandboxKernel **ret);
 
 /* Run one command in a sandbox and wait for it. Returns 0 with *ret_status set to the command's exit
  * status (0..255, or 128 + signal), or -errno when the sandbox could not be set up or the command not
