@@ -28,7 +28,7 @@ CC       ?= gcc
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 O        ?= build
-PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd
+PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd capstone
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
             -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 CFLAGS   ?= -O2 -g
