@@ -145,7 +145,7 @@ install-binfmt: $(BINFMT_UNITS)
 # musl when installed (Debian: musl-tools): its static startup costs ~250 us less per exec than
 # glibc's here (bench/shim, docs/shim.md), and the shim runs on every foreign exec.
 SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
-SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/qemu-cpu.c lib/routes.c lib/sha256.c
+SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/isa-table.c lib/qemu-cpu.c lib/routes.c lib/sha256.c
 SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
 SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
 SHIM_BIN     := $(O)/libexec/archshim
