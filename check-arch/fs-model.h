@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "elf-id.h"
+#include "isa-read.h"
 #include "layer-reader.h"
 #include "platform.h"
 
@@ -20,6 +21,8 @@ typedef struct ElfInfo {
         char *interp;     /* PT_INTERP, or NULL when static */
         bool has_platform;
         Platform platform;
+        ElfIsa *isa;      /* what it needs of the CPU, when a target asked (isa-read.h), or NULL */
+        int isa_error;    /* why isa is NULL although asked: -errno */
 } ElfInfo;
 
 typedef struct FsEntry {
@@ -38,6 +41,7 @@ typedef struct LayerScan {
         size_t n_entries, n_alloc;
         unsigned layer;
         LayerReadResult result;
+        const IsaWant *isa_want;  /* or NULL: no ISA analysis */
 } LayerScan;
 
 void layer_scan_done(LayerScan *s);

@@ -69,6 +69,7 @@ typedef enum RegTag {
         REG_TAG_ADDR,     /* holds a static address (x86 lea rip-relative, adrp page, adrp+add) */
         REG_TAG_VALUE,    /* holds a value loaded from static storage */
         REG_TAG_CAP,      /* holds cpuid/xgetbv output or a call's result (getauxval) */
+        REG_TAG_LOADED,   /* aarch64: loaded from memory (a struct field: glibc's GLRO(dl_hwcap)) */
 } RegTag;
 
 typedef struct RegState {
@@ -107,3 +108,5 @@ void insn_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret);
 /* A word capstone could not decode (fixed-width architectures): the feature its encoding group
  * belongs to (-1: none known, e.g. data), with a short description for proofs, and its width. */
 int insn_undecodable(IsaArch arch, const uint8_t *p, size_t n, const char **ret_what, unsigned *ret_width);
+/* A word that proves no requirement on its own (see elf-isa-insn.c): its feature counts as used. */
+bool insn_soft(IsaArch arch, const uint8_t *p, size_t n);

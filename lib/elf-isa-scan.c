@@ -46,7 +46,8 @@
 typedef struct Hit {
         uint64_t addr;
         uint32_t bit;
-        uint32_t undecodable; /* 1: a word capstone could not decode (proof text from the group) */
+        uint32_t undecodable; /* 1: a word capstone could not decode (proof text from the group); 2: one
+                               * that proves no requirement (insn_soft()) */
 } Hit;
 
 typedef struct Edge {
@@ -348,7 +349,8 @@ static int tables_from_dynamic(Scan *s) {
 
 /* ---- the linear sweep ---------------------------------------------------------------------------- */
 
-static int hit_add(Scan *s, uint64_t addr, int bit, bool undecodable) {
+/* undecodable: 0 decoded, 1 a word capstone could not decode, 2 such a word that only counts as used */
+static int hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
         Hit h = { addr, (uint32_t) bit, undecodable };
 
         if (s->hits.n >= HITS_MAX) {
@@ -363,7 +365,7 @@ static int insn_record(Scan *s, const cs_insn *insn, const InsnResult *res) {
         int r = 0;
 
         if (res->feature >= 0)
-                r = hit_add(s, insn->address, res->feature, false);
+                r = hit_add(s, insn->address, res->feature, 0);
         if (r >= 0 && res->probe)
                 r = u64_push(&s->probes, insn->address);
         if (r >= 0 && res->barrier)
@@ -435,7 +437,7 @@ static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
                         continue;
                 }
                 f = insn_undecodable(s->isa->arch, code, size, &what, &width);
-                if (f >= 0 && hit_add(s, addr, f, true) < 0)
+                if (f >= 0 && hit_add(s, addr, f, insn_soft(s->isa->arch, code, size) ? 2 : 1) < 0)
                         return -ENOMEM;
                 width = width < size ? width : (unsigned) size;
                 code += width, size -= width, addr += width;
@@ -681,7 +683,7 @@ static int hits_classify(Scan *s, const uint8_t *plain) {
 
         for (size_t i = 0; i < s->hits.n; i++) {
                 bool d = !plain[region_of(&s->starts, h[i].addr)] || guarded(&s->guards, h[i].addr) ||
-                         never_required(s->isa->arch, h[i].bit);
+                         never_required(s->isa->arch, h[i].bit) || h[i].undecodable == 2;
 
                 if (h[i].bit >= 64)
                         continue;

@@ -321,6 +321,7 @@ enum {
 };
 
 #define AB(n) ISA_BIT(ISA_ARM_##n)
+#define ARM_SOFT (AB(NEON) | AB(VFP_D32))
 
 /* Tag_CPU_arch (IHI 0045): the architecture features each value implies for A/R-profile code. */
 static IsaFeatures arm_cpu_arch_features(uint64_t v) {
@@ -421,10 +422,14 @@ static int arm_declared(const ElfView *v, ElfIsa *isa) {
         r = elf_isa_arm_attributes(p, n, v->msb ? ELFDATA2MSB : ELFDATA2LSB, &f, proof, sizeof(proof));
         if (r < 0)
                 return r;
-        isa->required |= f;
+        /* The linker merges every object's attributes to the highest: glibc's NEON memcpy (ifunc) makes
+         * Debian's armhf programs declare NEON and 32 D registers although they run without. Those two
+         * count as used, not required; the architecture, profile and FP version are the build's. */
+        isa->required |= f & ~ARM_SOFT;
+        isa->dispatched |= f & ARM_SOFT;
         for (unsigned bit = 0; bit < 64; bit++)
-                if ((f & ISA_BIT(bit)) &&
-                    elf_isa_add_proof(isa, bit, false, ISA_EVIDENCE_ATTRIBUTE, 0, ".ARM.attributes %s", proof) < 0)
+                if ((f & ISA_BIT(bit)) && elf_isa_add_proof(isa, bit, (ARM_SOFT & ISA_BIT(bit)) != 0, ISA_EVIDENCE_ATTRIBUTE, 0,
+                                                            ".ARM.attributes %s", proof) < 0)
                         return -ENOMEM;
         return 1;
 }
