@@ -209,7 +209,9 @@ fixtures: test-deps
 # The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
 # (scripts/build-qemu), so a second make check rebuilds nothing.
 TEST_QEMU_TARGETS ?= aarch64 arm
-qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS)"
+# check-arch's CPU-level tests also run x86-64 programs under qemu-x86_64 -cpu MODEL (no shim needed).
+ISA_QEMU_TARGETS  ?= x86_64
+qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS) $(ISA_QEMU_TARGETS)"
 
 # Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
 emulators: deps

@@ -234,7 +234,10 @@ static void x86_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                 }
                 return;
         case X86_INS_MOV: case X86_INS_MOVZX: case X86_INS_MOVSX: case X86_INS_MOVSXD:
-                if (x->op_count == 2 && op[0].type == X86_OP_REG)
+                if (x->op_count == 2 && op[0].type == X86_OP_REG && op[1].type == X86_OP_IMM)
+                        /* non-PIE code loads static addresses as immediates (mov rax, 0x4a9300) */
+                        reg_set(c, op[0].reg, op[1].imm >= 0x10000 ? REG_TAG_ADDR : REG_TAG_NONE, (uint64_t) op[1].imm);
+                else if (x->op_count == 2 && op[0].type == X86_OP_REG)
                         reg_set(c, op[0].reg, x86_static_mem(c, &op[1]) ? REG_TAG_VALUE : REG_TAG_NONE, 0);
                 return;
         case X86_INS_CPUID:
@@ -266,7 +269,7 @@ static void x86_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                         go = insn->id == X86_INS_JA || insn->id == X86_INS_JG || insn->id == X86_INS_JB ||
                              insn->id == (c->flags_eq_set ? X86_INS_JE : X86_INS_JNE);
                         ret->guard = cap && skip && ret->target > next;
-                        ret->guard_taken = cap && go;
+                        ret->guard_taken = cap && go && ret->target > next;  /* a loop back-edge dispatches nothing */
                         return;
                 }
         }
@@ -303,7 +306,7 @@ static void a64_branch(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                 ret->conditional = insn->id == ARM64_INS_B && a->cc != ARM64_CC_INVALID;
                 if (insn->id == ARM64_INS_B && c->flags_valid && c->n - c->flags_cap <= FLAGS_AGE_MAX) {
                         ret->guard = a->cc == ARM64_CC_EQ && ret->target > next;
-                        ret->guard_taken = a->cc == ARM64_CC_NE;
+                        ret->guard_taken = a->cc == ARM64_CC_NE && ret->target > next;
                 }
                 if (insn->id == ARM64_INS_BL)
                         reg_set(c, ARM64_REG_X0, REG_TAG_CAP, 0);
@@ -317,7 +320,7 @@ static void a64_branch(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                 ret->target = (uint64_t) op[1].imm;
                 t = reg_tag(c, op[0].reg, NULL);
                 ret->guard = insn->id == ARM64_INS_CBZ && t == REG_TAG_VALUE && ret->target > next;
-                ret->guard_taken = insn->id == ARM64_INS_CBNZ && t == REG_TAG_VALUE;
+                ret->guard_taken = insn->id == ARM64_INS_CBNZ && t == REG_TAG_VALUE && ret->target > next;
                 return;
         case ARM64_INS_TBZ:
         case ARM64_INS_TBNZ:
@@ -329,7 +332,7 @@ static void a64_branch(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                 t = reg_tag(c, op[0].reg, NULL);
                 /* a single-bit test of a loaded word or a call's result: how HWCAP bits are tested */
                 ret->guard = insn->id == ARM64_INS_TBZ && t != REG_TAG_NONE && t != REG_TAG_ADDR && ret->target > next;
-                ret->guard_taken = insn->id == ARM64_INS_TBNZ && t != REG_TAG_NONE && t != REG_TAG_ADDR;
+                ret->guard_taken = insn->id == ARM64_INS_TBNZ && t != REG_TAG_NONE && t != REG_TAG_ADDR && ret->target > next;
                 return;
         }
 }
@@ -489,7 +492,7 @@ static void ppc_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
                                 }
 }
 
-/* Power ISA 3.1 prefixed instructions (primary opcode 1, 8 bytes) and lxvp/stxvp (6) are POWER10.
+/* Power ISA 3.1 prefixed instructions (primary opcode 1, 8 bytes) are POWER10.
  * Other words capstone 4 cannot decode prove nothing: its tables miss some POWER8 forms too (lwarx
  * with the EH hint), so POWER9 (ISA 3.0) instructions are not told (docs/check-arch.md, "Limits"). */
 static int ppc_undecodable(uint32_t w, const char **ret_what, unsigned *ret_width) {
@@ -499,8 +502,6 @@ static int ppc_undecodable(uint32_t w, const char **ret_what, unsigned *ret_widt
                 *ret_width = 8;
                 return *ret_what = "a prefixed instruction (Power ISA 3.1)", ISA_PPC_ISA310;
         }
-        if (po == 6)
-                return *ret_what = "lxvp/stxvp (Power ISA 3.1)", ISA_PPC_ISA310;
         return -1;
 }
 

@@ -522,13 +522,20 @@ static int forks_resolve(Scan *s) {
         return r;
 }
 
-/* Merge the guarded ranges into disjoint ones, sorted. */
-static void guards_merge(Vec *g) {
+/* Merge the guarded ranges into disjoint ones, sorted. A range never runs past the function it starts
+ * in: a branch to a far label (or one data decoded as a branch) guards nothing of the next function. */
+static void guards_merge(Vec *g, const Vec *starts) {
+        const uint64_t *st = starts->items;
         Range *a = g->items;
         size_t k = 0;
 
         if (g->n == 0)
                 return;
+        for (size_t i = 0; i < g->n; i++) {
+                size_t r = region_of(starts, a[i].start);
+                if (r + 1 < starts->n && st[r] <= a[i].start && a[i].end > st[r + 1])
+                        a[i].end = st[r + 1];
+        }
         qsort(a, g->n, sizeof(Range), range_cmp);
         for (size_t i = 1; i < g->n; i++) {
                 if (a[i].start <= a[k].end) {
@@ -610,8 +617,10 @@ static int regions_plain(Scan *s, uint8_t *plain) {
          * a CPU check chose, and other places that only take its address do not make it plain. */
         for (size_t i = 0; i < s->edges.n; i++) {
                 size_t from = region_of(&s->starts, e[i].site), t = region_of(&s->starts, e[i].target);
+                if (t == from)
+                        continue;   /* a loop or a branch inside the function */
                 incoming[t] |= 1;
-                if (e[i].ref && t != from && (chooser(s, st[from], from + 1 < n ? st[from + 1] : UINT64_MAX) ||
+                if (e[i].ref && (chooser(s, st[from], from + 1 < n ? st[from + 1] : UINT64_MAX) ||
                                               guarded(&s->guards, e[i].site)))
                         incoming[t] |= 2;
         }
@@ -739,7 +748,7 @@ static int scan_run(Scan *s) {
         u64_unique(&s->probes);
         if (guards_taken(s) < 0 || forks_resolve(s) < 0)
                 return -ENOMEM;
-        guards_merge(&s->guards);
+        guards_merge(&s->guards, &s->starts);
         if (s->edges.n > 0)
                 qsort(s->edges.items, s->edges.n, sizeof(Edge), edge_cmp);
         s->isa->n_ifuncs = (unsigned) s->resolvers.n;

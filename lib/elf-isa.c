@@ -354,9 +354,8 @@ static IsaFeatures arm_fp_features(uint64_t v) {
 
 typedef struct ArmAttrs {
         IsaFeatures f;
-        char *proof;
-        size_t proof_size;
-        IsaFeatures proof_for; /* the bits the proof text speaks for */
+        const char *tag[64];  /* per feature bit: the attribute that declared it, and its value */
+        uint64_t value[64];
 } ArmAttrs;
 
 static int arm_attr_cb(uint64_t tag, uint64_t value, const char *str, void *userdata) {
@@ -387,49 +386,57 @@ static int arm_attr_cb(uint64_t tag, uint64_t value, const char *str, void *user
                 add = value == 2 ? AB(IDIV) : 0, name = "Tag_DIV_use";
                 break;
         }
-        /* The proof names the tag that added the rarest feature seen so far (the highest bit). */
-        if (add & ~a->f && (add & ~a->f) > a->proof_for) {
-                snprintf(a->proof, a->proof_size, "%s: %" PRIu64, name, value);
-                a->proof_for = add & ~a->f;
-        }
+        for (unsigned bit = 0; bit < 64; bit++)
+                if ((add & ISA_BIT(bit)) && !a->tag[bit]) {
+                        a->tag[bit] = name;
+                        a->value[bit] = value;
+                }
         a->f |= add;
         return 0;
 }
 
+static int arm_attributes(const void *buf, size_t size, uint8_t data, ArmAttrs *ret) {
+        *ret = (ArmAttrs) {};
+        return elf_build_attributes_foreach(buf, size, data, "aeabi", false, arm_attr_cb, ret);
+}
+
 int elf_isa_arm_attributes(const void *buf, size_t size, uint8_t data, IsaFeatures *ret, char *proof, size_t proof_size) {
-        ArmAttrs a = { .proof = proof, .proof_size = proof_size };
+        ArmAttrs a;
         int r;
 
-        if (proof_size > 0)
-                proof[0] = 0;
-        r = elf_build_attributes_foreach(buf, size, data, "aeabi", false, arm_attr_cb, &a);
+        r = arm_attributes(buf, size, data, &a);
         if (r < 0)
                 return r;
+        if (proof_size > 0)
+                proof[0] = 0;
+        for (int bit = 63; bit >= 0 && proof_size > 0 && !proof[0]; bit--)
+                if (a.tag[bit])
+                        snprintf(proof, proof_size, "%s: %" PRIu64, a.tag[bit], a.value[bit]);
         *ret = a.f;
         return 0;
 }
 
 static int arm_declared(const ElfView *v, ElfIsa *isa) {
-        char proof[ELF_ISA_PROOF_MAX];
         const uint8_t *p;
-        IsaFeatures f;
+        ArmAttrs a;
         size_t n;
         int r;
 
         r = elf_view_find(v, SHT_ARM_ATTRIBUTES, 0, &p, &n);
         if (r <= 0)
                 return r;
-        r = elf_isa_arm_attributes(p, n, v->msb ? ELFDATA2MSB : ELFDATA2LSB, &f, proof, sizeof(proof));
+        r = arm_attributes(p, n, v->msb ? ELFDATA2MSB : ELFDATA2LSB, &a);
         if (r < 0)
                 return r;
         /* The linker merges every object's attributes to the highest: glibc's NEON memcpy (ifunc) makes
          * Debian's armhf programs declare NEON and 32 D registers although they run without. Those two
          * count as used, not required; the architecture, profile and FP version are the build's. */
-        isa->required |= f & ~ARM_SOFT;
-        isa->dispatched |= f & ARM_SOFT;
+        isa->required |= a.f & ~ARM_SOFT;
+        isa->dispatched |= a.f & ARM_SOFT;
         for (unsigned bit = 0; bit < 64; bit++)
-                if ((f & ISA_BIT(bit)) && elf_isa_add_proof(isa, bit, (ARM_SOFT & ISA_BIT(bit)) != 0, ISA_EVIDENCE_ATTRIBUTE, 0,
-                                                            ".ARM.attributes %s", proof) < 0)
+                if ((a.f & ISA_BIT(bit)) &&
+                    elf_isa_add_proof(isa, bit, (ARM_SOFT & ISA_BIT(bit)) != 0, ISA_EVIDENCE_ATTRIBUTE, 0,
+                                      ".ARM.attributes %s: %" PRIu64, a.tag[bit] ?: "?", a.value[bit]) < 0)
                         return -ENOMEM;
         return 1;
 }

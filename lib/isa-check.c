@@ -96,10 +96,19 @@ IsaFeatures isa_target_missing(const IsaTarget *t, const ElfIsa *isa) {
         return isa->required & ~t->have;
 }
 
+/* The level ranked just below l, or NULL. */
+static const IsaLevel *level_below(const IsaLevel *l) {
+        for (unsigned i = 0; l && l->rank > 0 && i < isa_level_table_size; i++)
+                if (isa_level_table[i].arch == l->arch && isa_level_table[i].rank == l->rank - 1)
+                        return &isa_level_table[i];
+        return NULL;
+}
+
 const char *elf_isa_level_string(const ElfIsa *isa, IsaFeatures f, char *buf, size_t size) {
-        const IsaLevel *l = isa_level_lowest(isa->arch, f), *base = isa_level_lowest(isa->arch, 0);
+        const IsaLevel *l = isa_level_lowest(isa->arch, f), *below = level_below(l);
         char names[160];
-        IsaFeatures extra = l ? f & ~(base ? base->features : 0) : f;
+        /* what puts it at this level: the features the level below lacks, or all of an odd set */
+        IsaFeatures extra = l ? f & ~(below ? below->features : 0) : f;
 
         isa_features_to_string(isa->arch, extra, names, sizeof(names));
         if (l && !names[0])
