@@ -22,7 +22,7 @@ typedef struct ElfView {
 
 typedef struct ElfPhdrInfo {
         uint32_t type, flags;
-        uint64_t offset, vaddr, filesz, memsz;
+        uint64_t offset, vaddr, filesz, memsz, align;
 } ElfPhdrInfo;
 
 typedef struct ElfShdrInfo {

@@ -73,11 +73,13 @@ int elf_view_phdr(const ElfView *v, unsigned i, ElfPhdrInfo *ret) {
         if (v->is64)
                 *ret = (ElfPhdrInfo) { (uint32_t) elf_view_uint(v, o, 4), (uint32_t) elf_view_uint(v, o + 4, 4),
                                        elf_view_uint(v, o + 8, 8), elf_view_uint(v, o + 16, 8),
-                                       elf_view_uint(v, o + 32, 8), elf_view_uint(v, o + 40, 8) };
+                                       elf_view_uint(v, o + 32, 8), elf_view_uint(v, o + 40, 8),
+                                       elf_view_uint(v, o + 48, 8) };
         else
                 *ret = (ElfPhdrInfo) { (uint32_t) elf_view_uint(v, o, 4), (uint32_t) elf_view_uint(v, o + 24, 4),
                                        elf_view_uint(v, o + 4, 4), elf_view_uint(v, o + 8, 4),
-                                       elf_view_uint(v, o + 16, 4), elf_view_uint(v, o + 20, 4) };
+                                       elf_view_uint(v, o + 16, 4), elf_view_uint(v, o + 20, 4),
+                                       elf_view_uint(v, o + 28, 4) };
         return 0;
 }
 
@@ -258,10 +260,14 @@ static int x86_property_find(const ElfView *v, const uint8_t **ret, size_t *ret_
                         return r;
                 if ((p.type != PT_GNU_PROPERTY && p.type != PT_NOTE) || !elf_view_has(v, p.offset, p.filesz))
                         continue;
+                /* gABI notes: name and descriptor padded to the segment's alignment (4, or 8 for the
+                 * GNU property notes of ELFCLASS64) */
+                uint64_t al = p.align == 8 ? 8 : 4;
                 for (uint64_t o = p.offset; o + 12 <= p.offset + p.filesz;) {
                         uint32_t namesz = (uint32_t) elf_view_uint(v, o, 4), descsz = (uint32_t) elf_view_uint(v, o + 4, 4);
                         uint32_t type = (uint32_t) elf_view_uint(v, o + 8, 4);
-                        uint64_t name = o + 12, desc = name + ((namesz + 7) & ~7u), next = desc + ((descsz + 7) & ~7ull);
+                        uint64_t name = o + 12, desc = o + ((12 + (uint64_t) namesz + al - 1) & ~(al - 1)),
+                                 next = desc + (((uint64_t) descsz + al - 1) & ~(al - 1));
 
                         if (next > p.offset + p.filesz)
                                 break; /* informational: a cut note answers nothing */

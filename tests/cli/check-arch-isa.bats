@@ -18,6 +18,8 @@ setup_file() {
                 gcc -O2 -static -march=$m "$DATA/x86-levels.c" -o "$d/x86-$m" 2>/dev/null || true
         done
         gcc -O2 -static "$DATA/x86-dispatch.c" -o "$d/x86-dispatch" 2>/dev/null || true
+        # declares its level: GNU_PROPERTY_X86_ISA_1_NEEDED x86-64-v3, which glibc's loader enforces
+        gcc -O2 -Wl,-z,x86-64-v3 "$DATA/x86-levels.c" -o "$d/x86-needs-v3" 2>/dev/null || true
         if command -v aarch64-linux-gnu-gcc-12 >/dev/null; then
                 aarch64-linux-gnu-gcc-12 -O2 -static -march=armv8.1-a "$DATA/arm64-lse.c" -o "$d/arm64-lse" || true
                 aarch64-linux-gnu-gcc-12 -O2 -static "$DATA/arm64-lse.c" -o "$d/arm64-outline" || true
@@ -76,6 +78,21 @@ json_get() {
         run "$CHECK_ARCH" --platform linux/amd64/v3 "$b"
         assert_success
         sigill_under x86_64 Nehalem "$b"
+        runs_under x86_64 Haswell-noTSX "$b"
+}
+
+@test "a file declaring x86-64-v3 (ld -z x86-64-v3) fails v2 by its note; glibc refuses it on Nehalem" {
+        local b
+        b=$(bin x86-needs-v3)
+        run "$CHECK_ARCH" --json --platform linux/amd64/v2 "$b"
+        assert_failure 1
+        echo "$output" >"$BATS_TEST_TMPDIR/o.json"
+        [[ $(json_get "$BATS_TEST_TMPDIR/o.json" 'd["files"][0]["isa"]["evidence"]') == note ]]
+        [[ $(json_get "$BATS_TEST_TMPDIR/o.json" 'd["files"][0]["isa"]["required_level"]') == x86-64-v3 ]]
+        [[ $(json_get "$BATS_TEST_TMPDIR/o.json" 'd["files"][0]["isa"]["proofs"][0]["text"]') == "GNU_PROPERTY_X86_ISA_1_NEEDED: x86-64-v3" ]]
+        run "$(qemu x86_64)" -cpu Nehalem "$b"
+        assert_failure 127
+        assert_output --partial "CPU ISA level is lower than required"
         runs_under x86_64 Haswell-noTSX "$b"
 }
 
