@@ -735,8 +735,18 @@ static int scan_run(Scan *s) {
         if (!insn)
                 return -ENOMEM;
         for (unsigned i = 0; r >= 0 && i < s->n_seg; i++) {
-                r = sweep_segment(s, &s->seg[i], insn);
-                s->isa->code_bytes += s->seg[i].size;
+                Segment seg = s->seg[i];
+
+                if (s->isa->code_bytes >= ELF_ISA_CODE_MAX) {
+                        s->isa->truncated = true;
+                        break;
+                }
+                if (seg.size > ELF_ISA_CODE_MAX - s->isa->code_bytes) {
+                        seg.size = ELF_ISA_CODE_MAX - s->isa->code_bytes;
+                        s->isa->truncated = true;
+                }
+                r = sweep_segment(s, &seg, insn);
+                s->isa->code_bytes += seg.size;
         }
         cs_free(insn, 1);
         if (r < 0)

@@ -34,6 +34,11 @@
  * bytes (the code of a normal link lies near the start) and marked truncated. check-arch holds one
  * such buffer per layer worker. */
 #define ELF_ISA_FILE_MAX (64u * 1024 * 1024)
+/* Bytes of code disassembled per file: past them the file is marked truncated. The scan runs at
+ * several MiB/s per core (capstone's detail mode), about a fifth of gzip's speed: the bound keeps
+ * one huge program from dominating an image (bench/check-arch), and the first 8 MiB of a build's code
+ * show its level (a -march=x86-64-v3 build uses v3 instructions everywhere). */
+#define ELF_ISA_CODE_MAX (8u * 1024 * 1024)
 /* Proof texts ("vpbroadcastd ymm0, xmm0", "GNU_PROPERTY_X86_ISA_1_NEEDED: x86-64-v3") are cut here. */
 #define ELF_ISA_PROOF_MAX 80
 
