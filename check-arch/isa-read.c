@@ -34,7 +34,8 @@ bool isa_want_file(const IsaWant *w, const ElfId *id) {
 
 static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id, ElfIsa **ret) {
         IsaArch a = elf_isa_arch(id);
-        ElfIsaOptions o = { .have_targets = !w->all && a >= 0 && w->arch[a], .targets_have = a >= 0 ? w->have[a] : 0 };
+        ElfIsaOptions o = { .have_targets = !w->all && a >= 0 && w->arch[a], .targets_have = a >= 0 ? w->have[a] : 0,
+                            .code_max = w->code_max };
         ElfIsa *isa = malloc(sizeof(ElfIsa));
         int r;
 

@@ -17,6 +17,7 @@ typedef struct IsaWant {
         bool all;                          /* --isa: every file of a known arch, for the report */
         bool arch[_ISA_ARCH_MAX];          /* an active target of this arch */
         IsaFeatures have[_ISA_ARCH_MAX];   /* what every active target of the arch has */
+        uint64_t code_max;                 /* --isa-code-max, 0: the default */
 } IsaWant;
 
 void isa_want_init(IsaWant *w, const IsaTarget *targets, size_t n, bool all);

@@ -16,6 +16,7 @@ typedef struct Args {
         const char *platforms; /* NULL: the host's */
         const char *cpu;       /* --cpu MODEL, or NULL */
         bool isa_all;          /* --isa */
+        uint64_t isa_code_max; /* --isa-code-max, bytes; 0: the default */
         bool json;
         bool quiet;
         const char *manifest;   /* --manifest FILE|- */
@@ -36,6 +37,7 @@ static void help(void) {
                "                           neoverse-n1, power9, ...); alone, it picks its platform\n"
                "      --isa                show what each ELF file needs of its CPU, even with no level to\n"
                "                           check\n"
+               "      --isa-code-max MIB   code disassembled per file at most (default 2, 1..1024)\n"
                "      --json               print a JSON document instead of lines\n"
                "  -q, --quiet              print only mismatches, errors and the summary\n"
                "      --quick              images: check index and config only, no deep scan\n"
@@ -54,6 +56,7 @@ enum {
         ARG_JSON = 0x100,
         ARG_CPU,
         ARG_ISA,
+        ARG_ISA_CODE_MAX,
 };
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
@@ -72,6 +75,7 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "binfmt-dir", required_argument, NULL, 'B' },
                 { "cpu", required_argument, NULL, ARG_CPU },
                 { "isa", no_argument, NULL, ARG_ISA },
+                { "isa-code-max", required_argument, NULL, ARG_ISA_CODE_MAX },
                 {}
         };
         char *end;
@@ -91,6 +95,16 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 case ARG_ISA:
                         args->isa_all = true;
                         break;
+                case ARG_ISA_CODE_MAX: {
+                        unsigned long mib;
+
+                        errno = 0;
+                        mib = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || mib == 0 || mib > 1024)
+                                return log_error_errno(EINVAL, "--isa-code-max: expected 1..1024 (MiB), got '%s'", optarg);
+                        args->isa_code_max = (uint64_t) mib << 20;
+                        break;
+                }
                 case 'q':
                         args->quiet = true;
                         break;
@@ -149,6 +163,7 @@ static int targets_isa(const Args *args, Report *r) {
         if (args->cpu && !matched)
                 return log_error_errno(EXDEV, "--cpu: '%s' runs none of the requested platforms", args->cpu);
         isa_want_init(&r->isa_want, r->isa, r->n_targets, args->isa_all);
+        r->isa_want.code_max = args->isa_code_max;
         return 0;
 }
 
@@ -186,6 +201,7 @@ static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSo
         o.progress = !args->json && isatty(STDERR_FILENO);
         o.isa = r->isa;
         o.n_isa = r->n_targets;
+        o.isa_code_max = args->isa_code_max;
         k = scan_image(spec, kind, r->targets, r->n_targets, &o, &res);
         if (k < 0)
                 return k;

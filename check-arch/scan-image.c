@@ -285,8 +285,10 @@ static int manifest_scan(ImageSource *source, const OciDescriptor *d, const Scan
         m->have_config = true;
         if (o->quick)
                 return 0;
-        if (o->isa)
+        if (o->isa) {
                 isa_want_init(&m->isa_want, o->isa, o->n_isa, false);
+                m->isa_want.code_max = o->isa_code_max;
+        }
         return scan_layers(source, m, o);
 }
 

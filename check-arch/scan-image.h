@@ -90,6 +90,7 @@ typedef struct ScanImageOptions {
         const char *binfmt_dir;/* for the host check; NULL: /proc/sys/fs/binfmt_misc */
         const IsaTarget *isa;  /* one per target (CPU level to check), or NULL */
         size_t n_isa;
+        uint64_t isa_code_max; /* 0: ELF_ISA_CODE_MAX */
         ImageSourceOptions source;
 } ScanImageOptions;
 

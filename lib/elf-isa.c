@@ -595,7 +595,7 @@ int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfI
                 isa.source = isa.arch == ISA_ARCH_X86_64 ? ISA_EVIDENCE_NOTE : ISA_EVIDENCE_ATTRIBUTE;
         else if (r == 0 && v.is64 && !v.msb && isa.arch != ISA_ARCH_RISCV64) {
                 isa.source = ISA_EVIDENCE_CODE;
-                r = elf_isa_scan_code(&v, &isa);
+                r = elf_isa_scan_code(&v, o->code_max ?: ELF_ISA_CODE_MAX, &isa);
         }
         if (r < 0) {
                 elf_isa_done(&isa);

@@ -34,11 +34,12 @@
  * bytes (the code of a normal link lies near the start) and marked truncated. check-arch holds one
  * such buffer per layer worker. */
 #define ELF_ISA_FILE_MAX (64u * 1024 * 1024)
-/* Bytes of code disassembled per file: past them the file is marked truncated. The scan runs at
- * several MiB/s per core (capstone's detail mode), about a fifth of gzip's speed: the bound keeps
- * one huge program from dominating an image (bench/check-arch), and the first 8 MiB of a build's code
- * show its level (a -march=x86-64-v3 build uses v3 instructions everywhere). */
-#define ELF_ISA_CODE_MAX (8u * 1024 * 1024)
+/* Default bytes of code disassembled per file: past them the file is marked truncated. capstone 4
+ * decodes x86-64 at about 10 MB/s per core, a sixth of gzip's speed: the bound keeps big programs
+ * (compilers, node, Go programs: 10-30 MiB of code) from dominating an image (bench/check-arch), and
+ * the first 2 MiB of a build's code show its level (a -march=x86-64-v3 build uses v3 instructions
+ * throughout). check-arch --isa-code-max changes it. */
+#define ELF_ISA_CODE_MAX (2u * 1024 * 1024)
 /* Proof texts ("vpbroadcastd ymm0, xmm0", "GNU_PROPERTY_X86_ISA_1_NEEDED: x86-64-v3") are cut here. */
 #define ELF_ISA_PROOF_MAX 80
 
@@ -77,6 +78,7 @@ typedef struct ElfIsaOptions {
          * ISA_1_USED) fits inside, no code is read. 0: always read the code where nothing declares. */
         IsaFeatures targets_have;
         bool have_targets;
+        uint64_t code_max;       /* bytes of code disassembled at most; 0: ELF_ISA_CODE_MAX */
 } ElfIsaOptions;
 
 /* The architecture of id whose ISA this module knows, or _ISA_ARCH_INVALID (i386, s390x, mips, ...,
