@@ -164,6 +164,9 @@ static int targets_isa(const Args *args, Report *r) {
                 return log_error_errno(EXDEV, "--cpu: '%s' runs none of the requested platforms", args->cpu);
         isa_want_init(&r->isa_want, r->isa, r->n_targets, args->isa_all);
         r->isa_want.code_max = args->isa_code_max;
+        r->isa_show = args->isa_all || args->cpu;
+        for (unsigned i = 0; i < r->n_targets; i++)
+                r->isa_show = r->isa_show || (r->isa[i].active && r->isa[i].arch != ISA_ARCH_ARM);
         return 0;
 }
 

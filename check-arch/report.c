@@ -109,7 +109,7 @@ static void print_elf_line(const Report *r, const char *path, const ElfId *id, c
                            const Platform *have, unsigned mask, const ElfIsa *isa) {
         char t[PLATFORM_STRING_MAX], summary[400];
 
-        isa_summary(isa, summary, sizeof(summary));
+        isa_summary(r->isa_show || mask ? isa : NULL, summary, sizeof(summary));
         if (!r->quiet)
                 printf("%s: %s %s%s%s%s %s\n", path, platform ?: "unknown",
                        id->dynamic ? "dynamic" : "static", id->dynamic ? " " : "", id->interp, summary,

@@ -30,6 +30,9 @@ typedef struct Report {
         IsaTarget isa[CHECK_ARCH_TARGETS_MAX]; /* the CPU level or model of each target */
         unsigned n_targets;
         IsaWant isa_want;                      /* which files to analyse (set up by main) */
+        bool isa_show;                         /* say what each file needs on its line (a level or
+                                                * model was asked for, or --isa; not for the arm
+                                                * variants alone, which are checked quietly) */
 
         unsigned n_elf, n_non_elf, n_mismatched, n_errors;
         unsigned n_images, n_platform_failures;
