@@ -46,6 +46,7 @@ static json_object *isa_to_json(const ElfIsa *isa) {
         json_object_object_add(o, "dispatched", features_to_json(isa->arch, isa->dispatched));
         json_object_object_add(o, "evidence", json_object_new_string(isa_evidence_to_string(isa->source)));
         json_object_object_add(o, "truncated", json_object_new_boolean(isa->truncated));
+        json_object_object_add(o, "known_dispatcher", isa->dispatcher ? json_object_new_string(isa->dispatcher) : NULL);
         for (size_t i = 0; i < isa->n_proofs; i++) {
                 const IsaProof *p = &isa->proofs[i];
                 json_object *e = json_object_new_object();

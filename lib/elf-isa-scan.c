@@ -419,6 +419,60 @@ static int scan_run(Scan *s) {
         return scan_classify(s);
 }
 
+/* Libraries that choose their implementations at run time in ways a linear sweep does not see
+ * (docs/check-arch.md, "Limits"), by DT_SONAME prefix, each with where it checks the CPU. */
+static const struct {
+        const char *soname;
+        const char *how;
+} dispatchers[] = {
+        { "libzstd.so.",    "zstd: lib/common/cpu.h ZSTD_cpuid(), the *_bmi2 variants (DYNAMIC_BMI2)" },
+        { "libgcrypt.so.",  "libgcrypt: src/hwfeatures.c, per-cipher implementation choice" },
+        { "libcrypto.so.",  "OpenSSL: crypto/cpuid.c OPENSSL_ia32cap_P, OPENSSL_armcap_P" },
+        { "libnettle.so.",  "nettle: fat-x86_64.c / fat-arm64.c (--enable-fat)" },
+        { "libgnutls.so.",  "GnuTLS: lib/accelerated/x86/x86-common.c" },
+        { "libxxhash.so.",  "xxHash: xxh_x86dispatch.c" },
+        { "libsodium.so.",  "libsodium: runtime.c sodium_runtime_has_*()" },
+        { "libdav1d.so.",   "dav1d: src/cpu.c dav1d_get_cpu_flags()" },
+};
+
+/* The DT_SONAME of the file, when PT_DYNAMIC and the string lie in the buffer. */
+static const char *soname(const ElfView *v) {
+        uint64_t strtab = 0, name = UINT64_MAX;
+        ElfPhdrInfo p = {};
+        int64_t o;
+
+        for (unsigned i = 0; i < v->phnum; i++)
+                if (elf_view_phdr(v, i, &p) >= 0 && p.type == PT_DYNAMIC)
+                        break;
+        if (p.type != PT_DYNAMIC || !elf_view_has(v, p.offset, p.filesz))
+                return NULL;
+        for (uint64_t d = p.offset; d + 16 <= p.offset + p.filesz; d += 16) {
+                uint64_t tag = elf_view_uint(v, d, 8), val = elf_view_uint(v, d + 8, 8);
+                if (tag == DT_NULL)
+                        break;
+                strtab = tag == DT_STRTAB ? val : strtab;
+                name = tag == DT_SONAME ? val : name;
+        }
+        if (!strtab || name == UINT64_MAX || (o = scan_vaddr_to_offset(v, strtab + name, 1)) < 0 ||
+            !memchr(v->buf + o, 0, v->size - (size_t) o))
+                return NULL;
+        return (const char *) v->buf + o;
+}
+
+static void known_dispatcher(const ElfView *v, ElfIsa *isa) {
+        const char *so = soname(v);
+
+        for (size_t i = 0; so && i < ELEMENTSOF(dispatchers); i++)
+                if (strneq(so, dispatchers[i].soname, strlen(dispatchers[i].soname))) {
+                        isa->dispatched |= isa->required;
+                        isa->required = 0;
+                        for (size_t k = 0; k < isa->n_proofs; k++)
+                                isa->proofs[k].dispatched = true;
+                        isa->dispatcher = dispatchers[i].soname;
+                        return;
+                }
+}
+
 int elf_isa_scan_code(const ElfView *v, uint64_t code_max, ElfIsa *isa) {
         Scan s = { .v = v, .isa = isa, .code_max = code_max };
         int r;
@@ -427,6 +481,8 @@ int elf_isa_scan_code(const ElfView *v, uint64_t code_max, ElfIsa *isa) {
         if (r < 0)
                 return r;
         r = scan_run(&s);
+        if (r >= 0)
+                known_dispatcher(v, isa);
         if (s.hits_full)
                 isa->truncated = true;
         insn_context_close(&s.ctx);

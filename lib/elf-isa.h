@@ -71,6 +71,9 @@ typedef struct ElfIsa {
         bool truncated;          /* the file was larger than what was given: code past it not read */
         uint64_t code_bytes;     /* bytes of code disassembled */
         unsigned n_ifuncs;       /* ifunc resolvers seen */
+        const char *dispatcher;  /* a library known to choose its code at run time (its SONAME
+                                  * prefix, from the table in elf-isa-scan.c): all it uses counts as
+                                  * dispatched; NULL otherwise */
 } ElfIsa;
 
 typedef struct ElfIsaOptions {
