@@ -28,6 +28,7 @@
 #include "libexec.h"
 #include "log.h"
 #include "macro.h"
+#include "qemu-locate.h"
 #include "platform.h"
 
 enum {
@@ -47,9 +48,14 @@ typedef struct Args {
         bool verify;
 } Args;
 
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
 static int help(void) {
         printf("archway accel install --platform linux/arm64 --root DIR [--verify] [--launcher PATH]\n"
-               "archway accel remove --root DIR\n\n"
+               "archway accel remove --root DIR\n"
+               "archway --version\n\n"
                "Native cross-tool twins inside a foreign root, routed by archshim (docs/accel.md).\n");
         return EXIT_OK;
 }
@@ -67,6 +73,10 @@ static int parse_argv(int argc, char **argv, Args *a) {
         int c;
 
         *a = (Args) { .platform = "linux/arm64", .host_root = "/" };
+        if (argc == 2 && streq(argv[1], "--version")) {
+                a->verb = "--version";
+                return 0;
+        }
         if (argc < 3 || !streq(argv[1], "accel"))
                 return argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")) ? 0 : -EINVAL;
         a->verb = argv[2];
@@ -165,11 +175,23 @@ static int run_install(const Args *a) {
         return a->verify ? verify(a->root) : EXIT_OK;
 }
 
+/* The version, and the QEMU an emulated root's foreign programs get (through archshim). */
+static int version(void) {
+        char text[2048];
+
+        printf("archway (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+        return EXIT_OK;
+}
+
 static int run(const Args *a) {
         int r;
 
         if (!a->verb)
                 return help();
+        if (streq(a->verb, "--version"))
+                return version();
         if (streq(a->verb, "install"))
                 return run_install(a);
         r = accel_remove(a->root);

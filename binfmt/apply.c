@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "binfmt-dir.h"
 #include "binfmt.h"
@@ -81,7 +83,8 @@ static int register_entry(Context *c, const BinfmtEntry *e, const char *action, 
         return 0;
 }
 
-/* Bring one entry to want. Returns 0 when it is (or a foreign entry of that name stays), -errno else. */
+/* Bring one entry to want. Returns 0 when it is, -EEXIST when a foreign entry holds the name (it
+ * stays), -errno else. */
 static int ensure_entry(Context *c, const BinfmtEntry *want, Outcome *o) {
         BinfmtEntry have;
         int r;
@@ -93,11 +96,9 @@ static int ensure_entry(Context *c, const BinfmtEntry *want, Outcome *o) {
                 return log_error_errno(r, "Failed to read %s/%s: %m", c->settings.binfmt_dir, want->name);
         if (binfmt_entry_equal(&have, want) && have.enabled)
                 return 0;
-        if (emulator_classify(&c->settings, have.interpreter) == SOURCE_FOREIGN && !c->force) {
-                log_warning("%s is registered by someone else (interpreter %s); leaving it alone (--force replaces it).",
-                            want->name, have.interpreter);
-                return 0;
-        }
+        if (emulator_classify(&c->settings, have.interpreter) == SOURCE_FOREIGN && !c->force)
+                return log_error_errno(EEXIST, "%s is registered by someone else (interpreter %s): not registering "
+                                       "ours; leaving theirs alone (--force replaces it).", want->name, have.interpreter);
         r = binfmt_dir_remove(c->dirfd, want->name);
         if (r < 0 && r != -ENOENT)
                 return log_error_errno(r, "Failed to remove drifted %s: %m", want->name);
@@ -123,24 +124,69 @@ static void check_probes(Context *c, const BinfmtTarget **targets, size_t n, Out
                         log_debug("qemu-%s: probe %s", targets[i]->name, probe_result_to_string(results[i]));
 }
 
+/* Say that an entry uses another emulator than the configuration names: one warning per entry when
+ * asked by name, one line for all of them for "all" (which falls back for every target our build lacks). */
+static void warn_fallbacks(Context *c, const BinfmtEntry *fallbacks, size_t n, bool explicit_request) {
+        char want[sizeof(fallbacks->interpreter) + 64], names[1024] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < n && explicit_request; i++) {
+                const BinfmtTarget *t = binfmt_target_lookup(fallbacks[i].name);
+
+                if (!t || emulator_preferred(&c->settings, t, want, sizeof(want)) < 0)
+                        continue;
+                log_warning("%s uses %s, not %s as configured (emulator = %s): it %s; see binfmt status.",
+                            fallbacks[i].name, fallbacks[i].interpreter, want,
+                            emulator_kind_to_string(c->settings.emulator),
+                            access(want, X_OK) < 0 ? "is not installed" : "could not be used");
+        }
+        if (explicit_request || n == 0)
+                return;
+        for (size_t i = 0; i < n && len < sizeof(names) - 1; i++)
+                len += (size_t) snprintf(names + len, sizeof(names) - len, "%s%s", i ? " " : "", fallbacks[i].name);
+        log_warning("%zu entries use a fallback emulator, not the one the configuration names (emulator = %s; "
+                    "e.g. %s -> %s): %s; see binfmt status.", n, emulator_kind_to_string(c->settings.emulator),
+                    fallbacks[0].name, fallbacks[0].interpreter, names);
+}
+
+/* One architecture: 1 registered (or already right), 0 skipped quietly, -errno failed (logged). */
+static int install_one(Context *c, const ArchSetting *a, bool explicit_request, BinfmtEntry *ret, Outcome *o) {
+        int r;
+
+        /* "arch = installed" lists the host's own targets too: those are not meant. */
+        if (a->implicit && binfmt_target_is_native(a->target, c->host_machine, false))
+                return 0;
+        r = desired_entry(c, a, explicit_request, ret);
+        if (r < 0)
+                return explicit_request ? r : 0;
+        r = ensure_entry(c, ret, o);
+        return r < 0 ? r : 1;
+}
+
 void apply_install(Context *c, const ArchSetting *arches, size_t n, bool explicit_request, Outcome *o) {
         const BinfmtTarget *done[ARCHES_MAX];
-        size_t n_done = 0;
+        _cleanup_free_ BinfmtEntry *fallbacks = calloc(n ?: 1, sizeof(BinfmtEntry));
+        size_t n_done = 0, n_fallbacks = 0;
 
+        if (!fallbacks) {
+                log_oom();
+                o->failed++;
+                return;
+        }
         for (size_t i = 0; i < n; i++) {
                 BinfmtEntry want;
+                int r = install_one(c, &arches[i], explicit_request, &want, o);
 
-                if (desired_entry(c, &arches[i], explicit_request, &want) < 0) {
-                        o->failed += explicit_request;
-                        continue;
-                }
-                if (ensure_entry(c, &want, o) < 0) {
+                if (r < 0)
                         o->failed++;
+                if (r <= 0)
                         continue;
-                }
+                if (emulator_is_fallback(&c->settings, arches[i].target, want.interpreter))
+                        fallbacks[n_fallbacks++] = want;
                 if (n_done < ELEMENTSOF(done))
                         done[n_done++] = arches[i].target;
         }
+        warn_fallbacks(c, fallbacks, n_fallbacks, explicit_request);
         check_probes(c, done, n_done, o);
 }
 

@@ -49,6 +49,7 @@ typedef struct ArchSetting {
         const BinfmtTarget *target;
         BinfmtFlags flags;
         bool flags_set;
+        bool implicit;         /* from "arch = installed": the host's family is skipped quietly */
 } ArchSetting;
 
 typedef struct Settings {
@@ -61,6 +62,9 @@ typedef struct Settings {
         ArchSetting arches[ARCHES_MAX];
         size_t n_arches;
         bool have_arches;      /* an "arch =" line was seen: reconcile may prune */
+        bool arch_installed;   /* "arch = installed": settings_expand_installed() adds the rows */
+        BinfmtFlags installed_flags;
+        bool installed_flags_set;
 } Settings;
 
 /* config.c: pure parsing */
@@ -79,6 +83,9 @@ const char *emulator_source_to_string(EmulatorSource s);
 /* Read the default configuration (CONFIG_FILE_DEFAULT, then CONFIG_DIR_DEFAULT/\*.conf in order), or
  * path (a file or such a directory). Missing defaults are fine; a missing path is -ENOENT. Logs. */
 int config_load(const char *path, Settings *s);
+/* "arch = installed": add every target the QEMU manifest in dir lists (rows already configured keep
+ * their settings). Logs and returns -errno when there is no readable manifest; 0 when not asked. */
+int settings_expand_installed(Settings *s, const char *dir);
 
 /* emulator.c */
 typedef struct Emulator {
@@ -87,6 +94,12 @@ typedef struct Emulator {
 } Emulator;
 /* Find the interpreter for target t per s. Returns 0 or -ENOENT. */
 int emulator_resolve(const Settings *s, const BinfmtTarget *t, Emulator *ret);
+/* The interpreter the configuration names first for t (qemu-dir, else our installed QEMU; Debian's
+ * with emulator = debian; the linked shim beside the shim with emulator = shim), whether or not it
+ * exists. Returns 0 or -ENAMETOOLONG. */
+int emulator_preferred(const Settings *s, const BinfmtTarget *t, char *buf, size_t size);
+/* Whether interpreter is a fallback for t: anything but emulator_preferred(). */
+bool emulator_is_fallback(const Settings *s, const BinfmtTarget *t, const char *interpreter);
 /* Classify an interpreter path: ours (and from where), or SOURCE_FOREIGN. */
 EmulatorSource emulator_classify(const Settings *s, const char *interpreter);
 /* Whether the interpreter handles P (preserve argv0): archshim does, QEMU >= 6.1 does on Linux >=

@@ -8,6 +8,8 @@
  *   flags = F                      default flags; P is added when the emulator supports it
  *   arch = arm64 riscv64 linux/arm/v7
  *   arch = linux/386 flags=FC      per-arch flags (C: see binfmt(1) about setuid programs)
+ *   arch = installed               every target of our installed QEMU (its manifest) but the host's
+ *                                  family; what the Debian package and `make install` configure
  *
  * '#' starts a comment. Later lines and later files override earlier ones; "arch" lines add up. */
 #include <dirent.h>
@@ -126,8 +128,14 @@ static int parse_arch_value(char *value, Settings *s) {
         if (n == 0)
                 return -EINVAL;
         for (size_t i = 0; i < n; i++) {
-                int r = streq(names[i], "all") ? -EINVAL : settings_add_arch(s, names[i], flags, flags_set);
+                int r = 0;
 
+                if (streq(names[i], "installed")) {
+                        s->arch_installed = true;
+                        s->installed_flags = flags;
+                        s->installed_flags_set = flags_set;
+                } else
+                        r = streq(names[i], "all") ? -EINVAL : settings_add_arch(s, names[i], flags, flags_set);
                 if (r < 0)
                         return r;
         }
@@ -268,6 +276,37 @@ static int config_load_dir(const char *dir, bool optional, Settings *s) {
         }
         free(list);
         return r;
+}
+
+int settings_expand_installed(Settings *s, const char *dir) {
+        QemuManifest m;
+        char *save = NULL;
+        int r;
+
+        if (!s->arch_installed)
+                return 0;
+        r = qemu_manifest_read(dir, &m);
+        if (r < 0)
+                return log_error_errno(r, "'arch = installed': no QEMU manifest in %s (make install, or install the "
+                                       "archway package): %m", dir);
+        for (char *t = strtok_r(m.targets, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+                const BinfmtTarget *rows[8];
+                int n = arch_resolve(t, rows, ELEMENTSOF(rows));
+
+                for (int i = 0; i < n; i++) {
+                        bool listed = false;
+
+                        for (size_t j = 0; j < s->n_arches; j++)
+                                listed = listed || s->arches[j].target == rows[i];
+                        if (listed)
+                                continue;
+                        if (s->n_arches >= ELEMENTSOF(s->arches))
+                                return log_error_errno(E2BIG, "Too many architectures configured.");
+                        s->arches[s->n_arches++] = (ArchSetting) { .target = rows[i], .flags = s->installed_flags,
+                                                                  .flags_set = s->installed_flags_set, .implicit = true };
+                }
+        }
+        return 0;
 }
 
 int config_load(const char *path, Settings *s) {

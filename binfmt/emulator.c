@@ -104,6 +104,30 @@ int emulator_resolve(const Settings *s, const BinfmtTarget *t, Emulator *ret) {
         return 0;
 }
 
+int emulator_preferred(const Settings *s, const BinfmtTarget *t, char *buf, size_t size) {
+        const char *dir = qemu_dir_of(s), *slash = strrchr(s->shim_path, '/');
+        int n;
+
+        switch (s->emulator) {
+        case EMULATOR_SHIM:
+                n = snprintf(buf, size, "%.*s/qemu-%s-archway", slash ? (int) (slash - s->shim_path) : 0, s->shim_path,
+                             t->emulator);
+                break;
+        case EMULATOR_DEBIAN:
+                n = snprintf(buf, size, "%s/qemu-%s-static", QEMU_DEBIAN_DIR, t->emulator);
+                break;
+        default:
+                n = snprintf(buf, size, "%s/qemu-%s", dir ?: QEMU_DIR_LIBEXEC, t->emulator);
+        }
+        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+}
+
+bool emulator_is_fallback(const Settings *s, const BinfmtTarget *t, const char *interpreter) {
+        char want[sizeof(((Emulator *) NULL)->path) + 64];
+
+        return emulator_preferred(s, t, want, sizeof(want)) == 0 && !streq(want, interpreter);
+}
+
 static bool path_in_dir(const char *path, const char *dir) {
         size_t n = strlen(dir);
 

@@ -14,7 +14,9 @@
 #include "log.h"
 #include "macro.h"
 
-#define ARCHWAY_VERSION "0.1"
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
 
 typedef enum Verb {
         VERB_DEFAULT,   /* --install/--uninstall if given, then the JSON summary */
@@ -37,7 +39,7 @@ typedef struct Args {
         Verb verb;
         const char *config, *install, *uninstall, *binfmt_dir, *qemu_dir, *emulator, *flags;
         const char *root, *binfmt_d;
-        bool force, no_probe, shim;
+        bool force, no_probe, shim, version;
         char **rest;   /* operands after the verb */
         int n_rest;
 } Args;
@@ -129,10 +131,9 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 else if (c == 'h') {
                         help();
                         return 0;
-                } else if (c == ARG_VERSION) {
-                        printf("binfmt (archway) %s\n", ARCHWAY_VERSION);
-                        return 0;
-                } else
+                } else if (c == ARG_VERSION)
+                        a->version = true; /* printed once the configuration says which QEMU is used */
+                else
                         return -EINVAL;
         }
         if (optind < argc) {
@@ -280,6 +281,23 @@ static int run(const Args *a, Context *c, Outcome *o) {
         }
 }
 
+/* The QEMU directory the configuration uses: qemu-dir (or $ARCHWAY_QEMU_DIR), else our installed one. */
+static const char *qemu_dir(const Settings *s) {
+        const char *env = getenv("ARCHWAY_QEMU_DIR");
+
+        return !isempty(s->qemu_dir) ? s->qemu_dir : !isempty(env) ? env : QEMU_DIR_LIBEXEC;
+}
+
+static int print_version(const Settings *s) {
+        char text[2048];
+
+        printf("binfmt (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(qemu_dir(s), s->emulator != EMULATOR_ARCHWAY, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+        printf("emulator: %s (configuration %s)\n", emulator_kind_to_string(s->emulator), CONFIG_FILE_DEFAULT);
+        return EXIT_OK;
+}
+
 static int exit_status(int r, const Outcome *o) {
         if (r == -EPERM)
                 return EXIT_PRIVILEGE;
@@ -310,6 +328,12 @@ int main(int argc, char *argv[]) {
                 snprintf(c->host_machine, sizeof(c->host_machine), "%s", u.machine);
         if (config_load(a.config, &c->settings) < 0 || apply_args(&a, c) < 0)
                 return EXIT_USAGE;
+        if (a.version)
+                return print_version(&c->settings);
+        /* Only reconcile and export act on the configured architectures. */
+        if ((a.verb == VERB_RECONCILE || (a.verb == VERB_EXPORT && a.n_rest == 0)) &&
+            settings_expand_installed(&c->settings, qemu_dir(&c->settings)) < 0)
+                return EXIT_FAILED;
 
         r = run(&a, c, &o);
         if (c->dirfd >= 0)

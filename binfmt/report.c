@@ -162,6 +162,32 @@ static void add_platforms_of(NameList *l, const BinfmtTarget *t) {
         }
 }
 
+/* Our entries whose interpreter is not the one the configuration names, for the JSON's extra key. */
+static void json_fallbacks(Context *c, const Rows *rows) {
+        char want[sizeof(rows->rows->entry.interpreter) + 64];
+        bool first = true;
+
+        printf("  \"fallback\": [");
+        for (size_t i = rows->n; i > 0; i--) { /* oldest first, like "emulators" */
+                const BinfmtEntry *e = &rows->rows[i - 1].entry;
+                const BinfmtTarget *t = strneq(e->name, "qemu-", 5) ? binfmt_target_lookup(e->name) : NULL;
+
+                if (!t || emulator_classify(&c->settings, e->interpreter) == SOURCE_FOREIGN ||
+                    !emulator_is_fallback(&c->settings, t, e->interpreter) ||
+                    emulator_preferred(&c->settings, t, want, sizeof(want)) < 0)
+                        continue;
+                printf("%s\n    {\n      \"name\": ", first ? "" : ",");
+                json_string(e->name);
+                printf(",\n      \"interpreter\": ");
+                json_string(e->interpreter);
+                printf(",\n      \"configured\": ");
+                json_string(want);
+                printf("\n    }");
+                first = false;
+        }
+        printf(first ? "]\n" : "\n  ]\n");
+}
+
 int report_json(Context *c) {
         _cleanup_free_ NameList *supported = calloc(1, sizeof(NameList)), *emulators = calloc(1, sizeof(NameList));
         _cleanup_(rows_free) Rows rows = {};
@@ -185,18 +211,20 @@ int report_json(Context *c) {
                 if (rows.rows[i - 1].entry.enabled)
                         names_add(emulators, rows.rows[i - 1].entry.name);
 
+        /* tonistiigi/binfmt's two keys first and unchanged; "fallback" is ours (an extra key). */
         printf("{\n");
         json_list("supported", supported, false);
-        json_list("emulators", emulators, true);
+        json_list("emulators", emulators, false);
+        json_fallbacks(c, &rows);
         printf("}\n");
         return 0;
 }
 
-static const char *platform_of(const BinfmtEntry *e, char buf[static PLATFORM_STRING_MAX]) {
+/* The table row an entry serves: by its qemu-<target> name, else (a foreign entry may carry any name)
+ * by which probe program it matches. NULL when neither tells. */
+static const BinfmtTarget *target_of(const BinfmtEntry *e) {
         const BinfmtTarget *t = strneq(e->name, "qemu-", 5) ? binfmt_target_lookup(e->name) : NULL;
-        Platform p;
 
-        /* A foreign entry may carry any name: identify it by which probe program it matches. */
         for (size_t i = 0; !t && i < binfmt_target_table_size; i++) {
                 size_t size;
                 const unsigned char *elf = probe_program(&binfmt_target_table[i], &size);
@@ -204,11 +232,28 @@ static const char *platform_of(const BinfmtEntry *e, char buf[static PLATFORM_ST
                 if (elf && binfmt_entry_matches(e, elf, size, NULL))
                         t = &binfmt_target_table[i];
         }
+        return t;
+}
+
+static const char *platform_of(const BinfmtTarget *t, char buf[static PLATFORM_STRING_MAX]) {
+        Platform p;
+
         if (!t)
                 return "-";
         if (platform_parse(t->emulator, &p) < 0)
                 return t->name;
         return platform_to_string(&p, buf);
+}
+
+/* Whether the kernel would hand t's programs to this row: it is the first enabled match, in the
+ * kernel's order (newest first), of t's probe program. */
+static bool row_is_used(Rows *rows, const Row *row, const BinfmtTarget *t) {
+        const unsigned char *elf;
+        size_t size;
+
+        if (!t || !(elf = probe_program(t, &size)))
+                return false;
+        return rows_handler(rows, elf, size) == row;
 }
 
 static void print_emulator_sources(const Context *c) {
@@ -228,6 +273,15 @@ static void print_emulator_sources(const Context *c) {
                        c->settings.emulator == EMULATOR_AUTO ? ", debian /usr/bin/qemu-*-static" : "");
 }
 
+/* EMULATOR column: "configured" for our entries that use what the configuration names, "fallback" for
+ * our entries that use something else (Debian's QEMU instead of ours, the standalone shim instead of
+ * the linked one), "-" for others' entries. */
+static const char *emulator_state(const Context *c, const BinfmtEntry *e, const BinfmtTarget *t, EmulatorSource src) {
+        if (src == SOURCE_FOREIGN || !t || !strneq(e->name, "qemu-", 5))
+                return "-";
+        return emulator_is_fallback(&c->settings, t, e->interpreter) ? "fallback" : "configured";
+}
+
 int report_status(Context *c) {
         _cleanup_(rows_free) Rows rows = {};
         int r, enabled;
@@ -240,17 +294,20 @@ int report_status(Context *c) {
         enabled = binfmt_dir_is_enabled(c->dirfd);
         printf("binfmt_misc: %s (%s)\n", c->settings.binfmt_dir, enabled > 0 ? "enabled" : enabled == 0 ? "DISABLED" : "unknown");
         print_emulator_sources(c);
-        printf("\n%-16s %-7s %-14s %-40s %-5s %-16s %s\n", "NAME", "ENABLED", "PLATFORM", "INTERPRETER", "FLAGS", "OWNER", "PROBE");
-        for (size_t i = rows.n; i > 0; i--) {
-                const Row *row = &rows.rows[i - 1];
+        printf("entries in the kernel's match order (newest first); * marks the one the kernel uses for its platform\n");
+        printf("\n  %-16s %-7s %-14s %-40s %-5s %-16s %-10s %s\n", "NAME", "ENABLED", "PLATFORM", "INTERPRETER", "FLAGS",
+               "OWNER", "EMULATOR", "PROBE");
+        for (size_t i = 0; i < rows.n; i++) {
+                const Row *row = &rows.rows[i];
+                const BinfmtTarget *t = target_of(&row->entry);
                 EmulatorSource src = emulator_classify(&c->settings, row->entry.interpreter);
                 char platform[PLATFORM_STRING_MAX], flags[5], owner[32];
 
                 snprintf(owner, sizeof(owner), src == SOURCE_FOREIGN ? "foreign" : "archway:%s", emulator_source_to_string(src));
-                printf("%-16s %-7s %-14s %-40s %-5s %-16s %s\n", row->entry.name, row->entry.enabled ? "yes" : "no",
-                       platform_of(&row->entry, platform), row->entry.interpreter,
+                printf("%c %-16s %-7s %-14s %-40s %-5s %-16s %-10s %s\n", row_is_used(&rows, row, t) ? '*' : ' ',
+                       row->entry.name, row->entry.enabled ? "yes" : "no", platform_of(t, platform), row->entry.interpreter,
                        isempty(binfmt_flags_to_string(row->entry.flags, flags)) ? "-" : flags, owner,
-                       c->probe ? probe_result_to_string(row->probe) : "-");
+                       emulator_state(c, &row->entry, t, src), c->probe ? probe_result_to_string(row->probe) : "-");
         }
         return 0;
 }

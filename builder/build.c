@@ -22,6 +22,7 @@
 #include "file-util.h"
 #include "foreign.h"
 #include "log.h"
+#include "progress.h"
 #include "pull.h"
 #include "sandbox.h"
 #include "strv.h"
@@ -45,6 +46,7 @@ typedef struct Stage {
 typedef struct Build {
         const BuildOptions *opts;
         Platform target;
+        unsigned index;           /* of target in opts->platforms: the progress display's lane */
         Stage *stages;
         size_t n_stages;
         char **global_args;
@@ -75,6 +77,14 @@ void build_result_done(BuildResult *r) {
         for (unsigned k = 0; k < r->n_manifests; k++)
                 oci_descriptor_done(&r->manifests[k]);
         r->n_manifests = 0;
+}
+
+/* The progress display's hook (builder/progress.h): one event of this platform's build. */
+static void report(Build *b, ProgressEventType type, const char *text, double seconds, uint64_t bytes) {
+        ProgressEvent e = { .type = type, .step = b->step, .n_steps = b->n_steps, .text = text, .seconds = seconds,
+                            .bytes = bytes };
+
+        progress_report(b->opts->progress, b->index, &e);
 }
 
 static const char *pf(const Platform *p, char buf[static PLATFORM_STRING_MAX]) {
@@ -126,14 +136,25 @@ static int strv_from_list(const char *const *items, char ***ret) {
 }
 
 /* Log a failure of instruction i: "Dockerfile:LINE: [platform] INSTR: message". */
+/* The instruction as messages quote it: whole when short, else its start and "...", so that the
+ * message that follows is seen even after a 100 KB instruction. */
+#define INSTRUCTION_QUOTE_MAX 160
+static const char *quote_instruction(const DockerfileInstruction *i, char buf[static INSTRUCTION_QUOTE_MAX + 4]) {
+        if (strlen(i->original) <= INSTRUCTION_QUOTE_MAX)
+                return i->original;
+        snprintf(buf, INSTRUCTION_QUOTE_MAX + 4, "%.*s...", INSTRUCTION_QUOTE_MAX, i->original);
+        return buf;
+}
+
 _printf_(4, 5) static int step_fail(Build *b, const DockerfileInstruction *i, int r, const char *format, ...) {
-        char msg[2048], buf[PLATFORM_STRING_MAX];
+        char msg[2048], buf[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
         va_list ap;
 
         va_start(ap, format);
         errbuf_setv(msg, sizeof(msg), r, format, ap);
         va_end(ap);
-        log_error("%s:%u: [%s] %s: %s", b->opts->dockerfile_name, i->line, pf(&b->target, buf), i->original, msg);
+        log_error("%s:%u: [%s] %s: %s", b->opts->dockerfile_name, i->line, pf(&b->target, buf), quote_instruction(i, q),
+                  msg);
         return r < 0 ? r : -EIO;
 }
 
@@ -159,16 +180,29 @@ static const char *scope_lookup(const char *name, void *userdata) {
         return strv_env_get(sc->b->auto_args, name, NULL);
 }
 
+/* The expander of a scope, with the store's bounds. */
+static DockerfileExpander expander(Build *b, Scope *sc) {
+        const Limits *l = &b->opts->store->limits;
+
+        return (DockerfileExpander) {
+                .escape = b->opts->dockerfile->escape, .lookup = scope_lookup, .userdata = sc,
+                .max_depth = (unsigned) l->value[LIMIT_EXPANSION_DEPTH],
+                .max_bytes = (size_t) l->value[LIMIT_EXPANSION_BYTES],
+        };
+}
+
 static int expand_word(Build *b, Stage *s, const DockerfileInstruction *i, const char *text, char **ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
-        int r = dockerfile_expand_word(text, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        int r = dockerfile_expand_word(text, &x, ret, &err);
 
         return r < 0 ? step_fail(b, i, r, "%s", err.message[0] ? err.message : "expansion failed") : 0;
 }
 
 static int expand_words(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
         int r;
 
@@ -183,7 +217,7 @@ static int expand_words(Build *b, Stage *s, const DockerfileInstruction *i, char
                 *ret = TAKE_PTR(out);
                 return 0;
         }
-        r = dockerfile_expand_words(i->args, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        r = dockerfile_expand_words(i->args, &x, ret, &err);
         return r < 0 ? step_fail(b, i, r, "%s", err.message) : 0;
 }
 
@@ -229,10 +263,11 @@ static int auto_args_init(Build *b) {
  * step with the parser's message. */
 static int split_pairs(Build *b, Stage *s, const DockerfileInstruction *i, char ***ret) {
         Scope sc = { b, s };
+        DockerfileExpander x = expander(b, &sc);
         DockerfileError err = {};
         int r;
 
-        r = dockerfile_split_pairs(i, b->opts->dockerfile->escape, scope_lookup, &sc, ret, &err);
+        r = dockerfile_split_pairs(i, &x, ret, &err);
         return r < 0 ? step_fail(b, i, r, "%s", err.message) : 0;
 }
 
@@ -342,10 +377,13 @@ static int lowers_of(Build *b, const Stage *s, char ***ret) {
         char *p = NULL;
         int r;
 
-        for (size_t k = s->n_layers; k > 0; k--) {
-                r = store_ensure_layer(st, &s->layers[k - 1]);
+        /* Oldest first: a layer's hardlinks may name files of the layers below it. */
+        for (size_t k = 0; k < s->n_layers; k++) {
+                r = store_ensure_layer(st, s->layers, k, NULL);
                 if (r < 0)
                         return r;
+        }
+        for (size_t k = s->n_layers; k > 0; k--) {
                 r = store_layer_path(st, &s->layers[k - 1].diff_id, &p);
                 if (r >= 0)
                         r = strv_extend(ret, p);
@@ -417,20 +455,20 @@ static void remove_stubs(const char *upper, unsigned stubs) {
 
 static int check_foreign(Build *b, Stage *s, const DockerfileInstruction *i, const char *tree) {
         ForeignElf *l = NULL;
-        char a[PLATFORM_STRING_MAX], t[PLATFORM_STRING_MAX];
+        char a[PLATFORM_STRING_MAX], t[PLATFORM_STRING_MAX], q[INSTRUCTION_QUOTE_MAX + 4];
         int n = foreign_scan_tree(tree, &s->platform, &l);
 
         if (n <= 0)
                 return n;
         for (int k = 0; k < n; k++) {
-                const char *what = l[k].unknown ? "an ELF of an unknown machine" : pf(&l[k].platform, a);
+                const char *what = l[k].unknown ? foreign_elf_what(&l[k]) : pf(&l[k].platform, a);
                 if (b->opts->allow_foreign)
                         log_warning("%s:%u: [%s] %s: %s is %s (%s), not %s, continuing (--allow-foreign-binaries)",
-                                    b->opts->dockerfile_name, i->line, pf(&b->target, t), i->original, l[k].path, what,
+                                    b->opts->dockerfile_name, i->line, pf(&b->target, t), quote_instruction(i, q), l[k].path, what,
                                     l[k].detail, t);
                 else
                         log_error("%s:%u: [%s] %s: %s is %s (%s), not %s", b->opts->dockerfile_name, i->line,
-                                  pf(&s->platform, t), i->original, l[k].path, what, l[k].detail, t);
+                                  pf(&s->platform, t), quote_instruction(i, q), l[k].path, what, l[k].detail, t);
         }
         foreign_elfs_free(l, (size_t) n);
         if (b->opts->allow_foreign)
@@ -455,6 +493,7 @@ static int commit_upper(Build *b, Stage *s, const DockerfileInstruction *i, Step
         r = layer_write_tree(fd, &b->opts->layer, b->opts->store->layout, &res);
         if (r < 0)
                 return step_fail(b, i, r, "Failed to write the layer: %m");
+        report(b, PROGRESS_WRITTEN, NULL, 0, res.size);
         l.digest = res.digest;
         l.diff_id = res.diff_id;
         l.size = res.size;
@@ -784,7 +823,11 @@ static int handle_copy(Build *b, Stage *s, const DockerfileInstruction *i) {
                 if (ctx_fd < 0)
                         return step_fail(b, i, -errno, "Failed to open the build context %s: %m", b->opts->context);
                 spec.context_fd = ctx_fd;
-                r = copy_read_dockerignore(ctx_fd, &ignore);
+                r = copy_read_dockerignore(ctx_fd, b->opts->store->limits.value[LIMIT_DOCKERFILE_BYTES], &ignore);
+                if (r == -EXDEV || r == -ELOOP)
+                        return step_fail(b, i, r, ".dockerignore is a symlink that leads out of the build context");
+                if (r == -EFBIG)
+                        return step_fail(b, i, r, ".dockerignore is larger than the dockerfile-bytes limit");
                 if (r < 0)
                         return step_fail(b, i, r, "Failed to read .dockerignore: %m");
                 spec.ignore = ignore;
@@ -993,6 +1036,36 @@ static const Handler handlers[_DOCKERFILE_INSTRUCTION_MAX] = {
 
 /* ---- FROM ------------------------------------------------------------------------------------ */
 
+/* Unpack the base's layers into the store, oldest first, each checked against its digest and diff_id;
+ * together they may not unpack to more than the image-bytes limit. */
+static int unpack_base(Build *b, const DockerfileInstruction *i, Stage *s, const char *image, size_t n) {
+        Store *st = b->opts->store;
+        uint64_t total = 0;
+        char why[1024];
+
+        for (size_t k = 0; k < n; k++) {
+                LayerReadResult res = {};
+                int r = store_ensure_layer(st, s->layers, k, &res);
+                if (r < 0)
+                        return step_fail(b, i, r, "Failed to unpack the base image %s: %s", image,
+                                         store_layer_error(st, &s->layers[k], r, &res, why, sizeof(why)));
+                total += res.stream.tar_bytes;
+                if (total > st->limits.value[LIMIT_IMAGE_BYTES])
+                        return step_fail(b, i, -EFBIG, "Failed to unpack the base image %s: its layers unpack to more "
+                                         "bytes than the image-bytes limit", image);
+        }
+        return 0;
+}
+
+/* What a pull fetched, as the manifest counts it: config and layer blobs. */
+static uint64_t manifest_bytes(const OciManifest *m) {
+        uint64_t n = m->config.size > 0 ? (uint64_t) m->config.size : 0;
+
+        for (size_t k = 0; k < m->n_layers; k++)
+                n += m->layers[k].size > 0 ? (uint64_t) m->layers[k].size : 0;
+        return n;
+}
+
 static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const char *image) {
         _cleanup_(oci_manifest_done) OciManifest m = {};
         _cleanup_free_ char *others = NULL;
@@ -1010,11 +1083,13 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
                 oci_config_done(&s->config);
                 free(others);
                 others = NULL;
-                fprintf(stderr, "#%u/%u pulling %s for %s\n", b->step, b->n_steps, image, pf(&s->platform, buf));
+                report(b, PROGRESS_PULL, image, 0, 0);
                 r = pull_image(b->opts->store, image, &base, b->opts->insecure, error);
                 if (r < 0)
                         return step_fail(b, i, r, "%s", error);
                 r = store_find_image(b->opts->store, image, &base, &m, &s->config, &others);
+                if (r >= 0)
+                        report(b, PROGRESS_PULLED, NULL, 0, manifest_bytes(&m));
         }
         if (r == -ENXIO)
                 return step_fail(b, i, r, "the base image %s has no %s variant (it has: %s); a base of another platform is "
@@ -1040,10 +1115,10 @@ static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, 
                 l->diff_id = s->config.diff_ids[k];
                 l->size = (uint64_t) m.layers[k].size;
                 snprintf(l->media_type, sizeof(l->media_type), "%s", m.layers[k].media_type);
-                r = store_ensure_layer(b->opts->store, l);
-                if (r < 0)
-                        return step_fail(b, i, r, "Failed to unpack layer %s of %s: %m", l->digest.str, image);
         }
+        r = unpack_base(b, i, s, image, m.n_layers);
+        if (r < 0)
+                return r;
         s->n_layers = m.n_layers;
         /* The base's rootfs and history are rebuilt from s->layers at the end. */
         free(s->config.diff_ids);
@@ -1131,15 +1206,12 @@ static double now_sec(void) {
 }
 
 static int run_instruction(Build *b, Stage *s, const DockerfileInstruction *i) {
-        char buf[PLATFORM_STRING_MAX];
+        char q[INSTRUCTION_QUOTE_MAX + 4];
         double t0 = now_sec();
         int r;
 
         b->step++;
-        if (b->opts->progress_tty)
-                fprintf(stderr, "\033[1m#%u/%u\033[0m [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), i->original);
-        else
-                fprintf(stderr, "#%u/%u [%s] %s\n", b->step, b->n_steps, pf(&b->target, buf), i->original);
+        report(b, PROGRESS_STEP, quote_instruction(i, q), 0, 0);
         if (i->type == DOCKERFILE_FROM)
                 r = handle_from(b, i, s);
         else {
@@ -1150,9 +1222,9 @@ static int run_instruction(Build *b, Stage *s, const DockerfileInstruction *i) {
         if (r < 0)
                 return r;
         if (r == 1)
-                fprintf(stderr, "#%u/%u CACHED\n", b->step, b->n_steps);
+                report(b, PROGRESS_CACHED, NULL, 0, 0);
         else if (i->type == DOCKERFILE_RUN || i->type == DOCKERFILE_COPY || i->type == DOCKERFILE_ADD)
-                fprintf(stderr, "#%u/%u DONE %.2fs\n", b->step, b->n_steps, now_sec() - t0);
+                report(b, PROGRESS_DONE, NULL, now_sec() - t0, 0);
         return 0;
 }
 
@@ -1285,10 +1357,9 @@ static void build_done(Build *b) {
         *b = (Build) {};
 }
 
-/* Build one platform in this process. */
-static int build_one(const BuildOptions *opts, const Platform *target, OciDescriptor *ret) {
-        _cleanup_(build_done) Build b = { .opts = opts, .target = *target };
-        char buf[PLATFORM_STRING_MAX];
+/* Build platform k of opts in this process. */
+static int build_one(const BuildOptions *opts, unsigned k, OciDescriptor *ret) {
+        _cleanup_(build_done) Build b = { .opts = opts, .target = opts->platforms[k], .index = k };
         double t0 = now_sec();
         int r;
 
@@ -1298,7 +1369,7 @@ static int build_one(const BuildOptions *opts, const Platform *target, OciDescri
         r = build_platform(&b, ret);
         if (r < 0)
                 return r;
-        fprintf(stderr, "[%s] built %s in %.2fs\n", pf(&b.target, buf), ret->digest.str, now_sec() - t0);
+        report(&b, PROGRESS_BUILT, ret->digest.str, now_sec() - t0, 0);
         return 0;
 }
 
@@ -1322,24 +1393,18 @@ typedef struct Worker {
         int status;             /* waitpid status */
 } Worker;
 
-static void worker_flush(Worker *w, unsigned k, const char *prefix) {
-        FILE *f = k == 0 ? stdout : stderr;
-
+/* A complete line of worker p's stdout (k 0) or stderr (k 1) goes to the progress display, which
+ * prints it (plain: prefixed with the platform) or takes the event it carries. */
+static void worker_flush(Progress *progress, Worker *w, unsigned p, unsigned k) {
         if (w->n_line[k] == 0)
                 return;
         w->line[k][w->n_line[k]] = 0;
-        if (strstr(w->line[k], prefix))
-                fputs(w->line[k], f);
-        else
-                fprintf(f, "%s %s", prefix, w->line[k]);
-        if (w->line[k][w->n_line[k] - 1] != '\n')
-                fputc('\n', f);
-        fflush(f);
+        progress_line(progress, p, k == 0, w->line[k]);
         w->n_line[k] = 0;
 }
 
-/* Read what fd k of worker w has; returns false at EOF (or an error). */
-static bool worker_read(Worker *w, unsigned k, const char *prefix) {
+/* Read what fd k of worker w (platform p) has; returns false at EOF (or an error). */
+static bool worker_read(Progress *progress, Worker *w, unsigned p, unsigned k) {
         char buf[4096];
         ssize_t n = read(w->fds[k], buf, sizeof(buf));
 
@@ -1360,14 +1425,13 @@ static bool worker_read(Worker *w, unsigned k, const char *prefix) {
         for (ssize_t j = 0; j < n; j++) {
                 w->line[k][w->n_line[k]++] = buf[j];
                 if (buf[j] == '\n' || w->n_line[k] == sizeof(w->line[k]) - 1)
-                        worker_flush(w, k, prefix);
+                        worker_flush(progress, w, p, k);
         }
         return true;
 }
 
 /* In the worker: build, report, exit. Never returns. */
-__attribute__((noreturn)) static void worker_main(const BuildOptions *opts, const Platform *target, char *tmp,
-                                                  int out[3][2]) {
+__attribute__((noreturn)) static void worker_main(const BuildOptions *opts, unsigned p, char *tmp, int out[3][2]) {
         _cleanup_(oci_descriptor_done) OciDescriptor d = {};
         json_object *o = NULL;
         const char *text;
@@ -1382,7 +1446,8 @@ __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, cons
                 close(out[k][1]);
         /* What a worker killed mid-step leaves in its directories goes with them (build_parallel). */
         opts->store->tmp = tmp;
-        r = build_one(opts, target, &d);
+        progress_become_worker(opts->progress);
+        r = build_one(opts, p, &d);
         if (r >= 0 && oci_descriptor_to_json(&d, &o) >= 0) {
                 text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
                 r = loop_write(out[2][1], text, strlen(text));
@@ -1394,7 +1459,7 @@ __attribute__((noreturn)) static void worker_main(const BuildOptions *opts, cons
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
-static int worker_start(const BuildOptions *opts, const Platform *target, Worker *w) {
+static int worker_start(const BuildOptions *opts, unsigned p, Worker *w) {
         int out[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
         int r = 0;
 
@@ -1409,7 +1474,7 @@ static int worker_start(const BuildOptions *opts, const Platform *target, Worker
                 if (w->pid < 0)
                         r = negative_errno();
                 else if (w->pid == 0)
-                        worker_main(opts, target, w->tmp, out);
+                        worker_main(opts, p, w->tmp, out);
         }
         for (unsigned k = 0; k < 3; k++) {
                 if (out[k][1] >= 0)
@@ -1437,7 +1502,7 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                 unsigned owner[BUILD_PLATFORMS_MAX * 3], n = 0;
 
                 while (r >= 0 && running < jobs && started < opts->n_platforms) {
-                        r = worker_start(opts, &opts->platforms[started], &w[started]);
+                        r = worker_start(opts, started, &w[started]);
                         if (r < 0) {
                                 log_error_errno(r, "Failed to start the build of %s: %m", prefix[started]);
                                 for (unsigned q = 0; q < started; q++)
@@ -1455,20 +1520,21 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                                 }
                 if (n == 0)
                         break;
-                if (poll(pfd, n, -1) < 0) {
+                if (poll(pfd, n, progress_timeout(opts->progress)) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = log_error_errno(errno, "poll: %m");
                         break;
                 }
+                progress_tick(opts->progress);
                 for (unsigned j = 0; j < n; j++) {
                         Worker *x = &w[owner[j] / 3];
                         unsigned k = owner[j] % 3, p = owner[j] / 3;
 
-                        if (!pfd[j].revents || worker_read(x, k, prefix[p]))
+                        if (!pfd[j].revents || worker_read(opts->progress, x, p, k))
                                 continue;
                         if (k < 2)
-                                worker_flush(x, k, prefix[p]);
+                                worker_flush(opts->progress, x, p, k);
                         close(x->fds[k]);
                         x->fds[k] = -1;
                         if (x->fds[0] >= 0 || x->fds[1] >= 0 || x->fds[2] >= 0)
@@ -1479,6 +1545,7 @@ static int build_parallel(const BuildOptions *opts, unsigned jobs, BuildResult *
                         x->pid = 0;
                         (void) rm_rf(x->tmp);
                         running--;
+                        progress_finish(opts->progress, p, !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0));
                         if (r >= 0 && !(WIFEXITED(x->status) && WEXITSTATUS(x->status) == 0)) {
                                 r = -EIO;
                                 /* Stop the others, as the sequential build stops at the first failure. */
@@ -1524,11 +1591,12 @@ int build_run(const BuildOptions *opts, BuildResult *ret) {
         }
         if (jobs > opts->n_platforms)
                 jobs = opts->n_platforms;
-        if (jobs > 1)
+        /* tty and quiet own the terminal: the steps' output comes through the workers' pipes. */
+        if (jobs > 1 || progress_needs_workers(opts->progress))
                 r = build_parallel(opts, jobs, &result);
         else
                 for (unsigned p = 0; p < opts->n_platforms && r >= 0; p++) {
-                        r = build_one(opts, &opts->platforms[p], &result.manifests[p]);
+                        r = build_one(opts, p, &result.manifests[p]);
                         if (r >= 0)
                                 result.n_manifests++;
                 }

@@ -16,6 +16,7 @@
 #include "layer-write.h"
 #include "oci.h"
 #include "platform.h"
+#include "progress.h"
 #include "store.h"
 
 #define BUILD_PLATFORMS_MAX 16
@@ -32,7 +33,7 @@ typedef struct BuildOptions {
         bool no_cache;
         bool network_host;
         bool allow_foreign;
-        bool progress_tty;
+        Progress *progress;             /* the display (progress.h); build.c reports to it */
         bool pull;                      /* re-pull registry bases even when the store has them */
         bool insecure;                  /* plain HTTP for a loopback registry */
         bool no_accel;                  /* no native twins in foreign RUN steps */

@@ -18,30 +18,39 @@
 
 #include "copy.h"
 #include "errbuf.h"
+#include "file-util.h"
+#include "openat-resolve.h"
 #include "macro.h"
 #include "strv.h"
 
 static int open_in_root(int root_fd, const char *rel, int flags) {
-        struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        int fd = (int) syscall(SYS_openat2, root_fd, isempty(rel) ? "." : rel, &how, sizeof(how));
-
-        return fd < 0 ? negative_errno() : fd;
+        return openat_resolve(root_fd, isempty(rel) ? "." : rel, flags, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 /* ---- .dockerignore --------------------------------------------------------------------------- */
 
-int copy_read_dockerignore(int context_fd, char ***ret) {
-        _cleanup_close_ int fd = openat(context_fd, ".dockerignore", O_RDONLY | O_CLOEXEC);
+int copy_read_dockerignore(int context_fd, uint64_t max_bytes, char ***ret) {
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_strv_free_ char **l = NULL;
         char line[4096];
+        struct stat st;
         int r;
 
+        /* Beneath the context: a .dockerignore that is a symlink out of it is not read (-EXDEV). */
+        fd = openat_resolve(context_fd, ".dockerignore", O_RDONLY | O_NOCTTY, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        if (fd == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
         if (fd < 0)
-                return errno == ENOENT ? (*ret = NULL, 0) : negative_errno();
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if ((uint64_t) st.st_size > max_bytes)
+                return -EFBIG;
         f = fdopen(TAKE_FD(fd), "re");
         if (!f)
                 return negative_errno();

@@ -7,6 +7,7 @@
  * openat2(RESOLVE_IN_ROOT): a symlink in the context cannot reach outside it. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "oci.h"
@@ -24,9 +25,10 @@ typedef struct CopySpec {
         bool keep_owner;        /* --from: keep the source's owners (unless chown) */
 } CopySpec;
 
-/* Read and parse CONTEXT/.dockerignore (comments, blank lines and leading "./" or "/" dropped).
- * Returns 0 with a strv (NULL when there is no file) or -errno. */
-int copy_read_dockerignore(int context_fd, char ***ret);
+/* Read and parse CONTEXT/.dockerignore (comments, blank lines and leading "./" or "/" dropped). It
+ * must be a regular file inside the context (a symlink out of it: -EXDEV) of at most max_bytes
+ * (-EFBIG). Returns 0 with a strv (NULL when there is no file) or -errno. */
+int copy_read_dockerignore(int context_fd, uint64_t max_bytes, char ***ret);
 
 /* Whether rel (a context path, no leading '/') is excluded by patterns (last match wins; '!' re-
  * includes; a pattern that matches a parent directory excludes what is below it; '**' matches any

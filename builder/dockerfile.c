@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dockerfile.h"
+#include "input-limits.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -48,10 +49,6 @@ static int buf_putn(Buf *b, const char *s, size_t n) {
         return 0;
 }
 
-static int buf_putc(Buf *b, char c) {
-        return buf_putn(b, &c, 1);
-}
-
 /* Hand the string on; an empty Buf yields "". */
 static char *buf_steal(Buf *b) {
         char *s = b->s ? b->s : strdup("");
@@ -69,11 +66,37 @@ static void buf_done(Buf *b) {
 
 typedef struct Lexer {
         const char *p;
-        char escape;
-        DockerfileLookup lookup;
-        void *userdata;
+        const DockerfileExpander *x;
+        unsigned depth, max_depth;
+        size_t produced, max_bytes; /* every byte appended anywhere during this expansion */
         DockerfileError *err;
 } Lexer;
+
+static Lexer lexer_new(const char *s, const DockerfileExpander *x, DockerfileError *err) {
+        return (Lexer) {
+                .p = s, .x = x, .err = err,
+                .max_depth = x->max_depth ?: (unsigned) limit_default(LIMIT_EXPANSION_DEPTH),
+                .max_bytes = x->max_bytes ?: (size_t) limit_default(LIMIT_EXPANSION_BYTES),
+        };
+}
+
+static const char *lex_lookup(const Lexer *lx, const char *name) {
+        return lx->x->lookup ? lx->x->lookup(name, lx->x->userdata) : NULL;
+}
+
+/* Append within the expansion's byte budget: a variable expanded many times (or a large one) stops at
+ * the expansion-bytes limit instead of growing to gigabytes. */
+static int lex_putn(Lexer *lx, Buf *out, const char *s, size_t n) {
+        if (n > lx->max_bytes - lx->produced)
+                return fail(lx->err, -E2BIG, 0, "the substitutions make more than %zu bytes (the expansion-bytes limit)",
+                            lx->max_bytes);
+        lx->produced += n;
+        return buf_putn(out, s, n);
+}
+
+static int lex_putc(Lexer *lx, Buf *out, char c) {
+        return lex_putn(lx, out, &c, 1);
+}
 
 static bool is_name_char(char c) {
         return isalnum((unsigned char) c) || c == '_';
@@ -83,7 +106,7 @@ static int lex_word_until(Lexer *lx, Buf *out, char stop, bool in_double);
 
 /* After "${NAME" and a modifier (":-", "-", ":+", "+", ":?", "?"): the word up to the matching '}'. */
 static int lex_modifier(Lexer *lx, const char *name, char mod, bool colon, Buf *out) {
-        const char *value = lx->lookup ? lx->lookup(name, lx->userdata) : NULL;
+        const char *value = lex_lookup(lx, name);
         bool set = colon ? !isempty(value) : value != NULL;
         _cleanup_(buf_done) Buf word = {};
         int r;
@@ -97,13 +120,13 @@ static int lex_modifier(Lexer *lx, const char *name, char mod, bool colon, Buf *
 
         switch (mod) {
         case '-':
-                return set ? buf_putn(out, value, strlen(value)) : buf_putn(out, word.s ?: "", word.len);
+                return set ? lex_putn(lx, out, value, strlen(value)) : lex_putn(lx, out, word.s ?: "", word.len);
         case '+':
-                return set ? buf_putn(out, word.s ?: "", word.len) : 0;
+                return set ? lex_putn(lx, out, word.s ?: "", word.len) : 0;
         case '?':
                 if (!set)
                         return fail(lx->err, -EINVAL, 0, "%s: %s", name, word.len ? word.s : "is not set");
-                return buf_putn(out, value, strlen(value));
+                return lex_putn(lx, out, value, strlen(value));
         }
         return fail(lx->err, -EINVAL, 0, "unsupported modifier '%c' in ${%s}", mod, name);
 }
@@ -120,7 +143,7 @@ static int lex_variable(Lexer *lx, Buf *out) {
         if (braced)
                 lx->p++;
         else if (!is_name_char(*lx->p))
-                return buf_putc(out, '$');
+                return lex_putc(lx, out, '$');
 
         while (is_name_char(*lx->p)) {
                 if (n + 1 >= sizeof(name))
@@ -132,7 +155,8 @@ static int lex_variable(Lexer *lx, Buf *out) {
         if (braced) {
                 if (n == 0)
                         return fail(lx->err, -EINVAL, 0, "bad substitution: empty variable name");
-                if (*lx->p == ':' && strchr("-+?", lx->p[1])) {
+                /* strchr() finds the terminating NUL too: "${A:" at the end is not a modifier. */
+                if (*lx->p == ':' && lx->p[1] && strchr("-+?", lx->p[1])) {
                         char mod = lx->p[1];
                         lx->p += 2;
                         return lex_modifier(lx, name, mod, true, out);
@@ -146,15 +170,17 @@ static int lex_variable(Lexer *lx, Buf *out) {
                 lx->p++;
         }
 
-        value = lx->lookup ? lx->lookup(name, lx->userdata) : NULL;
-        return value ? buf_putn(out, value, strlen(value)) : 0;
+        value = lex_lookup(lx, name);
+        return value ? lex_putn(lx, out, value, strlen(value)) : 0;
 }
 
 static int lex_single_quoted(Lexer *lx, Buf *out) {
         lx->p++;
-        while (*lx->p && *lx->p != '\'')
-                if (buf_putc(out, *lx->p++) < 0)
-                        return -ENOMEM;
+        while (*lx->p && *lx->p != '\'') {
+                int r = lex_putc(lx, out, *lx->p++);
+                if (r < 0)
+                        return r;
+        }
         if (*lx->p != '\'')
                 return fail(lx->err, -EINVAL, 0, "unexpected end of text: missing '");
         lx->p++;
@@ -178,6 +204,7 @@ static int lex_double_quoted(Lexer *lx, Buf *out) {
  * quotes the escape character only escapes '"', '$' and itself (else it stays, as sh does). Sets
  * *quoted when any quotes were seen (an empty "" is still a word). */
 static int lex_word_until_q(Lexer *lx, Buf *out, char stop, bool in_double, bool *quoted) {
+        char escape = lx->x->escape;
         int r;
 
         while (*lx->p) {
@@ -185,16 +212,16 @@ static int lex_word_until_q(Lexer *lx, Buf *out, char stop, bool in_double, bool
 
                 if (stop == ' ' ? (c == ' ' || c == '\t' || c == '\n' || c == '\r') : c == stop)
                         return 0;
-                if (c == lx->escape) {
+                if (c == escape) {
                         char next = lx->p[1];
                         if (!next) {
                                 lx->p++;
-                                return buf_putc(out, c);
+                                return lex_putc(lx, out, c);
                         }
-                        if (in_double && next != '"' && next != '$' && next != lx->escape) {
-                                r = buf_putc(out, c);
+                        if (in_double && next != '"' && next != '$' && next != escape) {
+                                r = lex_putc(lx, out, c);
                         } else {
-                                r = buf_putc(out, next);
+                                r = lex_putc(lx, out, next);
                                 lx->p++;
                         }
                         lx->p++;
@@ -209,7 +236,7 @@ static int lex_word_until_q(Lexer *lx, Buf *out, char stop, bool in_double, bool
                         if (quoted)
                                 *quoted = true;
                 } else {
-                        r = buf_putc(out, c);
+                        r = lex_putc(lx, out, c);
                         lx->p++;
                 }
                 if (r < 0)
@@ -218,13 +245,22 @@ static int lex_word_until_q(Lexer *lx, Buf *out, char stop, bool in_double, bool
         return 0;
 }
 
+/* Words nest (${a:-${b:-...}}, quotes inside them): each level is a recursion, bounded so that a
+ * hostile Dockerfile cannot exhaust the stack. */
 static int lex_word_until(Lexer *lx, Buf *out, char stop, bool in_double) {
-        return lex_word_until_q(lx, out, stop, in_double, NULL);
+        int r;
+
+        if (lx->depth >= lx->max_depth)
+                return fail(lx->err, -E2BIG, 0, "substitutions nested deeper than %u (the expansion-depth limit)",
+                            lx->max_depth);
+        lx->depth++;
+        r = lex_word_until_q(lx, out, stop, in_double, NULL);
+        lx->depth--;
+        return r;
 }
 
-int dockerfile_expand_word(const char *s, char escape, DockerfileLookup lookup, void *userdata, char **ret,
-                           DockerfileError *err) {
-        Lexer lx = { .p = s, .escape = escape, .lookup = lookup, .userdata = userdata, .err = err };
+int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, DockerfileError *err) {
+        Lexer lx = lexer_new(s, x, err);
         _cleanup_(buf_done) Buf out = {};
         int r;
 
@@ -235,9 +271,8 @@ int dockerfile_expand_word(const char *s, char escape, DockerfileLookup lookup, 
         return *ret ? 0 : -ENOMEM;
 }
 
-int dockerfile_expand_words(const char *s, char escape, DockerfileLookup lookup, void *userdata, char ***ret,
-                            DockerfileError *err) {
-        Lexer lx = { .p = s, .escape = escape, .lookup = lookup, .userdata = userdata, .err = err };
+int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, DockerfileError *err) {
+        Lexer lx = lexer_new(s, x, err);
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
@@ -265,14 +300,14 @@ int dockerfile_expand_words(const char *s, char escape, DockerfileLookup lookup,
         return 0;
 }
 
-int dockerfile_split_pairs(const DockerfileInstruction *i, char escape, DockerfileLookup lookup, void *userdata,
-                           char ***ret, DockerfileError *err) {
+int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpander *x, char ***ret,
+                           DockerfileError *err) {
         _cleanup_strv_free_ char **words = NULL, **pairs = NULL;
         const char *blank;
         int r;
 
         /* ARG names are never expanded, but their default values are. */
-        r = dockerfile_expand_words(i->args, escape, lookup, userdata, &words, err);
+        r = dockerfile_expand_words(i->args, x, &words, err);
         if (r < 0)
                 return r;
         if (!words[0])
@@ -284,7 +319,7 @@ int dockerfile_split_pairs(const DockerfileInstruction *i, char escape, Dockerfi
         if (i->type != DOCKERFILE_ARG && !memchr(i->args, '=', blank - i->args)) {
                 _cleanup_free_ char *value = NULL, *pair = NULL;
 
-                r = dockerfile_expand_word(blank + strspn(blank, " \t"), escape, lookup, userdata, &value, err);
+                r = dockerfile_expand_word(blank + strspn(blank, " \t"), x, &value, err);
                 if (r < 0)
                         return r;
                 if (asprintf(&pair, "%s=%s", words[0], value) < 0)
@@ -815,7 +850,7 @@ static int check_order(const Dockerfile *d, DockerfileError *err) {
         return fail(err, -EINVAL, 0, "no FROM instruction");
 }
 
-int dockerfile_parse(const char *buf, size_t size, Dockerfile *ret, DockerfileError *err) {
+int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, DockerfileError *err) {
         _cleanup_(dockerfile_done) Dockerfile d = { .escape = '\\' };
         Reader rd = { .p = buf, .end = buf + size };
         Line l;
@@ -839,6 +874,9 @@ int dockerfile_parse(const char *buf, size_t size, Dockerfile *ret, DockerfileEr
                         return r;
                 if (!text.s || line_is_blank((Line) { .s = text.s, .len = text.len }))
                         continue; /* a lone escape character */
+                if (d.n_instructions >= (max_instructions ?: limit_default(LIMIT_INSTRUCTIONS)))
+                        return fail(err, -E2BIG, l.number, "more than %zu instructions (the instructions limit)",
+                                    d.n_instructions);
                 r = parse_instruction(text.s, l.number, &i, err);
                 if (r < 0)
                         return r;

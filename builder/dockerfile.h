@@ -65,9 +65,10 @@ void dockerfile_done(Dockerfile *d);
 /* Parse a whole Dockerfile held in buf (size bytes, need not be NUL-terminated). Checks every
  * instruction's shape: known keyword, allowed flags, JSON where only JSON is allowed (SHELL), the
  * argument count (COPY needs a source and a destination), and every refusal. The first instruction
- * that is not ARG must be FROM. Returns 0, or -EINVAL / -EOPNOTSUPP (refused feature) with err filled
- * (err may be NULL), or -ENOMEM. ret is written only on success. */
-int dockerfile_parse(const char *buf, size_t size, Dockerfile *ret, DockerfileError *err);
+ * that is not ARG must be FROM. At most max_instructions (0: the instructions limit's default).
+ * Returns 0, or -EINVAL / -EOPNOTSUPP (refused feature) / -E2BIG (too many instructions) with err
+ * filled (err may be NULL), or -ENOMEM. ret is written only on success. */
+int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, DockerfileError *err);
 
 /* "FROM", "RUN", ...; NULL for a value outside the enum. */
 const char *dockerfile_instruction_to_string(DockerfileInstructionType t);
@@ -80,22 +81,31 @@ const char *dockerfile_instruction_flag(const DockerfileInstruction *i, const ch
 /* Variable lookup for expansion: the value, or NULL when the variable is not set. */
 typedef const char *(*DockerfileLookup)(const char *name, void *userdata);
 
+/* How to expand: the escape character, the variables, and the bounds a hostile Dockerfile meets
+ * (0: the defaults of lib/input-limits, expansion-depth and expansion-bytes). */
+typedef struct DockerfileExpander {
+        char escape;
+        DockerfileLookup lookup;
+        void *userdata;
+        unsigned max_depth;   /* nesting of ${...} and quotes inside them */
+        size_t max_bytes;     /* bytes one call may produce, intermediate words included */
+} DockerfileExpander;
+
 /* Expand s as one word (WORKDIR, USER, STOPSIGNAL, FROM's image, a flag value): quotes are removed
  * ('...' literal, "..." with $ expansion and escape of " $ escape), the escape character quotes the
  * next character outside single quotes, variables are replaced. Returns 0, -EINVAL (bad syntax, an
- * unset ${VAR:?msg}) with err->message filled (err->line is left alone), or -ENOMEM. */
-int dockerfile_expand_word(const char *s, char escape, DockerfileLookup lookup, void *userdata, char **ret,
-                           DockerfileError *err);
+ * unset ${VAR:?msg}) or -E2BIG (a bound) with err->message filled (err->line is left alone), or
+ * -ENOMEM. */
+int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, DockerfileError *err);
 
 /* The same, splitting s into words at unquoted blanks (COPY sources, EXPOSE, VOLUME, ENV/LABEL/ARG
  * pairs). A word that expands to nothing and had no quotes is dropped, as a shell would. ret is a
  * strv (possibly empty, never NULL on success). */
-int dockerfile_expand_words(const char *s, char escape, DockerfileLookup lookup, void *userdata, char ***ret,
-                            DockerfileError *err);
+int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, DockerfileError *err);
 
 /* Split ENV/LABEL/ARG arguments into "key=value" strings after expansion (expand may be false for
  * ARG names, which are not expanded). The legacy `ENV key value words` form (first word without '=')
  * yields one pair whose value is the rest of the line. For ARG, a word without '=' yields "key" with
  * no '='. Returns 0 or as dockerfile_expand_words(); -EINVAL for an empty key. */
-int dockerfile_split_pairs(const DockerfileInstruction *i, char escape, DockerfileLookup lookup, void *userdata,
-                           char ***ret, DockerfileError *err);
+int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpander *x, char ***ret,
+                           DockerfileError *err);

@@ -24,13 +24,19 @@ typedef struct Scan {
         char path[4096];   /* layer path of the directory being walked, "" for the root */
 } Scan;
 
-static int record(Scan *s, const char *name, const Platform *p, const char *detail, bool unknown) {
+const char *foreign_elf_what(const ForeignElf *e) {
+        return e->malformed ? "a malformed ELF" : "an ELF of an unknown machine";
+}
+
+/* One offender: p is what it is built for, or NULL for an unknown machine (kind 1) or a malformed ELF
+ * (kind 2). */
+static int record(Scan *s, const char *name, const Platform *p, const char *detail, int kind) {
         ForeignElf *t = reallocarray(s->list, s->n + 1, sizeof(*t));
 
         if (!t)
                 return -ENOMEM;
         s->list = t;
-        t[s->n] = (ForeignElf) { .unknown = unknown };
+        t[s->n] = (ForeignElf) { .unknown = kind > 0, .malformed = kind == 2 };
         if (p)
                 t[s->n].platform = *p;
         snprintf(t[s->n].detail, sizeof(t[s->n].detail), "%s", detail);
@@ -68,7 +74,7 @@ static int check_isa(Scan *s, const char *name, int fd, const ElfId *id, const P
         elf_isa_done(&isa);
         if (r < 0)
                 return r;
-        return why ? record(s, name, p, why, false) : 0;
+        return why ? record(s, name, p, why, 0) : 0;
 }
 
 static int check_file(Scan *s, int dirfd, const char *name) {
@@ -81,16 +87,21 @@ static int check_file(Scan *s, int dirfd, const char *name) {
         if (fd < 0 || pread(fd, magic, sizeof(magic), 0) != sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG) != 0)
                 return 0;
         r = elf_id_from_fd(fd, ELF_ID_SECTIONS, &id);
-        if (r == -EOPNOTSUPP)
-                r = elf_id_from_fd(fd, 0, &id);
         if (r < 0)
-                return 0; /* malformed ELF: not ours to judge here */
+                /* Section headers do not matter to the kernel (packed binaries mangle them): judge the
+                 * file by what execve() reads. */
+                r = elf_id_from_fd(fd, 0, &id);
+        if (r == -EBADMSG)
+                /* e.g. a PT_INTERP without its terminating NUL: the kernel refuses to run it */
+                return record(s, name, NULL, "the kernel will not run it", 2);
+        if (r < 0)
+                return 0;
         if (id.kind == ELF_KIND_RELOCATABLE || id.kind == ELF_KIND_CORE || id.kind == ELF_KIND_OTHER)
                 return 0;
         if (platform_from_elf(&id, &p) < 0)
-                return record(s, name, NULL, "unknown machine", true);
+                return record(s, name, NULL, "unknown machine", 1);
         if (!platform_runs_on(&p, s->target))
-                return record(s, name, &p, elf_kind_to_string(id.kind) ?: "elf", false);
+                return record(s, name, &p, elf_kind_to_string(id.kind) ?: "elf", 0);
         return check_isa(s, name, fd, &id, &p);
 }
 

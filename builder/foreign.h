@@ -14,10 +14,14 @@
 typedef struct ForeignElf {
         char *path;           /* "/usr/local/bin/tool" */
         Platform platform;    /* what the file is built for */
-        char detail[256];     /* "exec", "pie", "shared", ... or "unknown machine", or for a file that
-                               * needs more of the CPU: "needs x86-64-v3 (avx2); x86-64-v2 lacks ..." */
-        bool unknown;         /* an ELF no table row describes */
+        char detail[256];     /* "exec", "pie", "shared", ... or "unknown machine", "the kernel will not run it",
+                               * or for a file that needs more of the CPU: "needs x86-64-v3 (avx2); ..." */
+        bool unknown;         /* an ELF no table row describes, or one the kernel will not load */
+        bool malformed;       /* the latter */
 } ForeignElf;
+
+/* "an ELF of an unknown machine" or "a malformed ELF", for an unknown entry. */
+const char *foreign_elf_what(const ForeignElf *e);
 
 void foreign_elfs_free(ForeignElf *l, size_t n);
 

@@ -24,7 +24,7 @@ static int check_tree(const char *tree, const Platform *p, bool allow_foreign) {
                 return log_error_errno(n, "Failed to scan the root filesystem: %m");
         for (int k = 0; k < n && k < 5; k++)
                 log_full_errno(allow_foreign ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR, 0, "%s is %s, not %s", l[k].path,
-                               l[k].unknown ? "an ELF of an unknown machine" : platform_to_string(&l[k].platform, a),
+                               l[k].unknown ? foreign_elf_what(&l[k]) : platform_to_string(&l[k].platform, a),
                                platform_to_string(p, t));
         foreign_elfs_free(l, (size_t) n);
         if (n > 0 && !allow_foreign)
@@ -49,7 +49,13 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
         _cleanup_(oci_descriptor_done) OciDescriptor desc = {};
         OciConfig config = { .platform = *p };
         OciHistory history = {};
-        LayerExtractResult ex = {};
+        LayerReadResult ex = {};
+        LayerExtractOptions xo = {
+                .read.stream.max_bytes = s->limits.value[LIMIT_LAYER_BYTES],
+                .read.max_entries = s->limits.value[LIMIT_LAYER_ENTRIES],
+                .read.max_path = (size_t) s->limits.value[LIMIT_PATH_BYTES],
+        };
+        char why[512];
         LayerWriteResult res;
         StoreLayer layer = {};
         char buf[PLATFORM_STRING_MAX];
@@ -61,10 +67,11 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
         r = store_mkdtemp(s, "import", &tmp);
         if (r < 0)
                 return log_error_errno(r, "Failed to make a directory in the store: %m");
-        r = layer_extract_fd(fd, tmp, NULL, &ex);
+        r = layer_extract_fd(fd, tmp, &xo, &ex);
         if (r < 0) {
                 (void) rm_rf(tmp);
-                return log_error_errno(r, "Failed to unpack %s%s%s: %m", tarball, ex.bad_path[0] ? " at " : "", ex.bad_path);
+                return log_error_errno(r, "Failed to unpack %s: it %s", tarball,
+                                       layer_read_explain(r, &ex, &xo.read, why, sizeof(why)));
         }
         r = check_tree(tmp, p, allow_foreign);
         if (r < 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,15 @@
 
 #include "build.h"
 #include "dockerfile.h"
+#include "file-util.h"
+#include "openat-resolve.h"
 #include "import.h"
+#include "input-limits.h"
 #include "log.h"
 #include "output.h"
+#include "progress.h"
 #include "pull.h"
+#include "qemu-locate.h"
 #include "registry.h"
 #include "store.h"
 #include "strv.h"
@@ -26,7 +32,13 @@ enum {
         EXIT_USAGE = 2,         /* bad arguments, unreadable or refused Dockerfile */
 };
 
-#define DOCKERFILE_SIZE_MAX (4 * 1024 * 1024)
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
+static void progress_freep(Progress **p) {
+        progress_free(*p);
+}
 
 typedef enum OutputType {
         OUTPUT_NONE,   /* only the store */
@@ -54,6 +66,8 @@ typedef struct Args {
         bool allow_foreign;
         const char *compression;
         const char *emulator;
+        Limits limits;
+        ProgressMode progress;
         char **positional;
 } Args;
 
@@ -90,6 +104,10 @@ static void help(void) {
                "      --allow-foreign-binaries warn instead of failing on ELF files of another platform\n"
                "      --compression gzip|zstd|none   layer compression (default gzip)\n"
                "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
+               "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
+               "                               (see archbuild(1), LIMITS)\n"
+               "      --progress auto|plain|tty|quiet  progress display (default auto: tty on a terminal)\n"
+               "      --version                the version and the QEMU archbuild uses\n"
                "  -h, --help                   show this help\n\n"
                "SOURCE_DATE_EPOCH, when set, clamps file times and sets every 'created' date, so equal\n"
                "inputs give bit-identical digests.\n"
@@ -120,6 +138,8 @@ static int parse_output(const char *s, Args *a) {
 enum {
         ARG_PLATFORM = 0x100, ARG_BUILD_ARG, ARG_TARGET, ARG_PUSH, ARG_INSECURE, ARG_STORE, ARG_NO_CACHE,
         ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL, ARG_JOBS,
+        ARG_LIMIT,
+        ARG_PROGRESS, ARG_VERSION,
 };
 
 static int parse_option(int c, Args *a) {
@@ -156,11 +176,36 @@ static int parse_option(int c, Args *a) {
         case ARG_ALLOW_FOREIGN: a->allow_foreign = true; return 0;
         case ARG_COMPRESSION: a->compression = optarg; return 0;
         case ARG_EMULATOR: a->emulator = optarg; return 0;
+        case ARG_LIMIT: {
+                int r = limits_set(&a->limits, optarg);
+                if (r < 0) {
+                        log_error_errno(r, "--limit '%s': %s (limits: %s)", optarg, limits_set_error(r, optarg),
+                                        limits_names());
+                        return -EINVAL; /* logged: a usage error */
+                }
+                return 0;
+        }
+        case ARG_PROGRESS:
+                a->progress = progress_mode_from_string(optarg);
+                if (a->progress < 0)
+                        return log_error_errno(EINVAL, "--progress: '%s' is not auto, plain, tty or quiet", optarg);
+                return 0;
         }
         return -EINVAL;
 }
 
-/* Returns 1 to run, 0 after --help, -EINVAL on a usage error (logged). */
+/* The version, and the QEMU foreign steps get (builder/emulator.h's search, as for arm64). */
+static int version(void) {
+        const char *dir = getenv("ARCHWAY_QEMU_DIR");
+        char text[2048];
+
+        printf("archbuild (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(!isempty(dir) ? dir : QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+        return 0;
+}
+
+/* Returns 1 to run, 0 after --help or --version, -EINVAL on a usage error (logged). */
 static int parse_argv(int argc, char **argv, Args *a) {
         static const struct option options[] = {
                 { "file", required_argument, NULL, 'f' },
@@ -180,6 +225,9 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "allow-foreign-binaries", no_argument, NULL, ARG_ALLOW_FOREIGN },
                 { "compression", required_argument, NULL, ARG_COMPRESSION },
                 { "emulator", required_argument, NULL, ARG_EMULATOR },
+                { "limit", required_argument, NULL, ARG_LIMIT },
+                { "progress", required_argument, NULL, ARG_PROGRESS },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -187,6 +235,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
         int c, r;
 
         a->command = "build";
+        limits_init(&a->limits);
         if (argc > 1)
                 for (size_t k = 0; k < ELEMENTSOF(commands); k++)
                         if (streq(argv[1], commands[k])) {
@@ -199,6 +248,8 @@ static int parse_argv(int argc, char **argv, Args *a) {
                         help();
                         return 0;
                 }
+                if (c == ARG_VERSION)
+                        return version();
                 if (c == '?')
                         return -EINVAL;
                 r = parse_option(c, a);
@@ -227,6 +278,7 @@ static int open_store(const Args *a, Store *ret) {
         r = store_open(path, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the store %s: %m", path);
+        ret->limits = a->limits;
         return 0;
 }
 
@@ -287,11 +339,46 @@ static int deliver(const Args *a, Store *s, const OciDescriptor *idx, const OciD
 
 /* ---- commands -------------------------------------------------------------------------------- */
 
+/* The Dockerfile: CONTEXT/Dockerfile, or what -f names. A name that lies in the context as written is
+ * opened beneath the context: a symlink out of it is refused (-EXDEV), so a repository cannot make us
+ * read, and quote in a parse error, a file of the host. A -f name outside the context is the user's own
+ * choice, opened as named but not through a final symlink. Either must be a regular file. */
+static int open_dockerfile(const char *context, const char *name, int *ret_fd) {
+        _cleanup_free_ char *abs_ctx = NULL, *abs_name = NULL;
+        _cleanup_close_ int ctx_fd = -EBADF, fd = -EBADF;
+        const char *rel;
+        struct stat st;
+        int r;
+
+        r = path_absolute_lexical(context, &abs_ctx);
+        if (r >= 0)
+                r = path_absolute_lexical(name, &abs_name);
+        if (r < 0)
+                return r;
+        if (path_is_below(abs_name, abs_ctx, &rel)) {
+                ctx_fd = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (ctx_fd < 0)
+                        return negative_errno();
+                fd = openat_resolve(ctx_fd, isempty(rel) ? "." : rel, O_RDONLY | O_NOCTTY, 0,
+                                    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        } else if ((fd = open(abs_name, O_RDONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                fd = negative_errno();
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, const char **ret_name) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
+        size_t max = (size_t) a->limits.value[LIMIT_DOCKERFILE_BYTES];
         DockerfileError err = {};
-        ssize_t n;
+        size_t n = 0;
         int r;
 
         if (a->file)
@@ -301,18 +388,30 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
         if (!path)
                 return log_oom();
         *ret_name = a->file ?: "Dockerfile";
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open %s: %m", path);
-        buf = malloc(DOCKERFILE_SIZE_MAX);
+        r = open_dockerfile(context, path, &fd);
+        if (r == -EXDEV || r == -ELOOP)
+                return log_error_errno(r, "%s is a symlink that leads out of the build context %s; refusing to read it",
+                                       path, context);
+        if (r == -EBADF)
+                return log_error_errno(r, "%s is not a regular file", path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open %s: %m", path);
+        buf = malloc(max + 1);
         if (!buf)
                 return log_oom();
-        n = read(fd, buf, DOCKERFILE_SIZE_MAX);
-        if (n < 0)
-                return log_error_errno(errno, "Failed to read %s: %m", path);
-        if (n == DOCKERFILE_SIZE_MAX)
-                return log_error_errno(E2BIG, "%s is larger than %d bytes", path, DOCKERFILE_SIZE_MAX);
-        r = dockerfile_parse(buf, (size_t) n, ret, &err);
+        while (n <= max) {
+                ssize_t k = read(fd, buf + n, max + 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return log_error_errno(errno, "Failed to read %s: %m", path);
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
+                return log_error_errno(EFBIG, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        r = dockerfile_parse(buf, n, (size_t) a->limits.value[LIMIT_INSTRUCTIONS], ret, &err);
         if (r < 0) {
                 if (err.line)
                         log_error("%s:%u: %s", *ret_name, err.line, err.message);
@@ -346,11 +445,11 @@ static int run_build(const Args *a) {
         _cleanup_(store_close) Store s = { .lock_fd = -EBADF };
         _cleanup_(build_result_done) BuildResult res = {};
         _cleanup_(oci_descriptor_done) OciDescriptor idx = {};
+        _cleanup_(progress_freep) Progress *progress = NULL;
         BuildOptions o = { .build_args = a->build_args, .target = a->target, .no_cache = a->no_cache,
                            .network_host = a->network_host, .allow_foreign = a->allow_foreign,
                            .pull = a->pull, .insecure = a->insecure, .no_accel = a->no_accel,
-                           .jobs = a->jobs,
-                           .progress_tty = isatty(STDERR_FILENO) };
+                           .jobs = a->jobs };
         int r;
 
         if (strv_length(a->positional) != 1)
@@ -366,7 +465,11 @@ static int run_build(const Args *a) {
         if (open_store(a, &s) < 0)
                 return EXIT_BUILD_FAILED;
         o.store = &s;
+        if (progress_new(a->progress, o.platforms, o.n_platforms, &progress) < 0)
+                return log_oom(), EXIT_BUILD_FAILED;
+        o.progress = progress;
         r = build_run(&o, &res);
+        progress_end(progress);
         if (r < 0)
                 return EXIT_BUILD_FAILED;
         r = output_make_index(&s, res.manifests, res.n_manifests, &idx);

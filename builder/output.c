@@ -70,7 +70,7 @@ static int copy_blob(Store *s, OciLayout *dst, const OciDigest *d) {
         snprintf(path, sizeof(path), "blobs/sha256/%s", oci_digest_hex(d));
         if (linkat(oci_layout_dirfd(s->layout), path, oci_layout_dirfd(dst), path, 0) >= 0)
                 return 0;
-        r = oci_layout_open_blob(s->layout, d, &in);
+        r = oci_layout_open_blob(s->layout, d, -1, &in);
         if (r < 0)
                 return r;
         r = oci_blob_writer_new(dst, &w);
@@ -168,7 +168,7 @@ static int tar_add_blob(struct archive *a, Store *s, const OciDigest *d, int64_t
         archive_entry_free(e);
         if (r < 0)
                 return r;
-        r = oci_layout_open_blob(s->layout, d, &fd);
+        r = oci_layout_open_blob(s->layout, d, (int64_t) size, &fd);
         if (r < 0)
                 return r;
         while ((n = read(fd, buf, sizeof(buf))) > 0)
@@ -274,7 +274,7 @@ static int push_blob(RegistryClient *c, Store *s, const char *repo, const OciDes
         r = registry_blob_exists(c, repo, &d->digest);
         if (r != 0)
                 return r < 0 ? r : 0;
-        r = oci_layout_open_blob(s->layout, &d->digest, &fd);
+        r = oci_layout_open_blob(s->layout, &d->digest, d->size, &fd);
         if (r < 0)
                 return r;
         src.fd = fd;
@@ -293,7 +293,9 @@ int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecu
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
         _cleanup_(registry_ref_done) RegistryRef rr = {};
         _cleanup_(oci_index_done) OciIndex sub = {};
-        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild" };
+        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild",
+                              .request_timeout_sec = (long) s->limits.value[LIMIT_REQUEST_SECONDS],
+                              .total_timeout_sec = (long) s->limits.value[LIMIT_PULL_SECONDS] };
         int r;
 
         r = registry_ref_parse(ref, &rr);

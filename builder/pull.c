@@ -77,19 +77,22 @@ static int writer_sink(const void *buf, size_t size, void *userdata) {
         return oci_blob_writer_write(userdata, buf, size);
 }
 
-static int copy_fd(int fd, OciBlobWriter *w) {
+/* Copy size bytes of fd, not one more: a file that grew after it was opened is not read to its end. */
+static int copy_fd(int fd, int64_t size, OciBlobWriter *w) {
         char buf[128 * 1024];
 
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
+        for (int64_t left = size; left > 0;) {
+                ssize_t n = read(fd, buf, left < (int64_t) sizeof(buf) ? (size_t) left : sizeof(buf));
                 if (n < 0)
-                        return -errno;
+                        return negative_errno();
                 if (n == 0)
-                        return 0;
+                        return -EBADMSG;
                 int r = oci_blob_writer_write(w, buf, (size_t) n);
                 if (r < 0)
                         return r;
+                left -= n;
         }
+        return 0;
 }
 
 /* Copy the blob d into the store (streamed, verified), unless it is there already. */
@@ -104,9 +107,9 @@ static int source_copy_blob(Source *src, Store *s, const OciDescriptor *d) {
                 return r;
         if (src->layout) {
                 _cleanup_close_ int fd = -EBADF;
-                r = oci_layout_open_blob(src->layout, &d->digest, &fd);
+                r = oci_layout_open_blob(src->layout, &d->digest, d->size, &fd);
                 if (r >= 0)
-                        r = copy_fd(fd, w);
+                        r = copy_fd(fd, d->size, w);
         } else
                 r = registry_get_blob(src->client, src->repository, &d->digest, d->size, writer_sink, w);
         if (r < 0)
@@ -157,11 +160,18 @@ static int copy_image(Source *src, Store *s, const OciDescriptor *d, const char 
         if (m.n_layers != c.n_diff_ids)
                 return errbuf_set(error, PULL_ERROR_MAX, -EBADMSG,
                         "the image %s has %zu layers but %zu diff_ids", what, m.n_layers, c.n_diff_ids);
+        for (size_t k = 0; k < m.n_layers; k++)
+                if (oci_layer_compression(m.layers[k].media_type) < 0)
+                        return errbuf_set(error, PULL_ERROR_MAX, -EMEDIUMTYPE,
+                                "layer %zu of %s has the media type '%s', which is not an image layer type", k, what,
+                                m.layers[k].media_type);
         r = store_json(s, &m.config, cbuf, cn);
         for (size_t k = 0; r >= 0 && k < m.n_layers; k++)
                 if ((r = source_copy_blob(src, s, &m.layers[k])) < 0)
                         return errbuf_set(error, PULL_ERROR_MAX, r,
-                                "Failed to copy layer %s of %s: %m %s", m.layers[k].digest.str, what,
+                                "Failed to copy layer %s of %s: %s %s", m.layers[k].digest.str, what,
+                                r == -EMSGSIZE ? "the blob does not have the size its descriptor says" :
+                                r == -EBADMSG ? "the blob does not match its digest" : strerror(-r),
                                 src->layout ? "" : registry_last_error());
         if (r >= 0)
                 r = store_json(s, d, mbuf, mn);
@@ -238,7 +248,9 @@ int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, char
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
         _cleanup_(registry_ref_done) RegistryRef rr = {};
         _cleanup_(oci_descriptor_done) OciDescriptor sel = {}, got = {};
-        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild" };
+        RegistryOptions o = { .insecure = insecure, .user_agent = "archbuild",
+                              .request_timeout_sec = (long) s->limits.value[LIMIT_REQUEST_SECONDS],
+                              .total_timeout_sec = (long) s->limits.value[LIMIT_PULL_SECONDS] };
         Source src = {};
         int r;
 

@@ -14,6 +14,7 @@
 #include "layer-extract.h"
 #include "macro.h"
 #include "store.h"
+#include "strv.h"
 
 char *store_default_path(void) {
         const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
@@ -78,6 +79,7 @@ int store_open(const char *path, Store *ret) {
                 return negative_errno();
         if (flock(s.lock_fd, LOCK_SH) < 0)
                 return negative_errno();
+        limits_init(&s.limits);
         *ret = s;
         s = (Store) { .lock_fd = -EBADF };
         return 0;
@@ -135,9 +137,46 @@ int store_adopt_layer(Store *s, const char *tree, const OciDigest *diff_id) {
         return rm_rf(tree);
 }
 
-int store_ensure_layer(Store *s, const StoreLayer *l) {
+/* What unpacking l may cost and must match. The descriptor and diff_id pointers are l's. */
+static void layer_options(Store *s, const StoreLayer *l, OciDescriptor *d, LayerExtractOptions *ret) {
+        *d = (OciDescriptor) { .media_type = (char *) l->media_type, .digest = l->digest, .size = (int64_t) l->size };
+        *ret = (LayerExtractOptions) {
+                .read.stream = { .descriptor = d, .diff_id = &l->diff_id, .max_bytes = s->limits.value[LIMIT_LAYER_BYTES] },
+                .read.max_entries = s->limits.value[LIMIT_LAYER_ENTRIES],
+                .read.max_path = (size_t) s->limits.value[LIMIT_PATH_BYTES],
+        };
+}
+
+char *store_layer_error(Store *s, const StoreLayer *l, int r, const LayerReadResult *res, char *buf, size_t size) {
+        LayerExtractOptions o;
+        OciDescriptor d;
+        char why[512];
+
+        layer_options(s, l, &d, &o);
+        snprintf(buf, size, "layer %s %s", l->digest.str, layer_read_explain(r, res, &o.read, why, sizeof(why)));
+        return buf;
+}
+
+/* The unpacked trees of layers[0..k), newest first. */
+static int lower_paths(Store *s, const StoreLayer *layers, size_t k, char ***ret) {
+        for (size_t i = k; i > 0; i--) {
+                _cleanup_free_ char *p = NULL;
+                int r = store_layer_path(s, &layers[i - 1].diff_id, &p);
+                if (r >= 0)
+                        r = strv_extend(ret, p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret) {
+        const StoreLayer *l = &layers[k];
         _cleanup_free_ char *dest = NULL, *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
+        LayerReadResult res = {};
+        LayerExtractOptions o;
+        OciDescriptor d;
         int r;
 
         r = store_layer_path(s, &l->diff_id, &dest);
@@ -145,17 +184,27 @@ int store_ensure_layer(Store *s, const StoreLayer *l) {
                 return r;
         if (access(dest, F_OK) >= 0)
                 return 0;
-        r = oci_layout_open_blob(s->layout, &l->digest, &fd);
+        r = oci_layout_open_blob(s->layout, &l->digest, (int64_t) l->size, &fd);
+        if (r == -EMSGSIZE && ret) {
+                *ret = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
+                return -EBADMSG;
+        }
         if (r < 0)
                 return r;
         r = store_mkdtemp(s, "unpack", &tmp);
         if (r < 0)
                 return r;
-        r = layer_extract_fd(fd, tmp, &l->digest, NULL);
+        layer_options(s, l, &d, &o);
+        r = lower_paths(s, layers, k, &o.lowers);
+        if (r >= 0)
+                r = layer_extract_fd(fd, tmp, &o, &res);
+        strv_free(o.lowers);
         if (r >= 0)
                 r = store_adopt_layer(s, tmp, &l->diff_id);
         if (r < 0)
                 (void) rm_rf(tmp);
+        if (ret)
+                *ret = res;
         return r;
 }
 
@@ -360,7 +409,8 @@ int store_cache_get(Store *s, const OciDigest *key, StoreLayer *ret, bool *ret_e
         /* A record whose blob or tree went away is a miss too. */
         if (oci_layout_has_blob(s->layout, &l.digest) <= 0)
                 return -ENOENT;
-        r = store_ensure_layer(s, &l);
+        /* Our own layers link only within themselves: no lowers needed. */
+        r = store_ensure_layer(s, &l, 0, NULL);
         if (r < 0)
                 return -ENOENT;
         *ret = l;

@@ -17,6 +17,8 @@
 
 #include <stdbool.h>
 
+#include "input-limits.h"
+#include "layer-reader.h"
 #include "oci-layout.h"
 #include "oci.h"
 #include "platform.h"
@@ -27,6 +29,8 @@ typedef struct Store {
         int lock_fd;
         char *tmp;          /* where store_mkdtemp() makes directories: NULL for PATH/tmp, or a
                              * directory under it private to one worker (build.c) */
+        Limits limits;      /* bounds on what unpacking a layer may cost: the defaults after
+                             * store_open(), the caller's --limit settings after that */
 } Store;
 
 /* A layer as the builder tracks it. */
@@ -57,9 +61,18 @@ int store_layer_path(Store *s, const OciDigest *diff_id, char **ret);
  * already there, the tree is removed instead. Returns 0 or -errno. */
 int store_adopt_layer(Store *s, const char *tree, const OciDigest *diff_id);
 
-/* Make sure layers/<diff_id> exists, unpacking the blob l (from oci/) when it does not. Returns 0,
- * -ENOENT when the blob is missing, or -errno/-EBADMSG. */
-int store_ensure_layer(Store *s, const StoreLayer *l);
+/* Make sure layers/<diff_id> of layers[k] exists, unpacking its blob (from oci/) when it does not.
+ * layers[0..k) are the layers below it, which must exist already (a hardlink may name their files).
+ * The blob must match its digest, size and media type, and the unpacked bytes must hash to the
+ * diff_id, or nothing is adopted: an image cannot plant files under another layer's diff_id. The
+ * store's limits bound the unpacking. Returns 0, -ENOENT when the blob is missing, -EBADMSG (a check
+ * failed), -E2BIG/-EFBIG/-ENAMETOOLONG (a limit), or -errno; *ret (may be NULL) says what failed:
+ * store_layer_error() makes the message. */
+int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret);
+
+/* "layer sha256:... does not unpack to the diff_id its image config names (expected ..., got ...)":
+ * the message for a store_ensure_layer() failure, into buf. Returns buf. */
+char *store_layer_error(Store *s, const StoreLayer *l, int r, const LayerReadResult *res, char *buf, size_t size);
 
 /* Look an image up by name ("NAME:TAG"; a missing tag means latest) and platform. Returns 0 with its
  * manifest and config, -ENOENT when there is no such name, -ENXIO when the name exists but not for

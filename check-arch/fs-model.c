@@ -172,6 +172,26 @@ static int entry_fill_elf(const LayerEntry *e, FsEntry *f, const IsaWant *want) 
         return 0;
 }
 
+/* What an entry costs in memory: itself, its strings, and its share of the model (a PathInfo and two
+ * hash slots, the table being at most half full). */
+static uint64_t entry_cost(const FsEntry *f) {
+        uint64_t n = sizeof(FsEntry) + 64 + strlen(f->path) + 1;
+
+        if (f->link)
+                n += strlen(f->link) + 1;
+        if (f->shebang)
+                n += strlen(f->shebang) + 1;
+        if (f->elf)
+                n += sizeof(ElfInfo) + (f->elf->interp ? strlen(f->elf->interp) + 1 : 0);
+        return n;
+}
+
+static int charge(LayerScan *s, const FsEntry *f) {
+        if (!s->model_bytes)
+                return 0;
+        return atomic_fetch_add(s->model_bytes, entry_cost(f)) + entry_cost(f) > s->model_max ? -ENOBUFS : 0;
+}
+
 int layer_scan_entry(const LayerEntry *e, void *userdata) {
         LayerScan *s = userdata;
         FsEntry *f;
@@ -199,7 +219,7 @@ int layer_scan_entry(const LayerEntry *e, void *userdata) {
         } else if (e->head_size >= 2 && e->head[0] == '#' && e->head[1] == '!' &&
                    !(f->shebang = shebang_parse(e->head, e->head_size)))
                 return -ENOMEM;
-        return 0;
+        return charge(s, f);
 }
 
 /* ---- the model --------------------------------------------------------------------------------- */

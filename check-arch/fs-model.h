@@ -8,7 +8,9 @@
  * image, as the kernel would after a chroot into the unpacked root. */
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "elf-id.h"
 #include "isa-read.h"
@@ -42,10 +44,15 @@ typedef struct LayerScan {
         unsigned layer;
         LayerReadResult result;
         const IsaWant *isa_want;  /* or NULL: no ISA analysis */
+        /* The memory budget of the whole image's model, shared by the scans of its layers (they run in
+         * parallel): every entry adds what it and its share of the model cost. NULL: no bound. */
+        _Atomic uint64_t *model_bytes;
+        uint64_t model_max;
 } LayerScan;
 
 void layer_scan_done(LayerScan *s);
-/* The LayerEntryCallback that fills a LayerScan (userdata). */
+/* The LayerEntryCallback that fills a LayerScan (userdata). Returns 0, -ENOMEM, or -ENOBUFS when the
+ * model would pass its budget (model_max). */
 int layer_scan_entry(const LayerEntry *e, void *userdata);
 
 typedef struct FsModel FsModel;

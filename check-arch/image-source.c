@@ -212,7 +212,8 @@ static int open_archive(ImageSource *s, const char *arg, char **ret_error) {
 }
 
 static int open_registry(ImageSource *s, const char *arg, const ImageSourceOptions *o, char **ret_error) {
-        RegistryOptions ro = { .insecure = o->insecure, .ca_file = o->ca_file, .auth_file = o->auth_file };
+        RegistryOptions ro = { .insecure = o->insecure, .ca_file = o->ca_file, .auth_file = o->auth_file,
+                               .request_timeout_sec = o->request_timeout_sec, .total_timeout_sec = o->total_timeout_sec };
         _cleanup_free_ char *buf = NULL, *type = NULL;
         size_t n;
         int r;
@@ -411,11 +412,14 @@ int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d
 
         switch (s->kind) {
         case IMAGE_SOURCE_OCI:
-                r = oci_layout_open_blob(s->layout, &d->digest, &fd);
+                r = oci_layout_open_blob(s->layout, &d->digest, d->size, &fd);
+                if (r == -EMSGSIZE && ret_result) {
+                        *ret_result = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
+                        return -EBADMSG;
+                }
                 if (r < 0)
                         return r;
-                o.verify = &d->digest;
-                o.expected_size = d->size;
+                o.stream.descriptor = d;
                 r = layer_read_fd(fd, &o, cb, userdata, ret_result);
                 close(fd);
                 return r;
@@ -424,8 +428,10 @@ int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d
 
                 if (index >= img->n_layers)
                         return -ENOENT;
-                o.verify = &d->digest;
-                o.expected_size = -1;
+                /* docker save stores layers uncompressed and names them by diff_id: no blob descriptor. */
+                o.stream.descriptor = NULL;
+                if (!o.stream.diff_id)
+                        o.stream.diff_id = &d->digest;
                 return docker_archive_read_layer(s->archive_path, img->layers[index], &o, cb, userdata, ret_result);
         }
         case IMAGE_SOURCE_REGISTRY: {
@@ -434,8 +440,7 @@ int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d
                 r = registry_blob_open(s->client, s->ref.repository, &d->digest, d->size, &bs);
                 if (r < 0)
                         return r;
-                o.verify = NULL; /* the stream verifies digest and size itself */
-                o.expected_size = -1;
+                o.stream.descriptor = d;
                 return layer_read_source(blob_stream_pull, bs, &o, cb, userdata, ret_result);
         }
         default:

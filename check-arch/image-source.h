@@ -23,6 +23,8 @@ typedef struct ImageSourceOptions {
         bool insecure;
         const char *ca_file;
         const char *auth_file;
+        long request_timeout_sec;  /* registry: one request; 0: the client's default */
+        long total_timeout_sec;    /* registry: every request for this image; 0: the default */
 } ImageSourceOptions;
 
 typedef struct ImageSource ImageSource;

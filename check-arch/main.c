@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "platform.h"
+#include "qemu-locate.h"
 #include "report.h"
 #include "scan-image.h"
 #include "scan-tree.h"
@@ -47,6 +48,9 @@ static void help(void) {
                "      --ca-file FILE       CA certificates for the registry's TLS\n"
                "      --authfile FILE      docker-style config.json with registry credentials\n"
                "      --binfmt-dir DIR     binfmt_misc instance for the host check\n"
+               "      --limit NAME=VALUE   change a bound on what an image may cost to read, e.g.\n"
+               "                           layer-bytes=2G (see check-arch(1), LIMITS)\n"
+               "      --version            the version and the QEMU it counts on\n"
                "  -h, --help               show this help\n\n"
                "Exit status: 0 all checks pass, 1 a file or a platform fails a check, 2 an input could not\n"
                "be read.\n");
@@ -57,7 +61,23 @@ enum {
         ARG_CPU,
         ARG_ISA,
         ARG_ISA_CODE_MAX,
+        ARG_LIMIT,
+        ARG_VERSION,
 };
+
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
+
+/* The version, and our installed QEMU (what `binfmt --install` registers, so what the host check
+ * finds running a platform). */
+static void version(void) {
+        char text[2048];
+
+        printf("check-arch (archway) %s\n", ARCHWAY_VERSION);
+        if (qemu_version_text(QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+}
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on a usage error (already logged). */
 static int parse_argv(int argc, char **argv, Args *args) {
@@ -66,6 +86,7 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 { "quick", no_argument, NULL, 'Q' },
                 { "manifest", required_argument, NULL, 'm' },
                 { "jobs", required_argument, NULL, 'j' },
@@ -76,10 +97,11 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "cpu", required_argument, NULL, ARG_CPU },
                 { "isa", no_argument, NULL, ARG_ISA },
                 { "isa-code-max", required_argument, NULL, ARG_ISA_CODE_MAX },
+                { "limit", required_argument, NULL, ARG_LIMIT },
                 {}
         };
         char *end;
-        int c;
+        int c, r;
 
         while ((c = getopt_long(argc, argv, "p:qj:h", options, NULL)) >= 0)
                 switch (c) {
@@ -111,6 +133,9 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 case 'h':
                         help();
                         return 0;
+                case ARG_VERSION:
+                        version();
+                        return 0;
                 case 'Q':
                         args->image.quick = true;
                         break;
@@ -134,6 +159,12 @@ static int parse_argv(int argc, char **argv, Args *args) {
                         break;
                 case 'B':
                         args->image.binfmt_dir = optarg;
+                        break;
+                case ARG_LIMIT:
+                        r = limits_set(&args->image.limits, optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "--limit '%s': %s (limits: %s)", optarg,
+                                                       limits_set_error(r, optarg), limits_names());
                         break;
                 default:
                         return -EINVAL;
@@ -205,6 +236,8 @@ static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSo
         o.isa = r->isa;
         o.n_isa = r->n_targets;
         o.isa_code_max = args->isa_code_max;
+        o.source.request_timeout_sec = (long) o.limits.value[LIMIT_REQUEST_SECONDS];
+        o.source.total_timeout_sec = (long) o.limits.value[LIMIT_PULL_SECONDS];
         k = scan_image(spec, kind, r->targets, r->n_targets, &o, &res);
         if (k < 0)
                 return k;
@@ -245,6 +278,7 @@ int main(int argc, char **argv) {
         int r;
 
         log_set_program(argv[0]);
+        limits_init(&args.image.limits);
         r = parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? CHECK_ARCH_EXIT_ERROR : 0;

@@ -169,40 +169,68 @@ static void manifest_scan_done(ManifestScan *m) {
 typedef struct LayerJobs {
         ImageSource *source;
         ManifestScan *scan;
+        const Limits *limits;
         atomic_size_t next;
         atomic_size_t done;
+        _Atomic uint64_t tar_bytes;   /* of the layers read so far: the image-bytes budget */
+        _Atomic uint64_t model_bytes; /* the model-bytes budget */
         bool progress;
         pthread_mutex_t lock;
         int error;
         size_t error_layer;
-        char bad_path[256];
+        LayerReadResult error_result;
+        LayerReadOptions error_options;
         char source_error[512];
 } LayerJobs;
 
+static LayerReadOptions layer_options(const LayerJobs *j, size_t i) {
+        const Limits *l = j->limits;
+
+        return (LayerReadOptions) {
+                /* The config names every layer by the digest of its uncompressed bytes. */
+                .stream.diff_id = &j->scan->config.diff_ids[i],
+                .stream.max_bytes = l->value[LIMIT_LAYER_BYTES],
+                .max_entries = l->value[LIMIT_LAYER_ENTRIES],
+                .max_path = (size_t) l->value[LIMIT_PATH_BYTES],
+        };
+}
+
+static void layer_job_failed(LayerJobs *j, size_t i, int r, const LayerReadOptions *o) {
+        pthread_mutex_lock(&j->lock);
+        if (j->error == 0) {
+                j->error = r;
+                j->error_layer = i;
+                j->error_result = j->scan->layers[i].result;
+                j->error_options = *o;
+                snprintf(j->source_error, sizeof(j->source_error), "%s", image_source_last_error(j->source));
+        }
+        pthread_mutex_unlock(&j->lock);
+}
+
 static void *layer_worker(void *userdata) {
         LayerJobs *j = userdata;
-        const LayerReadOptions opts = { .expected_size = -1 };
 
         for (;;) {
                 size_t i = atomic_fetch_add(&j->next, 1);
+                LayerReadOptions opts;
                 LayerScan *ls;
                 int r;
 
-                if (i >= j->scan->n_layers)
+                if (i >= j->scan->n_layers || j->error < 0)
                         return NULL;
+                opts = layer_options(j, i);
                 ls = &j->scan->layers[i];
                 ls->layer = (unsigned) i;
                 ls->isa_want = &j->scan->isa_want;
+                ls->model_bytes = &j->model_bytes;
+                ls->model_max = j->limits->value[LIMIT_MODEL_BYTES];
                 r = image_source_read_layer(j->source, i, &j->scan->manifest.layers[i], &opts, layer_scan_entry, ls,
                                             &ls->result);
-                pthread_mutex_lock(&j->lock);
-                if (r < 0 && j->error == 0) {
-                        j->error = r;
-                        j->error_layer = i;
-                        snprintf(j->bad_path, sizeof(j->bad_path), "%s", ls->result.bad_path);
-                        snprintf(j->source_error, sizeof(j->source_error), "%s", image_source_last_error(j->source));
-                }
-                pthread_mutex_unlock(&j->lock);
+                if (r >= 0 && atomic_fetch_add(&j->tar_bytes, ls->result.stream.tar_bytes) +
+                              ls->result.stream.tar_bytes > j->limits->value[LIMIT_IMAGE_BYTES])
+                        r = -EXFULL;
+                if (r < 0)
+                        layer_job_failed(j, i, r, &opts);
                 if (j->progress)
                         fprintf(stderr, "\rcheck-arch: scanned %zu/%zu layers", atomic_fetch_add(&j->done, 1) + 1,
                                 j->scan->n_layers);
@@ -211,19 +239,24 @@ static void *layer_worker(void *userdata) {
         }
 }
 
-static const char *layer_error_text(int r) {
-        switch (r) {
-        case -EBADMSG:
-                return "corrupt, truncated, or not matching its digest";
-        case -E2BIG:
-                return "too many entries";
-        default:
-                return strerror(-r);
-        }
+/* The message for the first failed layer. */
+static int layer_error_message(const LayerJobs *j, ManifestScan *m) {
+        char why[1024];
+
+        if (j->error == -EXFULL)
+                snprintf(why, sizeof(why), "the image unpacks to more bytes than the image-bytes limit");
+        else if (j->error == -ENOBUFS)
+                snprintf(why, sizeof(why), "the image has more files than the model-bytes limit lets check-arch hold");
+        else
+                layer_read_explain(j->error, &j->error_result, &j->error_options, why, sizeof(why));
+        return asprintf(&m->error_message, "layer %zu (%s) %s%s%s%s", j->error_layer,
+                        m->manifest.layers[j->error_layer].digest.str, why, j->source_error[0] ? " (" : "",
+                        j->source_error, j->source_error[0] ? ")" : "") < 0 ? -ENOMEM : 0;
 }
 
 static int scan_layers(ImageSource *source, ManifestScan *m, const ScanImageOptions *o) {
-        LayerJobs j = { .source = source, .scan = m, .progress = o->progress, .lock = PTHREAD_MUTEX_INITIALIZER };
+        LayerJobs j = { .source = source, .scan = m, .limits = &o->limits, .progress = o->progress,
+                        .lock = PTHREAD_MUTEX_INITIALIZER };
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         size_t n_threads = o->jobs ? o->jobs : ncpu > 0 ? (size_t) ncpu : 1;
         pthread_t threads[64];
@@ -247,21 +280,22 @@ static int scan_layers(ImageSource *source, ManifestScan *m, const ScanImageOpti
         if (o->progress)
                 fputc('\n', stderr);
         if (j.error < 0) {
-                if (asprintf(&m->error_message, "layer %zu (%s): %s%s%s%s%s", j.error_layer,
-                             m->manifest.layers[j.error_layer].digest.str, layer_error_text(j.error),
-                             j.bad_path[0] ? ": refused entry '" : "", j.bad_path, j.bad_path[0] ? "'" : "",
-                             j.source_error[0] ? "" : "") < 0)
+                if (layer_error_message(&j, m) < 0)
                         return -ENOMEM;
-                if (j.source_error[0]) {
-                        char *s;
-                        if (asprintf(&s, "%s (%s)", m->error_message, j.source_error) >= 0) {
-                                free(m->error_message);
-                                m->error_message = s;
-                        }
-                }
                 return j.error;
         }
         return fs_model_build(m->layers, m->n_layers, &m->model);
+}
+
+/* "manifest sha256:...: malformed, or not matching its digest (HTTP 404 from GET ...)". Returns r. */
+static int json_error(ImageSource *source, ManifestScan *m, const char *what, const OciDigest *d, int r) {
+        const char *detail = image_source_last_error(source);
+
+        if (asprintf(&m->error_message, "%s %s: %s%s%s%s", what, d->str,
+                     r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r), detail[0] ? " (" : "",
+                     detail, detail[0] ? ")" : "") < 0)
+                return -ENOMEM;
+        return r;
 }
 
 static int manifest_scan(ImageSource *source, const OciDescriptor *d, const ScanImageOptions *o, ManifestScan *m) {
@@ -274,17 +308,21 @@ static int manifest_scan(ImageSource *source, const OciDescriptor *d, const Scan
         if (r >= 0)
                 r = oci_manifest_parse(buf, n, &m->manifest);
         if (r < 0)
-                return asprintf(&m->error_message, "manifest %s: %s", d->digest.str,
-                                r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r)) < 0 ? -ENOMEM : r;
+                return json_error(source, m, "manifest", &d->digest, r);
         r = image_source_read_json(source, &m->manifest.config, OCI_CONFIG_SIZE_MAX, &cbuf, &n);
         if (r >= 0)
                 r = oci_config_parse(cbuf, n, &m->config);
         if (r < 0)
-                return asprintf(&m->error_message, "config %s: %s", m->manifest.config.digest.str,
-                                r == -EBADMSG ? "malformed, or not matching its digest" : strerror(-r)) < 0 ? -ENOMEM : r;
+                return json_error(source, m, "config", &m->manifest.config.digest, r);
         m->have_config = true;
         if (o->quick)
                 return 0;
+        if (m->config.n_diff_ids != m->manifest.n_layers) {
+                if (asprintf(&m->error_message, "config %s names %zu diff_ids for the manifest's %zu layers",
+                             m->manifest.config.digest.str, m->config.n_diff_ids, m->manifest.n_layers) < 0)
+                        return -ENOMEM;
+                return -EBADMSG;
+        }
         if (o->isa) {
                 isa_want_init(&m->isa_want, o->isa, o->n_isa, false);
                 m->isa_want.code_max = o->isa_code_max;
@@ -752,8 +790,8 @@ static int scan_source(ImageSource *s, ImageResult *res, const ScanImageOptions 
         }
         for (size_t i = 0; i < n_scans; i++) {
                 for (size_t l = 0; l < scans[i].n_layers; l++) {
-                        res->raw_bytes += scans[i].layers[l].result.raw_bytes;
-                        res->tar_bytes += scans[i].layers[l].result.tar_bytes;
+                        res->raw_bytes += scans[i].layers[l].result.stream.raw_bytes;
+                        res->tar_bytes += scans[i].layers[l].result.stream.tar_bytes;
                         res->n_entries += scans[i].layers[l].result.n_entries;
                 }
                 res->n_layers += scans[i].n_layers;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "image-source.h"
+#include "input-limits.h"
 #include "isa-check.h"
 #include "oci.h"
 #include "platform.h"
@@ -92,6 +93,7 @@ typedef struct ScanImageOptions {
         size_t n_isa;
         uint64_t isa_code_max; /* 0: ELF_ISA_CODE_MAX */
         ImageSourceOptions source;
+        Limits limits;         /* bounds on layers, the image and the model (limits_init() first) */
 } ScanImageOptions;
 
 const char *check_id_to_string(CheckId c);

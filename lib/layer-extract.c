@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,35 +12,38 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include "file-util.h"
 #include "layer-extract.h"
 #include "layer-path.h"
 #include "macro.h"
 
-typedef struct Source {
-        int fd;
-        OciHasher *hasher;
-        uint8_t buf[128 * 1024];
-        int error;
-} Source;
+typedef struct Extract {
+        const char *root;
+        const LayerExtractOptions *opts;
+        LayerStream *stream;
+        int stream_error;
+        struct archive *in, *out;
+        LayerReadResult *res;
+} Extract;
 
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret) {
-        Source *s = userdata;
-        ssize_t n;
+        Extract *x = userdata;
+        ssize_t n = layer_stream_read(x->stream, ret);
 
-        do
-                n = read(s->fd, s->buf, sizeof(s->buf));
-        while (n < 0 && errno == EINTR);
         if (n < 0) {
-                s->error = negative_errno();
-                archive_set_error(a, -s->error, "read failed");
+                x->stream_error = (int) n;
+                archive_set_error(a, (int) -n, "layer stream read failed");
                 return -1;
         }
-        if (s->hasher && oci_hasher_update(s->hasher, s->buf, (size_t) n) < 0) {
-                s->error = -ENOMEM;
-                return -1;
-        }
-        *ret = s->buf;
         return n;
+}
+
+static int extract_error(const Extract *x) {
+        return x->stream_error ?: -EBADMSG;
+}
+
+static void bad_path(LayerReadResult *res, const char *name) {
+        snprintf(res->bad_path, sizeof(res->bad_path), "%s", name ?: "(unnamed)");
 }
 
 /* mkdir -p of root/rel's components (rel normalised, relative), refusing to pass through symlinks. */
@@ -84,28 +88,180 @@ static int apply_whiteout(const char *root, LayerWhiteout kind, const char *targ
         return 0;
 }
 
-static int copy_entry_data(struct archive *in, struct archive *out) {
+/* ---- hardlinks into lower layers ----------------------------------------------------------------- */
+
+static bool is_whiteout(const struct stat *st) {
+        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+/* How rel's ancestors in the layer at dir treat what lies below them: a whiteout or a non-directory on
+ * the way hides it (1); an opaque directory on the way means "this layer, but none below" (2); else 0.
+ * Every ancestor is lstat()ed, so nothing below is reached through a symlink. */
+static int ancestors_verdict(const char *dir, const char *rel) {
+        _cleanup_free_ char *p = NULL;
+        size_t dir_len = strlen(dir);
+        int verdict = 0;
+
+        if (asprintf(&p, "%s/%s", dir, rel) < 0)
+                return -ENOMEM;
+        for (char *s = p + dir_len + 1; (s = strchr(s, '/')); s++) {
+                struct stat st;
+                char v;
+                *s = 0;
+                if (lstat(p, &st) < 0) {
+                        if (errno != ENOENT)
+                                return negative_errno();
+                        return verdict ?: 3; /* missing: nothing of rel in this layer */
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return 1;
+                if (lgetxattr(p, "user.overlay.opaque", &v, 1) == 1 && v == 'y')
+                        verdict = 2;
+                *s = '/';
+        }
+        return verdict;
+}
+
+/* Copy the regular file at src (opened O_NOFOLLOW) to dst (created, must not exist) with its mode,
+ * owner (when we are root), times and extended attributes (security.capability among them). */
+static int copy_file(const char *src, const char *dst) {
+        _cleanup_close_ int in = -EBADF, out = -EBADF;
+        char names[4096], value[4096];
+        struct stat st;
+        ssize_t n;
+
+        in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (in < 0)
+                return negative_errno();
+        if (fstat(in, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+        if (out < 0)
+                return negative_errno();
+        for (off_t left = st.st_size; left > 0; left -= n) {
+                n = copy_file_range(in, NULL, out, NULL, (size_t) left, 0);
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+        }
+        if (geteuid() == 0 && fchown(out, st.st_uid, st.st_gid) < 0)
+                return negative_errno();
+        n = flistxattr(in, names, sizeof(names));
+        for (char *k = names; n > 0 && k < names + n; k += strlen(k) + 1) {
+                ssize_t v = fgetxattr(in, k, value, sizeof(value));
+                if (v >= 0 && fsetxattr(out, k, value, (size_t) v, 0) < 0 && errno != EPERM && errno != ENOTSUP)
+                        return negative_errno();
+        }
+        /* fchown() clears set-uid bits: put the mode back. */
+        if (fchmod(out, st.st_mode & 07777) < 0)
+                return negative_errno();
+        return futimens(out, (struct timespec[2]) { st.st_atim, st.st_mtim }) < 0 ? negative_errno() : 0;
+}
+
+/* A hardlink's target that this layer does not have: copy it up from the newest lower layer in which it
+ * is visible (as overlayfs does before link(2) on the mounted stack). Returns 0, -ENOENT when no layer
+ * has it, -EBADMSG when it is not a regular file, or -errno. */
+static int copy_up(const char *root, const char *target, char **lowers) {
+        _cleanup_free_ char *dst = NULL;
+        int v, r;
+
+        v = ancestors_verdict(root, target);
+        if (v < 0)
+                return v;
+        if (v == 1 || v == 2)
+                return -ENOENT;
+        if (asprintf(&dst, "%s/%s", root, target) < 0)
+                return -ENOMEM;
+        for (char **l = lowers; l && *l; l++) {
+                _cleanup_free_ char *src = NULL;
+                struct stat st;
+
+                v = ancestors_verdict(*l, target);
+                if (v < 0)
+                        return v;
+                if (v == 1)
+                        return -ENOENT;
+                if (asprintf(&src, "%s/%s", *l, target) < 0)
+                        return -ENOMEM;
+                if (v != 3 && lstat(src, &st) >= 0) {
+                        if (is_whiteout(&st))
+                                return -ENOENT;
+                        r = make_parents(root, target);
+                        return r < 0 ? r : copy_file(src, dst);
+                }
+                if (v == 2)
+                        return -ENOENT;
+        }
+        return -ENOENT;
+}
+
+/* ---- entries ------------------------------------------------------------------------------------- */
+
+static int copy_entry_data(Extract *x) {
         const void *buf;
         size_t size;
         la_int64_t offset;
         int ar;
 
-        while ((ar = archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
-                if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK)
+        /* Blocks come with their offsets: holes of sparse entries stay holes (the writer seeks). */
+        while ((ar = archive_read_data_block(x->in, &buf, &size, &offset)) == ARCHIVE_OK)
+                if (archive_write_data_block(x->out, buf, size, offset) < ARCHIVE_OK)
                         return -EIO;
-        return ar == ARCHIVE_EOF ? 0 : -EBADMSG;
+        return ar == ARCHIVE_EOF ? 0 : extract_error(x);
+}
+
+/* The entry's names checked against the bounds. */
+static int check_names(struct archive_entry *e, size_t max_path, LayerReadResult *res) {
+        const char *names[] = { archive_entry_pathname(e), archive_entry_hardlink(e), archive_entry_symlink(e) };
+
+        if (!names[0]) {
+                bad_path(res, NULL);
+                return -EBADMSG;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (names[i] && strlen(names[i]) > max_path) {
+                        bad_path(res, names[0]);
+                        return -ENAMETOOLONG;
+                }
+        return 0;
+}
+
+/* Point the hardlink entry e at root/its target, copying the target up from a lower layer first when
+ * this layer lacks it. */
+static int prepare_hardlink(Extract *x, struct archive_entry *e, const char *hl) {
+        _cleanup_free_ char *hnorm = NULL, *hfull = NULL;
+        int r;
+
+        if (layer_path_normalize(hl, &hnorm) < 0) {
+                bad_path(x->res, hl);
+                return -EBADMSG;
+        }
+        if (asprintf(&hfull, "%s/%s", x->root, hnorm) < 0)
+                return -ENOMEM;
+        if (access(hfull, F_OK) < 0 && errno == ENOENT && x->opts->lowers) {
+                r = copy_up(x->root, hnorm, x->opts->lowers);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        archive_entry_set_hardlink(e, hfull);
+        return 0;
 }
 
 /* Rewrite the entry's names to absolute paths under root. Returns the whiteout kind (>= 0), with
  * *ret_target set for whiteouts, or -errno. */
-static int prepare_entry(struct archive_entry *e, const char *root, char **ret_target, LayerExtractResult *res) {
+static int prepare_entry(Extract *x, struct archive_entry *e, char **ret_target) {
         _cleanup_free_ char *norm = NULL, *full = NULL;
         const char *hl = archive_entry_hardlink(e);
         int kind, r;
 
-        r = layer_path_normalize(archive_entry_pathname(e), &norm);
-        if (r < 0) {
-                snprintf(res->bad_path, sizeof(res->bad_path), "%s", archive_entry_pathname(e) ?: "");
+        r = check_names(e, x->opts->read.max_path ?: LAYER_PATH_MAX, x->res);
+        if (r < 0)
+                return r;
+        if (layer_path_normalize(archive_entry_pathname(e), &norm) < 0) {
+                bad_path(x->res, archive_entry_pathname(e));
                 return -EBADMSG;
         }
         kind = layer_whiteout_classify(norm, ret_target);
@@ -113,109 +269,110 @@ static int prepare_entry(struct archive_entry *e, const char *root, char **ret_t
                 return -EBADMSG;
         if (kind != LAYER_WHITEOUT_NONE)
                 return kind;
-        if (asprintf(&full, "%s/%s", root, norm) < 0)
+        if (asprintf(&full, "%s/%s", x->root, norm) < 0)
                 return -ENOMEM;
         archive_entry_set_pathname(e, full);
-        if (hl) {
-                _cleanup_free_ char *hnorm = NULL, *hfull = NULL;
-                if (layer_path_normalize(hl, &hnorm) < 0) {
-                        snprintf(res->bad_path, sizeof(res->bad_path), "%s", hl);
-                        return -EBADMSG;
-                }
-                if (asprintf(&hfull, "%s/%s", root, hnorm) < 0)
-                        return -ENOMEM;
-                archive_entry_set_hardlink(e, hfull);
-        }
-        r = make_parents(root, norm);
+        if (hl && (r = prepare_hardlink(x, e, hl)) < 0)
+                return r;
+        r = make_parents(x->root, norm);
         return r < 0 ? r : LAYER_WHITEOUT_NONE;
 }
 
-static int extract_all(struct archive *in, struct archive *out, const char *root, LayerExtractResult *res) {
+/* Sparse files count by the size they unpack to, against the same bound as the stream. */
+static int count_bytes(Extract *x, struct archive_entry *e) {
+        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) || archive_entry_size(e) <= 0)
+                return 0;
+        x->res->file_bytes += (uint64_t) archive_entry_size(e);
+        if (x->opts->read.stream.max_bytes > 0 && x->res->file_bytes > x->opts->read.stream.max_bytes)
+                return -EFBIG;
+        return 0;
+}
+
+static int extract_one(Extract *x, struct archive_entry *e) {
+        _cleanup_free_ char *target = NULL;
+        int r;
+
+        r = prepare_entry(x, e, &target);
+        if (r < 0)
+                return r;
+        if (r != LAYER_WHITEOUT_NONE)
+                return apply_whiteout(x->root, r, target);
+        r = count_bytes(x, e);
+        if (r < 0)
+                return r;
+        if (archive_write_header(x->out, e) < ARCHIVE_OK) {
+                bad_path(x->res, archive_entry_pathname(e));
+                return archive_errno(x->out) > 0 ? -archive_errno(x->out) : -EIO;
+        }
+        if (archive_entry_size(e) > 0 && (r = copy_entry_data(x)) < 0)
+                return r;
+        return archive_write_finish_entry(x->out) < ARCHIVE_OK ? -EIO : 0;
+}
+
+static int extract_all(Extract *x) {
         struct archive_entry *e;
         int ar, r;
 
-        while ((ar = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-                _cleanup_free_ char *target = NULL;
-
-                res->n_entries++;
-                r = prepare_entry(e, root, &target, res);
+        while ((ar = archive_read_next_header(x->in, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
+                if (x->opts->read.max_entries > 0 && x->res->n_entries >= x->opts->read.max_entries)
+                        return -E2BIG;
+                x->res->n_entries++;
+                r = extract_one(x, e);
                 if (r < 0)
                         return r;
-                if (r != LAYER_WHITEOUT_NONE) {
-                        r = apply_whiteout(root, r, target);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (archive_write_header(out, e) < ARCHIVE_OK) {
-                        snprintf(res->bad_path, sizeof(res->bad_path), "%s", archive_entry_pathname(e));
-                        return archive_errno(out) > 0 ? -archive_errno(out) : -EIO;
-                }
-                if (archive_entry_size(e) > 0) {
-                        r = copy_entry_data(in, out);
-                        if (r < 0)
-                                return r;
-                }
-                if (archive_write_finish_entry(out) < ARCHIVE_OK)
-                        return -EIO;
         }
-        return ar == ARCHIVE_EOF ? 0 : -EBADMSG;
+        if (ar != ARCHIVE_EOF)
+                return extract_error(x);
+        if (archive_write_close(x->out) != ARCHIVE_OK)
+                return -EIO;
+        /* The digests cover what follows the tar end marker too. */
+        return layer_stream_finish(x->stream, NULL);
 }
 
-int layer_extract_fd(int fd, const char *root, const OciDigest *verify, LayerExtractResult *ret) {
+static int archives_open(Extract *x) {
+        int flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+                    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SPARSE;
+
+        x->in = archive_read_new();
+        x->out = archive_write_disk_new();
+        if (!x->in || !x->out)
+                return -ENOMEM;
+        /* Tar only: decompression is layer-stream's. */
+        if (archive_read_support_format_tar(x->in) != ARCHIVE_OK ||
+            archive_read_support_format_empty(x->in) != ARCHIVE_OK ||
+            archive_read_support_filter_none(x->in) != ARCHIVE_OK)
+                return -EOPNOTSUPP;
+        if (geteuid() == 0)
+                flags |= ARCHIVE_EXTRACT_OWNER;
+        archive_write_disk_set_options(x->out, flags);
+        if (archive_read_open(x->in, x, NULL, source_read, NULL) != ARCHIVE_OK)
+                return extract_error(x);
+        return 0;
+}
+
+int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, LayerReadResult *ret) {
+        static const LayerExtractOptions defaults = {};
         _cleanup_free_ char *real = NULL;
-        Source src = { .fd = fd };
-        LayerExtractResult res = {};
-        struct archive *in = NULL, *out = NULL;
-        int flags, r;
+        LayerReadResult res = {};
+        Extract x = { .opts = opts ?: &defaults, .res = &res };
+        int r;
 
         real = realpath(root, NULL);
         if (!real)
                 return negative_errno();
-        if (verify && (r = oci_hasher_new(&src.hasher)) < 0)
-                return r;
-
-        in = archive_read_new();
-        out = archive_write_disk_new();
-        if (!in || !out) {
-                r = -ENOMEM;
-                goto out;
-        }
-        archive_read_support_filter_all(in);
-        archive_read_support_format_tar(in);
-        flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                ARCHIVE_EXTRACT_SECURE_NODOTDOT;
-        if (geteuid() == 0)
-                flags |= ARCHIVE_EXTRACT_OWNER;
-        archive_write_disk_set_options(out, flags);
-
-        if (archive_read_open(in, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
-                r = src.error < 0 ? src.error : -EBADMSG;
-                goto out;
-        }
-        r = extract_all(in, out, real, &res);
-        if (r >= 0 && archive_write_close(out) != ARCHIVE_OK)
-                r = -EIO;
-        if (r >= 0 && verify) {
-                OciDigest d;
-                char drain[64 * 1024];
-                ssize_t n;
-
-                /* Hash what follows the tar end marker too: the digest covers the whole blob. */
-                while ((n = read(fd, drain, sizeof(drain))) > 0)
-                        oci_hasher_update(src.hasher, drain, (size_t) n);
-                r = oci_hasher_final(src.hasher, &d);
-                if (r >= 0 && !oci_digest_equal(&d, verify))
-                        r = -EBADMSG;
-        }
-out:
-        if (r < 0 && src.error < 0)
-                r = src.error;
-        if (in)
-                archive_read_free(in);
-        if (out)
-                archive_write_free(out);
-        oci_hasher_free(src.hasher);
+        x.root = real;
+        r = layer_stream_new_fd(fd, &x.opts->read.stream, &x.stream);
+        if (r >= 0)
+                r = archives_open(&x);
+        if (r >= 0)
+                r = extract_all(&x);
+        if (x.stream)
+                layer_stream_result(x.stream, &res.stream);
+        if (x.in)
+                archive_read_free(x.in);
+        if (x.out)
+                archive_write_free(x.out);
+        layer_stream_free(x.stream);
         if (ret)
                 *ret = res;
         return r;

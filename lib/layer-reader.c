@@ -2,27 +2,18 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "layer-reader.h"
 #include "macro.h"
 
-/* Large reads keep libarchive's decompressor busy and syscalls rare; the buffer is the only memory
- * that scales with nothing but this constant. */
-#define LAYER_RAW_BUFFER (1024 * 1024)
-
 struct LayerReader {
         struct archive *archive;
-
-        /* the raw (compressed) source: fd >= 0, or source() */
-        int fd;
-        LayerSourceRead source;
-        void *source_userdata;
-        uint8_t *raw;
-        uint64_t raw_bytes;
-        int source_error;
-        OciHasher *hasher;
+        LayerStream *stream;
+        int stream_error;       /* what the stream returned when libarchive saw a failed read */
 
         /* the current regular file's head */
         uint8_t *head;
@@ -31,75 +22,43 @@ struct LayerReader {
         uint64_t entry_pos; /* bytes of the entry consumed: head_size until read_at skips ahead */
 };
 
-static ssize_t source_pull(LayerReader *r, void *buf, size_t size) {
-        ssize_t n;
-
-        if (r->fd >= 0) {
-                do
-                        n = read(r->fd, buf, size);
-                while (n < 0 && errno == EINTR);
-                if (n < 0)
-                        return negative_errno();
-        } else {
-                n = r->source(buf, size, r->source_userdata);
-                if (n < 0)
-                        return n;
-        }
-        if (n > 0 && r->hasher) {
-                int k = oci_hasher_update(r->hasher, buf, (size_t) n);
-                if (k < 0)
-                        return k;
-        }
-        r->raw_bytes += (uint64_t) n;
-        return n;
-}
-
 static la_ssize_t archive_read_cb(struct archive *a, void *userdata, const void **ret_buf) {
         LayerReader *r = userdata;
         ssize_t n;
 
-        n = source_pull(r, r->raw, LAYER_RAW_BUFFER);
+        n = layer_stream_read(r->stream, ret_buf);
         if (n < 0) {
-                r->source_error = (int) n;
-                archive_set_error(a, (int) -n, "layer source read failed");
+                r->stream_error = (int) n;
+                archive_set_error(a, (int) -n, "layer stream read failed");
                 return -1;
         }
-        *ret_buf = r->raw;
         return n;
 }
 
-/* After the tar end marker, the rest of the stream (padding, or trailing garbage) still counts for
- * the digest: read it through. */
-static int source_drain(LayerReader *r) {
-        ssize_t n;
-
-        do
-                n = source_pull(r, r->raw, LAYER_RAW_BUFFER);
-        while (n > 0);
-        return n < 0 ? (int) n : 0;
+/* libarchive's error, or the stream's when a read under it failed (a digest, a limit). */
+static int reader_error(const LayerReader *r) {
+        return r->stream_error ?: -EBADMSG;
 }
 
 static int reader_open(LayerReader *r) {
         r->archive = archive_read_new();
         if (!r->archive)
                 return -ENOMEM;
-        /* Only what image layers may be: tar (ustar, pax, GNU) under gzip, zstd or nothing. Refusing
-         * other formats keeps hostile input away from libarchive's rarer parsers. */
+        /* Only tar (ustar, pax, GNU): decompression happened below, in layer-stream. Refusing other
+         * formats keeps hostile input away from libarchive's rarer parsers. */
         if (archive_read_support_format_tar(r->archive) != ARCHIVE_OK ||
-            archive_read_support_filter_gzip(r->archive) != ARCHIVE_OK ||
-            archive_read_support_filter_zstd(r->archive) != ARCHIVE_OK ||
+            archive_read_support_format_empty(r->archive) != ARCHIVE_OK ||
             archive_read_support_filter_none(r->archive) != ARCHIVE_OK)
                 return -EOPNOTSUPP;
         if (archive_read_open(r->archive, r, NULL, archive_read_cb, NULL) != ARCHIVE_OK)
-                return r->source_error ?: -EBADMSG;
+                return reader_error(r);
         return 0;
 }
 
 static void reader_close(LayerReader *r) {
         if (r->archive)
                 archive_read_free(r->archive);
-        oci_hasher_free(r->hasher);
-        free(r->raw);
+        layer_stream_free(r->stream);
         free(r->head);
 }
 
@@ -118,7 +77,7 @@ static int head_read(LayerReader *r, size_t want) {
         while (r->head_size < want) {
                 la_ssize_t n = archive_read_data(r->archive, r->head + r->head_size, want - r->head_size);
                 if (n < 0)
-                        return r->source_error ?: -EBADMSG;
+                        return reader_error(r);
                 if (n == 0)
                         break;
                 r->head_size += (size_t) n;
@@ -134,7 +93,7 @@ static int entry_read_full(LayerReader *r, void *buf, size_t size) {
         while (size > 0) {
                 la_ssize_t n = archive_read_data(r->archive, p, size);
                 if (n < 0)
-                        return r->source_error ?: -EBADMSG;
+                        return reader_error(r);
                 if (n == 0)
                         return -EBADMSG;
                 p += n;
@@ -208,21 +167,55 @@ static void result_bad_path(LayerReadResult *res, const char *name) {
         snprintf(res->bad_path, sizeof(res->bad_path), "%s", name ?: "(unnamed)");
 }
 
+/* The entry's names within bounds, normalised; its size counted. Returns 0 with the path and, for
+ * hardlinks, the normalised target; < 0 with res->bad_path set. */
+static int entry_names(struct archive_entry *e, const LayerReadOptions *opts, LayerReadResult *res, char **ret_path,
+                       char **ret_link) {
+        size_t max_path = opts->max_path ?: LAYER_PATH_MAX;
+        const char *name = archive_entry_pathname(e), *hl = archive_entry_hardlink(e), *sl = archive_entry_symlink(e);
+        int k;
+
+        if (!name || strlen(name) > max_path || (hl && strlen(hl) > max_path) || (sl && strlen(sl) > max_path)) {
+                result_bad_path(res, name);
+                return name ? -ENAMETOOLONG : -EBADMSG;
+        }
+        k = layer_path_normalize(name, ret_path);
+        if (k < 0) {
+                result_bad_path(res, name);
+                return k == -ENOMEM ? k : -EBADMSG;
+        }
+        if (hl && (k = layer_path_normalize(hl, ret_link)) < 0) {
+                result_bad_path(res, hl);
+                return k == -ENOMEM ? k : -EBADMSG;
+        }
+        return 0;
+}
+
+/* Sparse files take little room in the tar stream but what they unpack to is their size: count that
+ * against the same bound. */
+static int entry_count_bytes(const LayerEntry *entry, const LayerReadOptions *opts, LayerReadResult *res) {
+        if (entry->type != LAYER_ENTRY_REGULAR || entry->size <= 0)
+                return 0;
+        res->file_bytes += (uint64_t) entry->size;
+        if (opts->stream.max_bytes > 0 && res->file_bytes > opts->stream.max_bytes)
+                return -EFBIG;
+        return 0;
+}
+
 /* One tar entry: normalise, classify, read the head, call back. */
-static int reader_entry(LayerReader *r, struct archive_entry *e, size_t head_size,
+static int reader_entry(LayerReader *r, struct archive_entry *e, const LayerReadOptions *opts,
                         LayerEntryCallback cb, void *userdata, LayerReadResult *res) {
+        size_t head_size = opts->head_size ?: LAYER_HEAD_DEFAULT;
         _cleanup_free_ char *path = NULL, *target = NULL, *link = NULL;
-        const char *name = archive_entry_pathname(e);
         LayerEntry entry = { .reader = r };
         int k;
 
-        if (!name || layer_path_normalize(name, &path) < 0) {
-                result_bad_path(res, name);
-                return -EBADMSG;
-        }
+        k = entry_names(e, opts, res, &path, &link);
+        if (k < 0)
+                return k;
         k = layer_whiteout_classify(path, &target);
         if (k < 0) {
-                result_bad_path(res, name);
+                result_bad_path(res, archive_entry_pathname(e));
                 return k == -ENOMEM ? k : -EBADMSG;
         }
         entry.whiteout = (LayerWhiteout) k;
@@ -230,14 +223,13 @@ static int reader_entry(LayerReader *r, struct archive_entry *e, size_t head_siz
         entry.type = entry_type(e);
         entry.mode = archive_entry_perm(e);
         entry.size = archive_entry_size(e);
-        if (entry.type == LAYER_ENTRY_HARDLINK) {
-                if (layer_path_normalize(archive_entry_hardlink(e), &link) < 0) {
-                        result_bad_path(res, archive_entry_hardlink(e));
-                        return -EBADMSG;
-                }
+        if (entry.type == LAYER_ENTRY_HARDLINK)
                 entry.link_target = link;
-        } else if (entry.type == LAYER_ENTRY_SYMLINK)
+        else if (entry.type == LAYER_ENTRY_SYMLINK)
                 entry.link_target = archive_entry_symlink(e) ?: "";
+        k = entry_count_bytes(&entry, opts, res);
+        if (k < 0)
+                return k;
         r->head_size = 0;
         r->entry_pos = 0;
         r->entry_size = -1;
@@ -254,11 +246,10 @@ static int reader_entry(LayerReader *r, struct archive_entry *e, size_t head_siz
 
 static int reader_run(LayerReader *r, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
                       LayerReadResult *res) {
-        size_t head_size = opts->head_size ?: LAYER_HEAD_DEFAULT;
         struct archive_entry *e;
         int k;
 
-        if (head_size > LAYER_HEAD_MAX)
+        if (opts->head_size > LAYER_HEAD_MAX)
                 return -EINVAL;
         k = reader_open(r);
         if (k < 0)
@@ -268,59 +259,26 @@ static int reader_run(LayerReader *r, const LayerReadOptions *opts, LayerEntryCa
                 if (k == ARCHIVE_EOF)
                         break;
                 if (k != ARCHIVE_OK && k != ARCHIVE_WARN)
-                        return r->source_error ?: -EBADMSG;
+                        return reader_error(r);
                 if (opts->max_entries > 0 && res->n_entries >= opts->max_entries)
                         return -E2BIG;
                 res->n_entries++;
-                k = reader_entry(r, e, head_size, cb, userdata, res);
+                k = reader_entry(r, e, opts, cb, userdata, res);
                 if (k < 0)
                         return k;
         }
-        res->tar_bytes = (uint64_t) archive_filter_bytes(r->archive, 0);
-        switch (archive_filter_code(r->archive, 0)) {
-        case ARCHIVE_FILTER_GZIP:
-                res->compression = OCI_COMPRESSION_GZIP;
-                break;
-        case ARCHIVE_FILTER_ZSTD:
-                res->compression = OCI_COMPRESSION_ZSTD;
-                break;
-        default:
-                res->compression = OCI_COMPRESSION_NONE;
-        }
-        return source_drain(r);
-}
-
-static int reader_verify(LayerReader *r, const LayerReadOptions *opts) {
-        OciDigest d;
-        int k;
-
-        if (opts->expected_size >= 0 && r->raw_bytes != (uint64_t) opts->expected_size)
-                return -EBADMSG;
-        if (!r->hasher)
-                return 0;
-        k = oci_hasher_final(r->hasher, &d);
-        if (k < 0)
-                return k;
-        return oci_digest_equal(&d, opts->verify) ? 0 : -EBADMSG;
+        /* What follows the tar end marker counts for the digests too. */
+        return layer_stream_finish(r->stream, NULL);
 }
 
 static int layer_read(LayerReader *r, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
                       LayerReadResult *ret_result) {
-        static const LayerReadOptions defaults = { .expected_size = -1 };
-        LayerReadResult res = { .compression = OCI_COMPRESSION_NONE };
+        static const LayerReadOptions defaults = {};
+        LayerReadResult res = {};
         int k;
 
-        if (!opts)
-                opts = &defaults;
-        r->raw = malloc(LAYER_RAW_BUFFER);
-        k = r->raw ? 0 : -ENOMEM;
-        if (k >= 0 && opts->verify)
-                k = oci_hasher_new(&r->hasher);
-        if (k >= 0)
-                k = reader_run(r, opts, cb, userdata, &res);
-        if (k >= 0)
-                k = reader_verify(r, opts);
-        res.raw_bytes = r->raw_bytes;
+        k = reader_run(r, opts ?: &defaults, cb, userdata, &res);
+        layer_stream_result(r->stream, &res.stream);
         reader_close(r);
         if (ret_result)
                 *ret_result = res;
@@ -329,16 +287,57 @@ static int layer_read(LayerReader *r, const LayerReadOptions *opts, LayerEntryCa
 
 int layer_read_fd(int fd, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
                   LayerReadResult *ret_result) {
-        LayerReader r = { .fd = fd };
+        LayerReader r = {};
+        int k;
 
-        if (fd < 0)
-                return -EBADF;
+        k = layer_stream_new_fd(fd, opts ? &opts->stream : &(LayerStreamOptions) {}, &r.stream);
+        if (k < 0)
+                return k;
         return layer_read(&r, opts, cb, userdata, ret_result);
 }
 
 int layer_read_source(LayerSourceRead source, void *source_userdata, const LayerReadOptions *opts,
                       LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result) {
-        LayerReader r = { .fd = -EBADF, .source = source, .source_userdata = source_userdata };
+        LayerReader r = {};
+        int k;
 
+        k = layer_stream_new_source(source, source_userdata, opts ? &opts->stream : &(LayerStreamOptions) {},
+                                    &r.stream);
+        if (k < 0)
+                return k;
         return layer_read(&r, opts, cb, userdata, ret_result);
+}
+
+/* For a digest that did not match: " (the descriptor says sha256:..., the bytes hash to sha256:...)". */
+static void explain_digests(const OciDigest *want, const OciDigest *got, char *buf, size_t size) {
+        size_t n = strlen(buf);
+
+        if (want && oci_digest_is_set(got) && n < size)
+                snprintf(buf + n, size - n, " (expected %s, got %s)", want->str, got->str);
+}
+
+char *layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, char *buf, size_t size) {
+        const LayerStreamOptions *so = opts ? &opts->stream : NULL;
+
+        if (res->stream.failure != LAYER_STREAM_OK) {
+                snprintf(buf, size, "%s", layer_stream_failure_to_string(res->stream.failure));
+                if (res->stream.failure == LAYER_STREAM_DIFF_ID)
+                        explain_digests(so ? so->diff_id : NULL, &res->stream.diff_id, buf, size);
+                else if (res->stream.failure == LAYER_STREAM_DIGEST)
+                        explain_digests(so && so->descriptor ? &so->descriptor->digest : NULL, &res->stream.digest,
+                                        buf, size);
+        } else if (r == -E2BIG)
+                snprintf(buf, size, "has more than %" PRIu64 " entries (the layer-entries limit)",
+                         opts ? opts->max_entries : 0);
+        else if (r == -EFBIG)
+                snprintf(buf, size, "unpacks to more bytes than the layer-bytes limit");
+        else if (r == -ENAMETOOLONG)
+                snprintf(buf, size, "has a name longer than the path-bytes limit: '%s'", res->bad_path);
+        else if (res->bad_path[0])
+                snprintf(buf, size, "has a refused entry '%s' (names are relative, without \"..\")", res->bad_path);
+        else if (r == -EBADMSG)
+                snprintf(buf, size, "is not a valid tar stream");
+        else
+                snprintf(buf, size, "could not be read: %s", strerror(-r));
+        return buf;
 }

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Stream a tar layer through libarchive without unpacking it: gzip, zstd or plain tar, detected from
- * the bytes (not trusted from the media type), read from an fd or from any pull callback (a registry
- * stream, an entry of an outer tar). One callback per entry with its normalised path, type, whiteout
- * kind and the first bytes of regular files; the rest of each file is skipped without copying. Memory
- * is bounded by the head size, whatever the layer size. Optionally the compressed bytes are hashed as
- * they pass and checked against a digest at the end of the stream (every byte, not only up to the tar
- * end marker). Entry names with ".." or absolute paths are refused (-EBADMSG, the name in
- * LayerReadResult.bad_path). Truncated or corrupt streams are -EBADMSG. */
+/* Stream a tar layer through libarchive without unpacking it: gzip, zstd or plain tar, read from an fd
+ * or from any pull callback (a registry stream, an entry of an outer tar). One callback per entry with
+ * its normalised path, type, whiteout kind and the first bytes of regular files; the rest of each file
+ * is skipped without copying. Memory is bounded by the head size, whatever the layer size. The bytes
+ * pass through lib/layer-stream, which checks them against the descriptor (digest, size, compression)
+ * and the image config (diff_id) and bounds what they unpack to; libarchive parses tar only. Entry
+ * names with ".." or absolute paths are refused (-EBADMSG, the name in LayerReadResult.bad_path).
+ * Truncated or corrupt streams are -EBADMSG. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "layer-path.h"
+#include "layer-stream.h"
 #include "oci.h"
 
 /* Default number of leading bytes handed to the callback: an ELF header, its program headers and
@@ -52,28 +53,33 @@ typedef struct LayerEntry {
 /* Return < 0 to stop the read (that value is returned by layer_read_*). */
 typedef int (*LayerEntryCallback)(const LayerEntry *e, void *userdata);
 
-/* Pull source: write up to size bytes to buf; return the count, 0 at the end, or -errno. */
-typedef ssize_t (*LayerSourceRead)(void *buf, size_t size, void *userdata);
-
 typedef struct LayerReadOptions {
         size_t head_size;          /* 0: LAYER_HEAD_DEFAULT; at most LAYER_HEAD_MAX */
-        const OciDigest *verify;   /* or NULL: digest of the raw (compressed) stream */
-        int64_t expected_size;     /* -1: unknown; else the raw stream must have exactly this size */
-        uint64_t max_entries;      /* 0: unlimited */
+        /* Checks of the bytes (digest, size, diff_id, compression) and the bound on uncompressed bytes;
+         * max_bytes also bounds the sum of the regular files' sizes, so that a sparse file counts as
+         * what it unpacks to. stream.size 0 with no digest is taken as "unknown": set -1 for that. */
+        LayerStreamOptions stream;
+        uint64_t max_entries;      /* 0: no bound */
+        size_t max_path;           /* longest entry name or link target; 0: LAYER_PATH_MAX */
 } LayerReadOptions;
 
 typedef struct LayerReadResult {
         uint64_t n_entries;
-        uint64_t raw_bytes;        /* compressed bytes consumed */
-        uint64_t tar_bytes;        /* uncompressed bytes (as far as libarchive reports) */
-        OciCompression compression;
+        uint64_t file_bytes;       /* sum of the regular files' sizes */
+        LayerStreamResult stream;  /* bytes, compression, digests; which check failed */
         char bad_path[256];        /* on a refused entry name: the name (truncated) */
 } LayerReadResult;
 
+/* Why a layer read failed, as a phrase for a message ("has more than 5 entries (layer-entries)",
+ * "has an entry name that is refused: '../x'", "does not match its digest"), from the value
+ * layer_read_*() returned and its result. Writes into buf (always terminated) and returns it. */
+char *layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, char *buf, size_t size);
+
 /* Read the layer at fd (from its current offset, to EOF). opts and ret_result may be NULL. Returns 0,
- * a callback's negative value, -EBADMSG (bad tar, bad compression, truncation, refused name, digest or
- * size mismatch), -ENOMEM, or -errno from reading. ret_result is filled also on failure, so the caller
- * can name what was refused. */
+ * a callback's negative value, -EBADMSG (bad tar, bad compression, truncation, refused name, a failed
+ * check of the bytes: see result.stream.failure), -E2BIG (max_entries), -EFBIG (max_bytes),
+ * -ENAMETOOLONG (max_path), -ENOMEM, or -errno from reading. ret_result is filled also on failure, so
+ * the caller can name what was refused. */
 int layer_read_fd(int fd, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
                   LayerReadResult *ret_result);
 /* The same from a pull callback. */

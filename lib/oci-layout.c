@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "file-util.h"
+#include "openat-resolve.h"
 #include "oci-layout.h"
 
 struct OciLayout {
@@ -27,15 +29,22 @@ static void blob_path(const OciDigest *d, char buf[static BLOB_PATH_MAX]) {
         snprintf(buf, BLOB_PATH_MAX, "blobs/sha256/%s", oci_digest_hex(d));
 }
 
+/* Open a file of the layout for reading without following any symlink: a layout made by someone else
+ * must not make us read (and hash, and quote) a file outside it. -ELOOP for a symlink. */
+static int open_beneath(int dirfd, const char *name) {
+        return openat_resolve(dirfd, name, O_RDONLY | O_NOCTTY, 0,
+                              RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
 static int read_all_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
 
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_beneath(dirfd, name);
         if (fd < 0)
-                return negative_errno();
+                return fd;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
@@ -173,21 +182,23 @@ int oci_layout_resolve(OciLayout *l, const char *tag, OciDescriptor *ret) {
         return r;
 }
 
-int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int *ret_fd) {
+int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int64_t size, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
         char path[BLOB_PATH_MAX];
         struct stat st;
-        int fd;
 
         blob_path(digest, path);
-        fd = openat(l->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_beneath(l->dirfd, path);
         if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
                 return negative_errno();
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                int r = S_ISREG(st.st_mode) ? negative_errno() : -EBADMSG;
-                close(fd);
-                return r;
-        }
-        *ret_fd = fd;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        /* A blob of another size is not the blob its descriptor names: refuse before reading any. */
+        if (size >= 0 && st.st_size != size)
+                return -EMSGSIZE;
+        *ret_fd = TAKE_FD(fd);
         return 0;
 }
 

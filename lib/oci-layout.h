@@ -53,8 +53,10 @@ int oci_layout_resolve(OciLayout *l, const char *tag, OciDescriptor *ret);
 int oci_layout_read_blob(OciLayout *l, const OciDescriptor *d, size_t max, char **ret, size_t *ret_size);
 
 /* Open blob digest for streaming (O_RDONLY|O_CLOEXEC); the caller verifies while reading (e.g.
- * LayerReadOptions.verify). Returns 0 and the fd, -ENOENT, or -errno. */
-int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int *ret_fd);
+ * LayerStreamOptions.descriptor) and reads no further than size. Nothing on the way may be a symlink
+ * (-ELOOP), the blob must be a regular file (-EBADMSG) and, when size >= 0, of exactly that size
+ * (-EMSGSIZE, before any byte is read). Returns 0 and the fd, -ENOENT, or -errno. */
+int oci_layout_open_blob(OciLayout *l, const OciDigest *digest, int64_t size, int *ret_fd);
 
 /* Whether the blob exists (a regular file of the right name). Returns 1, 0 or -errno. */
 int oci_layout_has_blob(OciLayout *l, const OciDigest *digest);

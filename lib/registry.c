@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "json-util.h"
+#include "registry-policy.h"
 #include "registry.h"
 
 /* Error bodies and token responses are small; refuse to hold more. */
@@ -375,34 +377,24 @@ int registry_token_parse(const void *buf, size_t size, char **ret) {
 struct RegistryClient {
         char *host;
         char *base; /* "https://host" or "http://host" */
+        RegistryOrigin origin;
         char *user, *password;
         char *ca_file;
         char *user_agent;
-        long timeout_sec;
+        long connect_timeout_sec;
+        long request_timeout_sec;
+        uint64_t deadline_usec;  /* CLOCK_MONOTONIC: every request of this client ends before it */
 
         pthread_mutex_t lock; /* guards the two below */
         char *token;          /* bearer token, or NULL */
         bool basic;           /* the registry asked for Basic */
 };
 
-static bool host_is_loopback(const char *host) {
-        _cleanup_free_ char *name = NULL;
-        struct in6_addr a6;
-        struct in_addr a4;
-        const char *end;
+static uint64_t now_usec(void) {
+        struct timespec ts;
 
-        if (host[0] == '[') {
-                end = strchr(host, ']');
-                name = end ? strndup(host + 1, (size_t) (end - host - 1)) : NULL;
-        } else
-                name = strndup(host, strcspn(host, ":"));
-        if (!name)
-                return false;
-        if (streq(name, "localhost"))
-                return true;
-        if (inet_pton(AF_INET, name, &a4) == 1)
-                return (ntohl(a4.s_addr) >> 24) == 127;
-        return inet_pton(AF_INET6, name, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
 static int read_small_file(const char *path, char **ret, size_t *ret_size) {
@@ -472,12 +464,19 @@ static int client_load_credentials(RegistryClient *c, const RegistryOptions *o) 
 }
 
 static int client_init(RegistryClient *c, const char *host, const RegistryOptions *o) {
+        long total;
+
         if (!(c->host = strdup(host)) ||
             asprintf(&c->base, "%s://%s", o->insecure ? "http" : "https", host) < 0 ||
             (o->ca_file && !(c->ca_file = strdup(o->ca_file))) ||
             !(c->user_agent = strdup(o->user_agent ?: "archway")))
                 return -ENOMEM;
-        c->timeout_sec = o->timeout_sec > 0 ? o->timeout_sec : 30;
+        if (registry_origin_from_url(c->base, &c->origin) < 0)
+                return -EINVAL;
+        c->connect_timeout_sec = o->timeout_sec > 0 ? o->timeout_sec : 30;
+        c->request_timeout_sec = o->request_timeout_sec > 0 ? o->request_timeout_sec : 900;
+        total = o->total_timeout_sec > 0 ? o->total_timeout_sec : 3600;
+        c->deadline_usec = now_usec() + (uint64_t) total * 1000000;
         return client_load_credentials(c, o);
 }
 
@@ -495,7 +494,7 @@ int registry_client_new(const char *host, const RegistryOptions *opts, RegistryC
                 opts = &defaults;
         if (isempty(host))
                 return -EINVAL;
-        if (opts->insecure && !host_is_loopback(host))
+        if (opts->insecure && !registry_host_is_loopback(host))
                 return -EPERM;
         (void) pthread_once(&curl_once, curl_init_once);
         c = calloc(1, sizeof(*c));
@@ -532,9 +531,19 @@ typedef int (*RequestSink)(const void *buf, size_t size, void *userdata);
 /* A sink may return this to pause the transfer (the data is delivered again after unpausing). */
 #define REQUEST_SINK_PAUSE 1
 
+/* Redirects followed per request (Docker Hub: registry -> CDN, one hop). */
+#define REGISTRY_REDIRECTS_MAX 5
+/* A transfer slower than this for REGISTRY_LOW_SPEED_SEC fails: a registry that trickles bytes ends
+ * in seconds, not at the request deadline. */
+#define REGISTRY_LOW_SPEED_BYTES 1024L
+#define REGISTRY_LOW_SPEED_SEC 30L
+
 typedef struct Request {
         const char *method;     /* GET HEAD PUT POST */
         char *url;
+        bool follow;            /* follow redirects (GET and HEAD of manifests and blobs) */
+        bool foreign;           /* url left the registry's origin: no credentials, ever again */
+        unsigned hops;
         const char *accept;
         const char *content_type;
         /* request body: from memory, or from upload_cb */
@@ -546,6 +555,7 @@ typedef struct Request {
         int upload_error;
 
         CURL *easy;
+        struct curl_slist *headers;
         long status;
         char *resp_content_type, *resp_digest, *resp_location, *www_authenticate;
         int64_t content_length;
@@ -575,6 +585,7 @@ static void request_done(Request *q) {
         request_reset_response(q);
         free(q->url);
         free(q->mem);
+        curl_slist_free_all(q->headers);
         if (q->easy)
                 curl_easy_cleanup(q->easy);
 }
@@ -713,48 +724,34 @@ static void method_setup(Request *q) {
         }
 }
 
-/* Set up q->easy for c, with the current credentials. *ret_headers is freed by the caller after the
- * transfer. */
-static int request_setup(RegistryClient *c, Request *q, struct curl_slist **ret_headers) {
-        _cleanup_free_ char *token_header = NULL;
-        struct curl_slist *h = NULL;
-        int r = 0;
+/* The transport half of a request: URL, timeouts, TLS, callbacks, method; no credentials. Every
+ * request of a client ends by its deadline: the remaining time bounds each one. */
+static int request_transport(RegistryClient *c, Request *q) {
+        uint64_t now = now_usec();
+        long left;
 
         if (q->easy)
                 curl_easy_reset(q->easy);
         else if (!(q->easy = curl_easy_init()))
                 return -ENOMEM;
         request_reset_response(q);
-        pthread_mutex_lock(&c->lock);
-        if (c->token && asprintf(&token_header, "Bearer %s", c->token) < 0)
-                r = -ENOMEM;
-        else if (c->token)
-                r = header_list_add(&h, "Authorization", token_header);
-        else if (c->basic && c->user) {
-                curl_easy_setopt(q->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-                curl_easy_setopt(q->easy, CURLOPT_USERNAME, c->user);
-                curl_easy_setopt(q->easy, CURLOPT_PASSWORD, c->password);
+        curl_slist_free_all(q->headers);
+        q->headers = NULL;
+        if (now >= c->deadline_usec) {
+                set_error("%s %s: not started, the registry has used up the time allowed (the pull-seconds limit)",
+                          q->method, q->url);
+                return -ETIMEDOUT;
         }
-        pthread_mutex_unlock(&c->lock);
-        if (r >= 0)
-                r = header_list_add(&h, "Accept", q->accept);
-        if (r >= 0)
-                r = header_list_add(&h, "Content-Type", q->content_type);
-        if (r < 0) {
-                curl_slist_free_all(h);
-                return r;
-        }
+        left = (long) ((c->deadline_usec - now + 999999) / 1000000);
         curl_easy_setopt(q->easy, CURLOPT_URL, q->url);
-        curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, h);
         curl_easy_setopt(q->easy, CURLOPT_USERAGENT, c->user_agent);
         curl_easy_setopt(q->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(q->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(q->easy, CURLOPT_FOLLOWLOCATION, streq(q->method, "GET") ? 1L : 0L);
-        curl_easy_setopt(q->easy, CURLOPT_MAXREDIRS, 5L);
-        curl_easy_setopt(q->easy, CURLOPT_CONNECTTIMEOUT, c->timeout_sec);
-        /* A stalled transfer (under 1 byte/s for a minute) fails instead of hanging. */
-        curl_easy_setopt(q->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(q->easy, CURLOPT_LOW_SPEED_TIME, 60L);
+        /* Redirects are followed by request_follow(), which asks registry_policy first. */
+        curl_easy_setopt(q->easy, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(q->easy, CURLOPT_CONNECTTIMEOUT, c->connect_timeout_sec);
+        curl_easy_setopt(q->easy, CURLOPT_TIMEOUT, left < c->request_timeout_sec ? left : c->request_timeout_sec);
+        curl_easy_setopt(q->easy, CURLOPT_LOW_SPEED_LIMIT, REGISTRY_LOW_SPEED_BYTES);
+        curl_easy_setopt(q->easy, CURLOPT_LOW_SPEED_TIME, REGISTRY_LOW_SPEED_SEC);
         curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
         if (c->ca_file)
                 curl_easy_setopt(q->easy, CURLOPT_CAINFO, c->ca_file);
@@ -763,8 +760,42 @@ static int request_setup(RegistryClient *c, Request *q, struct curl_slist **ret_
         curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, write_cb);
         curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q);
         method_setup(q);
-        *ret_headers = h;
         return 0;
+}
+
+/* The credentials half: the bearer token, or Basic when the registry asked for it; nothing for a URL
+ * off the registry's origin. */
+static int request_credentials(RegistryClient *c, Request *q) {
+        _cleanup_free_ char *bearer = NULL;
+        int r = 0;
+
+        if (q->foreign)
+                return 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->token)
+                r = asprintf(&bearer, "Bearer %s", c->token) < 0 ? -ENOMEM : 0;
+        else if (c->basic && c->user) {
+                curl_easy_setopt(q->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+                curl_easy_setopt(q->easy, CURLOPT_USERNAME, c->user);
+                curl_easy_setopt(q->easy, CURLOPT_PASSWORD, c->password);
+        }
+        pthread_mutex_unlock(&c->lock);
+        return r < 0 ? r : header_list_add(&q->headers, "Authorization", bearer);
+}
+
+/* Make q->easy ready to perform. */
+static int request_prepare(RegistryClient *c, Request *q) {
+        int r = request_transport(c, q);
+
+        if (r >= 0)
+                r = request_credentials(c, q);
+        if (r >= 0)
+                r = header_list_add(&q->headers, "Accept", q->accept);
+        if (r >= 0)
+                r = header_list_add(&q->headers, "Content-Type", q->content_type);
+        if (r >= 0)
+                curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->headers);
+        return r;
 }
 
 static int curl_code_to_errno(CURLcode k) {
@@ -820,15 +851,13 @@ static int status_to_errno(long status) {
 /* Run the exchange once. Returns 0 when there was an HTTP response (any status, in q->status), or
  * the transport/sink error. */
 static int request_perform_once(RegistryClient *c, Request *q) {
-        struct curl_slist *h = NULL;
         CURLcode k;
         int r;
 
-        r = request_setup(c, q, &h);
+        r = request_prepare(c, q);
         if (r < 0)
                 return r;
         k = curl_easy_perform(q->easy);
-        curl_slist_free_all(h);
         (void) curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &q->status);
         if (q->sink_error < 0)
                 return q->sink_error;
@@ -838,6 +867,37 @@ static int request_perform_once(RegistryClient *c, Request *q) {
                 set_error("%s %s: %s", q->method, q->url, curl_easy_strerror(k));
                 return curl_code_to_errno(k);
         }
+        return 0;
+}
+
+static bool status_is_redirect(long status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* Take q's redirect: the Location (resolved by curl) must pass registry_policy before we connect. */
+static int request_follow(RegistryClient *c, Request *q) {
+        RegistryOrigin target;
+        char why[512], *next = NULL, *copy;
+
+        if (++q->hops > REGISTRY_REDIRECTS_MAX) {
+                set_error("%s %s: more than %d redirects", q->method, q->url, REGISTRY_REDIRECTS_MAX);
+                return -ELOOP;
+        }
+        if (curl_easy_getinfo(q->easy, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next ||
+            registry_origin_from_url(next, &target) < 0) {
+                set_error("%s %s: HTTP %ld without a usable http(s) Location", q->method, q->url, q->status);
+                return -EPROTO;
+        }
+        if (registry_policy_check(&c->origin, &target, REGISTRY_HOP_REDIRECT, why, sizeof(why)) < 0) {
+                set_error("%s %s: refused to follow the redirect to %s: %s", q->method, q->url, next, why);
+                return -EPERM;
+        }
+        copy = strdup(next);
+        if (!copy)
+                return -ENOMEM;
+        free(q->url);
+        q->url = copy;
+        q->foreign = q->foreign || !registry_origin_equal(&c->origin, &target);
         return 0;
 }
 
@@ -869,35 +929,74 @@ static int token_url(CURL *easy, const RegistryChallenge *ch, const char *scope,
         return 0;
 }
 
-/* Docker token spec: GET realm?service=&scope= (with basic credentials when we have them). */
+static void set_basic_auth(CURL *easy, const char *user, const char *password) {
+        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+        curl_easy_setopt(easy, CURLOPT_USERNAME, user);
+        curl_easy_setopt(easy, CURLOPT_PASSWORD, password);
+}
+
+/* Where the token request goes, and whether our credentials go with it (registry_policy). */
+static int realm_check(RegistryClient *c, const char *realm, bool *ret_credentials) {
+        RegistryOrigin o;
+        char why[512];
+
+        if (registry_origin_from_url(realm, &o) < 0) {
+                set_error("The token realm '%s' of %s is not an absolute http(s) URL", realm, c->host);
+                return -EPROTO;
+        }
+        if (registry_policy_check(&c->origin, &o, REGISTRY_HOP_REALM, why, sizeof(why)) < 0) {
+                set_error("Refused the token realm %s of %s: %s", realm, c->host, why);
+                return -EPERM;
+        }
+        *ret_credentials = c->user && registry_policy_realm_credentials(&c->origin, &o);
+        return 0;
+}
+
+/* The token from a finished token request. */
+static int token_response(RegistryClient *c, Request *q, bool sent_credentials, char **ret) {
+        if (status_is_redirect(q->status)) {
+                set_error("The token service %s redirected us; token requests are not redirected", q->url);
+                return -EPERM;
+        }
+        if (q->status == 401 && c->user && !sent_credentials) {
+                set_error("The token service %s refused an anonymous request; the credentials saved for %s go only "
+                          "to %s itself or a token service on the same host over https (docs/security.md)", q->url,
+                          c->host, c->host);
+                return -EACCES;
+        }
+        if (q->status != 200) {
+                error_from_body(q);
+                return -EACCES;
+        }
+        return registry_token_parse(q->mem ?: "", q->mem_size, ret);
+}
+
+/* Docker token spec: GET realm?service=&scope=, with Basic credentials when the policy lets them go. */
 static int client_fetch_token(RegistryClient *c, const RegistryChallenge *ch, const char *scope) {
-        Request q = { .method = "GET", .mem_max = REGISTRY_SMALL_BODY_MAX };
-        struct curl_slist *h = NULL;
+        Request q = { .method = "GET", .mem_max = REGISTRY_SMALL_BODY_MAX, .foreign = true };
         char *token = NULL;
+        bool credentials;
         CURLcode k;
         int r;
 
-        q.easy = curl_easy_init();
-        if (!q.easy)
-                return -ENOMEM;
-        r = token_url(q.easy, ch, scope, &q.url);
+        r = realm_check(c, ch->realm, &credentials);
+        if (r >= 0 && !(q.easy = curl_easy_init()))
+                r = -ENOMEM;
         if (r >= 0)
-                r = request_setup(&(RegistryClient) { .user_agent = c->user_agent, .ca_file = c->ca_file,
-                                                     .timeout_sec = c->timeout_sec, .lock = PTHREAD_MUTEX_INITIALIZER },
-                                  &q, &h);
-        if (r >= 0 && c->user) {
-                curl_easy_setopt(q.easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-                curl_easy_setopt(q.easy, CURLOPT_USERNAME, c->user);
-                curl_easy_setopt(q.easy, CURLOPT_PASSWORD, c->password);
-        }
+                r = token_url(q.easy, ch, scope, &q.url);
+        if (r >= 0)
+                r = request_transport(c, &q);
         if (r >= 0) {
+                if (credentials)
+                        set_basic_auth(q.easy, c->user, c->password);
                 k = curl_easy_perform(q.easy);
                 (void) curl_easy_getinfo(q.easy, CURLINFO_RESPONSE_CODE, &q.status);
-                r = k != CURLE_OK ? (set_error("token request %s: %s", q.url, curl_easy_strerror(k)), curl_code_to_errno(k)) :
-                    q.status != 200 ? (error_from_body(&q), -EACCES) :
-                    registry_token_parse(q.mem ?: "", q.mem_size, &token);
+                if (k != CURLE_OK) {
+                        set_error("token request %s: %s", q.url, curl_easy_strerror(k));
+                        r = curl_code_to_errno(k);
+                } else
+                        r = token_response(c, &q, credentials, &token);
         }
-        curl_slist_free_all(h);
         request_done(&q);
         if (r < 0)
                 return r;
@@ -910,7 +1009,7 @@ static int client_fetch_token(RegistryClient *c, const RegistryChallenge *ch, co
 
 /* Answer a 401: Basic means send our credentials; Bearer means get a token for the scope asked. */
 static int client_authenticate(RegistryClient *c, const Request *q, const char *default_scope) {
-        RegistryChallenge ch = {};
+        _cleanup_(registry_challenge_done) RegistryChallenge ch = {};
         int r;
 
         if (!q->www_authenticate) {
@@ -919,38 +1018,53 @@ static int client_authenticate(RegistryClient *c, const Request *q, const char *
         }
         r = registry_challenge_parse(q->www_authenticate, &ch);
         if (r < 0) {
-                set_error("Malformed WWW-Authenticate from %s: %s", q->url, q->www_authenticate);
+                set_error("Malformed WWW-Authenticate from %s", q->url);
                 return -EPROTO;
         }
-        if (strcasecmp(ch.scheme, "Basic") == 0) {
-                r = c->user && !c->basic ? 0 : (set_error("%s needs credentials (Basic)%s", c->host,
-                                                          c->user ? " and refused ours" : ""), -EACCES);
-                if (r >= 0)
-                        c->basic = true;
-        } else if (strcasecmp(ch.scheme, "Bearer") == 0)
-                r = client_fetch_token(c, &ch, ch.scope ?: default_scope);
-        else {
+        if (strcasecmp(ch.scheme, "Bearer") == 0)
+                return client_fetch_token(c, &ch, ch.scope ?: default_scope);
+        if (strcasecmp(ch.scheme, "Basic") != 0) {
                 set_error("Unsupported authentication scheme '%s' at %s", ch.scheme, c->host);
-                r = -EACCES;
+                return -EACCES;
         }
-        registry_challenge_done(&ch);
-        return r;
+        if (!c->user || c->basic) {
+                set_error("%s needs credentials (Basic)%s", c->host, c->user ? " and refused ours" : "");
+                return -EACCES;
+        }
+        if (!c->origin.https && !registry_host_is_loopback(c->host)) {
+                set_error("%s asks for Basic credentials over plain HTTP; refused", c->host);
+                return -EPERM;
+        }
+        c->basic = true;
+        return 0;
 }
 
-/* Perform, answering one 401 with authentication and retrying once (not for streamed uploads, which
- * cannot be replayed: their callers authenticate with an earlier request). */
+/* Perform, following redirects that the policy allows and answering one 401 from the registry with
+ * authentication (not for streamed uploads, which cannot be replayed: their callers authenticate with
+ * an earlier request). A 401 from a host we were redirected to is an error: it gets no credentials. */
 static int request_perform(RegistryClient *c, Request *q, const char *scope) {
+        bool authenticated = false;
         int r;
 
-        r = request_perform_once(c, q);
-        if (r < 0 || q->status != 401 || q->upload_cb)
-                goto out;
-        r = client_authenticate(c, q, scope);
+        for (;;) {
+                r = request_perform_once(c, q);
+                if (r < 0)
+                        return r;
+                if (q->follow && status_is_redirect(q->status)) {
+                        r = request_follow(c, q);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (q->status != 401 || authenticated || q->upload_cb || q->foreign)
+                        break;
+                r = client_authenticate(c, q, scope);
+                if (r < 0)
+                        return r;
+                authenticated = true;
+        }
+        r = status_to_errno(q->status);
         if (r < 0)
-                return r;
-        r = request_perform_once(c, q);
-out:
-        if (r >= 0 && (r = status_to_errno(q->status)) < 0)
                 error_from_body(q);
         return r;
 }
@@ -992,7 +1106,7 @@ static int manifest_request(RegistryClient *c, Request *q, const char *repositor
 
 int registry_get_manifest(RegistryClient *c, const char *repository, const char *reference,
                           char **ret, size_t *ret_size, char **ret_media_type, OciDigest *ret_digest) {
-        Request q = { .method = "GET", .accept = OCI_ACCEPT_MANIFESTS, .mem_max = OCI_MANIFEST_SIZE_MAX };
+        Request q = { .method = "GET", .follow = true, .accept = OCI_ACCEPT_MANIFESTS, .mem_max = OCI_MANIFEST_SIZE_MAX };
         OciDigest want, got;
         int r;
 
@@ -1019,7 +1133,7 @@ int registry_get_manifest(RegistryClient *c, const char *repository, const char 
 
 int registry_head_manifest(RegistryClient *c, const char *repository, const char *reference,
                            char **ret_media_type, OciDigest *ret_digest, int64_t *ret_size) {
-        Request q = { .method = "HEAD", .accept = OCI_ACCEPT_MANIFESTS };
+        Request q = { .method = "HEAD", .follow = true, .accept = OCI_ACCEPT_MANIFESTS };
         OciDigest d;
         int r;
 
@@ -1045,8 +1159,11 @@ int registry_blob_exists(RegistryClient *c, const char *repository, const OciDig
 
         if (!repository_valid(repository))
                 return -EINVAL;
-        r = !scope || request_url(c, &q, repository, "blobs", digest->str) < 0 ? -ENOMEM :
-            request_perform(c, &q, scope);
+        r = !scope || request_url(c, &q, repository, "blobs", digest->str) < 0 ? -ENOMEM : 0;
+        /* Not followed: a registry that redirects a blob to its storage has it (and a presigned
+         * storage URL may answer HEAD with 403, being signed for GET). */
+        if (r >= 0 && (r = request_perform(c, &q, scope)) == -EPROTO && status_is_redirect(q.status))
+                r = 1;
         request_done(&q);
         return r == -ENOENT ? 0 : r < 0 ? r : 1;
 }
@@ -1094,7 +1211,7 @@ int registry_get_blob(RegistryClient *c, const char *repository, const OciDigest
                       int64_t expected_size, RegistryDataCallback cb, void *userdata) {
         _cleanup_free_ char *scope = pull_scope(repository);
         BlobSink s = { .expected_size = expected_size, .cb = cb, .userdata = userdata };
-        Request q = { .method = "GET", .sink = blob_sink, .sink_userdata = &s };
+        Request q = { .method = "GET", .follow = true, .sink = blob_sink, .sink_userdata = &s };
         int r;
 
         if (!repository_valid(repository))
@@ -1115,9 +1232,10 @@ int registry_get_blob(RegistryClient *c, const char *repository, const OciDigest
 /* ---- pull stream ------------------------------------------------------------------------------- */
 
 struct RegistryBlobStream {
+        RegistryClient *client;
         CURLM *multi;
         Request q;
-        struct curl_slist *headers;
+        bool attached;          /* q.easy is in multi */
         OciDigest digest;
         int64_t expected_size;
         OciHasher *hasher;
@@ -1154,6 +1272,25 @@ static int stream_sink(const void *data, size_t size, void *userdata) {
         return 0;
 }
 
+/* (Re)start the GET of q.url on the multi handle. */
+static int stream_start(RegistryBlobStream *s) {
+        int r;
+
+        if (s->attached) {
+                (void) curl_multi_remove_handle(s->multi, s->q.easy);
+                s->attached = false;
+        }
+        r = request_prepare(s->client, &s->q);
+        if (r < 0)
+                return r;
+        if (curl_multi_add_handle(s->multi, s->q.easy) != CURLM_OK)
+                return -ENOMEM;
+        s->attached = true;
+        s->done = false;
+        s->result = CURLE_OK;
+        return 0;
+}
+
 int registry_blob_open(RegistryClient *c, const char *repository, const OciDigest *digest,
                        int64_t expected_size, RegistryBlobStream **ret) {
         RegistryBlobStream *s;
@@ -1171,17 +1308,15 @@ int registry_blob_open(RegistryClient *c, const char *repository, const OciDiges
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (RegistryBlobStream) { .digest = *digest, .expected_size = expected_size,
-                                    .q = { .method = "GET", .sink = stream_sink, .sink_userdata = s } };
+        *s = (RegistryBlobStream) { .client = c, .digest = *digest, .expected_size = expected_size,
+                                    .q = { .method = "GET", .follow = true, .sink = stream_sink, .sink_userdata = s } };
         s->buf = malloc(REGISTRY_STREAM_BUFFER);
         s->multi = curl_multi_init();
         r = !s->buf || !s->multi ? -ENOMEM : oci_hasher_new(&s->hasher);
         if (r >= 0)
                 r = request_url(c, &s->q, repository, "blobs", digest->str);
         if (r >= 0)
-                r = request_setup(c, &s->q, &s->headers);
-        if (r >= 0 && curl_multi_add_handle(s->multi, s->q.easy) != CURLM_OK)
-                r = -ENOMEM;
+                r = stream_start(s);
         if (r < 0) {
                 registry_blob_close(s);
                 return r;
@@ -1190,9 +1325,23 @@ int registry_blob_open(RegistryClient *c, const char *repository, const OciDiges
         return 0;
 }
 
+/* A finished transfer that was a redirect: follow it (the policy decides) and go on. Returns 1 when
+ * the stream goes on, 0 when the transfer really ended, < 0. */
+static int stream_redirect(RegistryBlobStream *s) {
+        int r;
+
+        (void) curl_easy_getinfo(s->q.easy, CURLINFO_RESPONSE_CODE, &s->q.status);
+        if (s->result != CURLE_OK || !status_is_redirect(s->q.status))
+                return 0;
+        r = request_follow(s->client, &s->q);
+        if (r >= 0)
+                r = stream_start(s);
+        return r < 0 ? r : 1;
+}
+
 static int stream_pump(RegistryBlobStream *s) {
         CURLMsg *m;
-        int running, left;
+        int running, left, r;
 
         if (s->paused) {
                 s->paused = false;
@@ -1205,6 +1354,8 @@ static int stream_pump(RegistryBlobStream *s) {
                         s->done = true;
                         s->result = m->data.result;
                 }
+        if (s->done && (r = stream_redirect(s)) != 0)
+                return r < 0 ? r : 0;
         if (!s->done && s->start == s->end && !s->paused &&
             curl_multi_poll(s->multi, NULL, 0, 1000, NULL) != CURLM_OK)
                 return -EIO;
@@ -1213,10 +1364,12 @@ static int stream_pump(RegistryBlobStream *s) {
 
 static int stream_finish(RegistryBlobStream *s) {
         (void) curl_easy_getinfo(s->q.easy, CURLINFO_RESPONSE_CODE, &s->q.status);
+        if (s->q.sink_error == -EBADMSG) {
+                set_error("Blob %s is larger than %lld bytes", s->digest.str, (long long) s->expected_size);
+                return -EBADMSG;
+        }
         if (s->q.sink_error < 0)
-                return s->q.sink_error == -EBADMSG ?
-                        (set_error("Blob %s is larger than %lld bytes", s->digest.str, (long long) s->expected_size), -EBADMSG) :
-                        s->q.sink_error;
+                return s->q.sink_error;
         if (s->result != CURLE_OK) {
                 set_error("GET %s: %s", s->q.url, curl_easy_strerror(s->result));
                 return curl_code_to_errno(s->result);
@@ -1253,12 +1406,11 @@ ssize_t registry_blob_read(RegistryBlobStream *s, void *buf, size_t size) {
 RegistryBlobStream *registry_blob_close(RegistryBlobStream *s) {
         if (!s)
                 return NULL;
-        if (s->multi && s->q.easy)
+        if (s->attached)
                 (void) curl_multi_remove_handle(s->multi, s->q.easy);
         request_done(&s->q);
         if (s->multi)
                 curl_multi_cleanup(s->multi);
-        curl_slist_free_all(s->headers);
         oci_hasher_free(s->hasher);
         free(s->buf);
         free(s);
@@ -1274,14 +1426,30 @@ static char *push_scope(const char *repository) {
         return s;
 }
 
-/* The upload URL from a 202's Location (absolute, or relative to the registry), with digest added. */
+/* The upload URL from a 202's Location (absolute, or relative to the registry), with digest added;
+ * it must be on the registry's own origin (registry_policy). */
 static int upload_url(const RegistryClient *c, const char *location, const OciDigest *digest, char **ret) {
         const char *sep = strchr(location, '?') ? "&" : "?";
+        _cleanup_free_ char *url = NULL;
+        RegistryOrigin o;
+        char why[512];
 
-        if (strneq(location, "http://", 7) || strneq(location, "https://", 8))
-                return asprintf(ret, "%s%sdigest=%s", location, sep, digest->str) < 0 ? -ENOMEM : 0;
-        return asprintf(ret, "%s%s%s%sdigest=%s", c->base, location[0] == '/' ? "" : "/", location, sep,
-                        digest->str) < 0 ? -ENOMEM : 0;
+        if (strneq(location, "http://", 7) || strneq(location, "https://", 8)) {
+                if (asprintf(&url, "%s%sdigest=%s", location, sep, digest->str) < 0)
+                        return -ENOMEM;
+        } else if (asprintf(&url, "%s%s%s%sdigest=%s", c->base, location[0] == '/' ? "" : "/", location, sep,
+                            digest->str) < 0)
+                return -ENOMEM;
+        if (registry_origin_from_url(url, &o) < 0) {
+                set_error("The upload location '%s' of %s is not an http(s) URL", location, c->host);
+                return -EPROTO;
+        }
+        if (registry_policy_check(&c->origin, &o, REGISTRY_HOP_UPLOAD, why, sizeof(why)) < 0) {
+                set_error("Refused the upload location %s: %s", location, why);
+                return -EPERM;
+        }
+        *ret = TAKE_PTR(url);
+        return 0;
 }
 
 int registry_push_blob(RegistryClient *c, const char *repository, const OciDigest *digest, uint64_t size,

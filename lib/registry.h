@@ -69,13 +69,17 @@ typedef struct RegistryOptions {
         const char *username;   /* explicit credentials win over auth_file */
         const char *password;
         long timeout_sec;       /* connect timeout; 0: 30 */
+        long request_timeout_sec; /* one request, connect to last byte; 0: 900 (the request-seconds limit) */
+        long total_timeout_sec; /* every request of the client, from its creation; 0: 3600 (pull-seconds) */
         const char *user_agent; /* or NULL: "archway" */
 } RegistryOptions;
 
 typedef struct RegistryClient RegistryClient;
 
 /* A client for one registry host. Reads credentials now (a malformed auth file is -EBADMSG); does no
- * network I/O. Returns 0 or -errno. */
+ * network I/O. Redirects, token realms and upload locations are followed only as lib/registry-policy
+ * allows (-EPERM before any connection otherwise), and credentials go only where it allows. Returns 0
+ * or -errno. */
 int registry_client_new(const char *host, const RegistryOptions *opts, RegistryClient **ret);
 RegistryClient *registry_client_free(RegistryClient *c);
 static inline void registry_client_freep(RegistryClient **c) {

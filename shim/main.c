@@ -64,6 +64,14 @@ static int dry_exec(const ShimEngine *e, const char *qemu, char **argv) {
         return 0;
 }
 
+static void warn_fallback(const ShimEngine *e, const ShimPlan *plan, const char *qemu) {
+        if (e->dry_run == 1)
+                shim_print("fallback: %s (configured: %s%s%s, absent)", qemu, qemu_paths[0].prefix, plan->target,
+                           qemu_paths[0].suffix);
+        shim_warn("our QEMU %s%s%s is not installed; running %s with %s instead", qemu_paths[0].prefix,
+                  plan->target, qemu_paths[0].suffix, plan->inv->path, qemu);
+}
+
 static int try_exec(const ShimEngine *e, const ShimPlan *plan, const char *qemu, const char *binary,
                     char **argv_buf, size_t max, char **envp) {
         int n = shim_qemu_argv_exec(plan->inv, qemu, plan->cpu, binary, argv_buf, max);
@@ -94,6 +102,11 @@ static int exec_run_qemu(const ShimEngine *e, const ShimPlan *plan, char **argv_
                                       qemu_paths[i].suffix) >= sizeof(qemu))
                         continue;
                 shim_debug(plan->env, "trying %s %s", qemu, binary);
+                /* Anything but the first row is a fallback: say so every time, not only when debugging
+                 * (a build that silently runs on another QEMU is the surprise this prevents). Not for a
+                 * setuid program (AT_SECURE): its interpreter adds nothing to what it prints. */
+                if (i > 0 && (!plan->inv->secure || e->dry_run) && access(qemu, X_OK) == 0)
+                        warn_fallback(e, plan, qemu);
                 r = try_exec(e, plan, qemu, binary, argv_buf, max, envp);
                 /* ENOENT: not there, or a dynamic QEMU whose loader is not in this root. */
                 if (r != -ENOENT && r != -ENOTDIR)

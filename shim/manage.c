@@ -21,8 +21,13 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "qemu-locate.h"
 #include "routes.h"
 #include "shim.h"
+
+#ifndef ARCHWAY_VERSION
+#define ARCHWAY_VERSION "0.0-dev"
+#endif
 
 /* Exit codes of the commands (not of a binfmt_misc start, see shim.h). */
 enum {
@@ -254,6 +259,15 @@ static int bench_decision(int argc, char **argv, char **envp, const ShimEngine *
         return MANAGE_OK;
 }
 
+static int version(const ShimEngine *engine) {
+        char text[2048];
+
+        printf("archshim (archway) %s engine=%s\n", ARCHWAY_VERSION, engine->name);
+        if (qemu_version_text(QEMU_ARCHWAY_DIR, true, text, sizeof(text)) >= 0)
+                fputs(text, stdout);
+        return MANAGE_OK;
+}
+
 int archshim_manage(int argc, char **argv, char **envp, const ShimEngine *engine) {
         const char *cmd;
 
@@ -263,7 +277,7 @@ int archshim_manage(int argc, char **argv, char **envp, const ShimEngine *engine
         if (streq(cmd, "--help") || streq(cmd, "-h"))
                 return help();
         if (streq(cmd, "--version"))
-                return printf("archshim (archway) engine=%s\n", engine->name), MANAGE_OK;
+                return version(engine);
         if (streq(cmd, "--check-routes") && argc == 3)
                 return check_routes(argv[2]);
         if (streq(cmd, "--compile-routes") && argc == 3)

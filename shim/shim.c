@@ -71,6 +71,14 @@ int shim_fail(int status, const char *fmt, ...) {
         return status;
 }
 
+void shim_warn(const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        say("archshim: warning: ", fmt, ap);
+        va_end(ap);
+}
+
 void shim_print(const char *fmt, ...) {
         char line[2 * PATH_MAX + 512];
         va_list ap;

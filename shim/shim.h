@@ -104,6 +104,9 @@ void shim_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write "archshim: <message>\n" to stderr in one write(2) (no stdio buffers) and return status. */
 int shim_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* "archshim: warning: <message>\n" in one write(2); work goes on. */
+void shim_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The same, only when debugging, as "archshim[debug]: ...". */
 void shim_debug(const ShimEnv *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

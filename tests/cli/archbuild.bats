@@ -498,3 +498,52 @@ EOF2
         assert_success
         refute_output --partial 'native twins'
 }
+
+# --- progress display and --version (issue 16) --------------------------------------------------
+
+@test "--progress: plain lines without a TTY, a table redrawn in place on one (under script), quiet prints nothing" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nRUN echo step-output && sleep 0.5\nRUN echo two > /two\n' >"$CTX/Dockerfile"
+        # Not a TTY: auto means plain, the log lines of every step, each platform's output prefixed.
+        run ab --no-cache --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        assert_line '#2/3 [linux/arm64] RUN echo step-output && sleep 0.5'
+        assert_line '[linux/arm64] step-output'
+        assert_line --regexp '^\[linux/arm64\] #3/3 DONE [0-9.]+s$'
+        assert_line --regexp '^\[linux/arm64\] built sha256:[0-9a-f]{64} in [0-9.]+s \(pulled 0 B, wrote [0-9.]+ k?B\)$'
+        refute_output --partial $'\033['
+        # One job, plain: built in this process, the same lines without the platform prefix.
+        run ab --no-cache --jobs 1 --progress=plain --platform linux/arm64 "$CTX"
+        assert_success
+        assert_line '#3/3 [linux/arm64] RUN echo two > /two'
+        assert_line 'step-output'
+        # quiet: only the result on stdout.
+        run ab --no-cache --progress=quiet --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        assert_output --regexp '^sha256:[0-9a-f]{64}$'
+        # A terminal (script gives it a pty): one line per platform, redrawn (cursor up two lines, clear),
+        # with the step, the elapsed time and the bytes; the steps' output scrolls above it.
+        run script -qec "'$ARCHBUILD' --store '$STORE' --no-cache --platform linux/amd64,linux/arm64 '$CTX'" /dev/null
+        assert_success
+        assert_output --partial $'\r\033[2A\033[J'
+        assert_output --regexp '\[linux/arm64\] +[0-9]+\.[0-9]s +#2/3 [0-9]+\.[0-9]s +pulled 0 B, wrote 0 B +RUN echo step-out'
+        assert_output --regexp '\[linux/arm64\] +[0-9]+\.[0-9]s +DONE +pulled 0 B, wrote [0-9.]+ k?B +built sha256:'
+        assert_output --partial '[linux/arm64] step-output'
+        refute_output --partial '#2/3 DONE'
+        # --progress=tty forces the table without a terminal too.
+        run ab --no-cache --progress=tty --platform linux/arm64 "$CTX"
+        assert_success
+        assert_output --partial $'\r\033[1A\033[J'
+}
+
+@test "--progress=quiet shows the output of the platform that failed; an unknown mode exits 2" {
+        printf 'FROM test/base:bb\nRUN echo before-the-failure && exit 3\n' >"$CTX/Dockerfile"
+        run ab --no-cache --progress=quiet --platform linux/amd64 "$CTX"
+        assert_failure 1
+        assert_output --partial '[linux/amd64] before-the-failure'
+        assert_output --partial 'RUN echo before-the-failure && exit 3'
+        refute_output --partial '#1/2'
+        run ab --progress=fancy --platform linux/amd64 "$CTX"
+        assert_failure 2
+        assert_output --partial "--progress: 'fancy' is not auto, plain, tty or quiet"
+}

@@ -249,6 +249,23 @@ EOF
         assert_output "archshim: $BATS_TEST_TMPDIR/bad.conf:3: path= must be absolute"
 }
 
+@test "fallback: without our QEMU the standalone shim says it runs Debian's, on stderr and in --explain" {
+        [[ -x /usr/bin/qemu-aarch64-static ]] || skip "Debian's qemu-user-static is not installed"
+        run "$ARCHSHIM" --version
+        [[ $output == *"qemu: none in "* ]] || skip "our QEMU is installed where archshim looks: no fallback to show"
+        run env -u ARCHWAY_QEMU_DIR "$ARCHSHIM" --explain "$BB" true
+        assert_success
+        assert_line --regexp "^fallback: /usr/bin/qemu-aarch64-static \(configured: /.*/qemu/qemu-aarch64, absent\)$"
+        assert_line --regexp "^qemu: /usr/bin/qemu-aarch64-static -0 $BB "
+        run binfmt_ns "$SHIM_FUNCS
+                register aarch64 FP
+                unset ARCHWAY_QEMU_DIR
+                \"\$BB\" uname -m"
+        assert_success
+        assert_line aarch64
+        assert_line --regexp "^archshim: warning: our QEMU /.*/qemu/qemu-aarch64 is not installed; running $BB with /usr/bin/qemu-aarch64-static instead$"
+}
+
 # --- diagnostics ------------------------------------------------------------------------------
 
 @test "no emulator installed: 127 and the binfmt --install command" {

@@ -46,7 +46,7 @@ setup() {
 
 @test "argv0 is preserved (P): a symlink named uname runs the uname applet" {
         run binfmt_ns '
-                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 -q >/dev/null || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 -q >/dev/null 2>&1 || exit 10
                 ln -s "$BUSYBOX_ARM64" "$BATS_TEST_TMPDIR/uname" && "$BATS_TEST_TMPDIR/uname" -m'
         assert_success
         assert_output "aarch64"
@@ -54,10 +54,10 @@ setup() {
 
 @test "JSON without arguments: tonistiigi/binfmt's shape, probes decide 'supported'" {
         run binfmt_ns '
-                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64,riscv64 >/dev/null || exit 10
-                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR"'
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64,riscv64 >/dev/null 2>&1 || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" 2>/dev/null'
         assert_success
-        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(d)); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
+        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(set(d) - {"fallback"})); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
         assert_success
         assert_line "['emulators', 'supported']"
         assert_line --regexp "^linux/amd64 .*linux/arm64"
@@ -102,8 +102,9 @@ setup() {
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall "qemu-*" >/dev/null; echo "uninstall=$?"
                 ls "$BINFMT_DIR"; grep interpreter "$BINFMT_DIR/qemu-riscv64"'
         assert_success
-        assert_output --partial "qemu-riscv64 is registered by someone else"
-        assert_line "install=0"
+        assert_output --partial "qemu-riscv64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/qemu-riscv64): not registering ours"
+        # the request did not produce the registration it asked for: non-zero
+        assert_line "install=1"
         assert_line "reconcile=0"
         assert_line "uninstall=0"
         assert_line "qemu-riscv64"
@@ -163,19 +164,19 @@ setup() {
         exec=$(sed -n 's/^ExecStart=@BINDIR@\/binfmt //p' "$REPO/systemd/archway-binfmt.service.in")
         [[ -n $exec ]] || fail "no ExecStart in systemd/archway-binfmt.service.in"
         printf 'arch = arm64\n' >"$CONF"
-        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null && ls "$BINFMT_DIR"'
+        run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null 2>&1 && ls "$BINFMT_DIR"'
         assert_line "qemu-aarch64"
         export EXEC=$exec
         run binfmt_ns '
                 ls "$BINFMT_DIR" | grep -c qemu-
-                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" $EXEC; echo "rc=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" $EXEC 2>/dev/null; echo "rc=$?"
                 "$BUSYBOX_ARM64" uname -m
-                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | grep "^qemu-aarch64"'
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | grep "^\* qemu-aarch64"'
         assert_success
         assert_line --index 0 "0"
         assert_line "rc=0"
         assert_line "aarch64"
-        assert_line --regexp "^qemu-aarch64 .* ok$"
+        assert_line --regexp "^\* qemu-aarch64 .* ok$"
 }
 
 @test "export writes systemd-binfmt files the kernel accepts" {
@@ -290,4 +291,100 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "rc=0"
         assert_line "READY=1"
         assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
+}
+
+# --- honest status (issue 16) ------------------------------------------------------------------
+
+@test "fallback: Debian's QEMU instead of the configured one warns, shows in status and in the JSON" {
+        [[ -x /usr/bin/qemu-aarch64-static ]] || skip "Debian's qemu-user-static is not installed"
+        mkdir -p "$BATS_TEST_TMPDIR/empty"
+        printf 'qemu-dir = %s\n' "$BATS_TEST_TMPDIR/empty" >"$CONF"
+        run binfmt_ns '
+                unset ARCHWAY_QEMU_DIR
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 >"$BATS_TEST_TMPDIR/json"; echo "rc=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status'
+        assert_success
+        assert_line "rc=0"
+        assert_output --partial "qemu-aarch64 uses /usr/bin/qemu-aarch64-static, not $BATS_TEST_TMPDIR/empty/qemu-aarch64 as configured (emulator = auto): it is not installed"
+        assert_line --regexp "^\* qemu-aarch64 +yes +linux/arm64 +/usr/bin/qemu-aarch64-static +PF +archway:debian +fallback +ok$"
+        # tonistiigi's keys unchanged, first; ours is an extra key
+        run python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(list(d)); print(d["emulators"]); print(d["fallback"])' "$BATS_TEST_TMPDIR/json"
+        assert_success
+        assert_line "['supported', 'emulators', 'fallback']"
+        assert_line "['qemu-aarch64']"
+        assert_line "[{'name': 'qemu-aarch64', 'interpreter': '/usr/bin/qemu-aarch64-static', 'configured': '$BATS_TEST_TMPDIR/empty/qemu-aarch64'}]"
+}
+
+@test "no fallback: the configured emulator gives an empty fallback list and 'configured' in status" {
+        [[ -n ${ARCHWAY_QEMU_DIR:-} ]] || skip "needs our QEMU (ARCHWAY_QEMU_DIR, as make check sets it)"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 2>"$BATS_TEST_TMPDIR/err" | tr -d " \n"; echo
+                cat "$BATS_TEST_TMPDIR/err"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status'
+        assert_success
+        assert_output --partial '"fallback":[]}'
+        refute_output --partial "warning"
+        refute_output --partial "as configured"
+        assert_line --regexp "^\* qemu-aarch64 .* archway:qemu-dir +configured +ok$"
+}
+
+@test "non-zero exits with a reason: another tool owns the name, no emulator, no shim" {
+        printf 'shim = %s\n' "$BATS_TEST_TMPDIR/no-such-archshim" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/true "$BATS_TEST_TMPDIR/theirs/emu"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/emu:F" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 --shim --no-probe >/dev/null; echo "shim-missing=$?"
+                printf "shim = %s\n" "$ARCHSHIM" >"$CONF"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 --shim --no-probe >/dev/null; echo "owned=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install riscv64 --emulator archway \
+                        --qemu-dir "$BATS_TEST_TMPDIR/theirs" --no-probe >/dev/null; echo "no-emulator=$?"
+                grep interpreter "$BINFMT_DIR/qemu-aarch64"'
+        assert_success
+        assert_line "shim-missing=1"
+        assert_output --partial "No emulator for aarch64 (emulator = shim)"
+        assert_line "owned=1"
+        assert_output --partial "qemu-aarch64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/emu): not registering ours"
+        assert_line "no-emulator=1"
+        assert_output --partial "No emulator for riscv64 (emulator = archway)"
+        assert_line "interpreter $BATS_TEST_TMPDIR/theirs/emu"
+}
+
+@test "status lists entries newest first, the kernel's order, and marks the one it uses per platform" {
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install riscv64 --no-probe >/dev/null 2>&1 || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64 --no-probe >/dev/null 2>&1 || exit 11
+                # a newer entry of another tool for arm64 shadows ours
+                printf "%s" ":theirs-arm64$ARM64_RULE/usr/bin/true:F" >"$BINFMT_DIR/register" || exit 12
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status --no-probe | grep -E "^[* ] [a-z]"'
+        assert_success
+        assert_line --index 0 --regexp "^\* theirs-arm64 +yes +linux/arm64 .* foreign "
+        assert_line --index 1 --regexp "^  qemu-aarch64 +yes +linux/arm64 "
+        assert_line --index 2 --regexp "^\* qemu-riscv64 +yes +linux/riscv64 "
+}
+
+@test "--version prints the version and the QEMU it uses" {
+        run "$BINFMT" --config "$CONF" --version
+        assert_success
+        assert_line --index 0 --regexp "^binfmt \(archway\) [0-9]+\.[0-9]+\.[0-9]+$"
+        assert_line --index 1 --regexp "^qemu: (archway QEMU [0-9.]+ \(Debian source [^)]*\) in /.*: .*aarch64|none in /)"
+        assert_line --regexp "^emulator: auto "
+        if [[ -n ${ARCHWAY_QEMU_DIR:-} ]]; then
+                assert_line --index 1 --partial "in $ARCHWAY_QEMU_DIR: "
+        fi
+}
+
+@test "arch = installed: every target of the QEMU manifest but the host's family, nothing else" {
+        [[ -n ${ARCHWAY_QEMU_DIR:-} ]] || skip "needs our QEMU (ARCHWAY_QEMU_DIR, as make check sets it)"
+        [[ $(uname -m) == x86_64 ]] || skip "written for an x86_64 host"
+        printf 'arch = installed\n' >"$CONF"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile; echo "rc=$?"
+                ls "$BINFMT_DIR" | grep qemu- | sort | tr "\n" " "; echo'
+        assert_success
+        assert_line "rc=0"
+        local want="" t
+        for t in $(sed -n 's/^targets=//p' "$ARCHWAY_QEMU_DIR/manifest"); do
+                [[ $t == i386 || $t == x86_64 ]] || want+="qemu-$t "
+        done
+        assert_line "$(tr ' ' '\n' <<<"$want" | grep . | sort | tr '\n' ' ')"
 }

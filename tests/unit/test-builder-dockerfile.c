@@ -16,7 +16,7 @@
 
 static int parse(const char *text, Dockerfile *ret, DockerfileError *err) {
         *err = (DockerfileError) {};
-        return dockerfile_parse(text, strlen(text), ret, err);
+        return dockerfile_parse(text, strlen(text), 0, ret, err);
 }
 
 /* text must fail with r, at line, with a message containing want. */
@@ -201,11 +201,13 @@ static const char *lookup(const char *name, void *userdata) {
         return NULL;
 }
 
+static const DockerfileExpander X = { .escape = '\\', .lookup = lookup };
+
 static void check_word(const char *in, const char *want) {
         _cleanup_free_ char *out = NULL;
         DockerfileError err = {};
 
-        if (dockerfile_expand_word(in, '\\', lookup, NULL, &out, &err) < 0)
+        if (dockerfile_expand_word(in, &X, &out, &err) < 0)
                 fail_msg("'%s' failed: %s", in, err.message);
         if (!streq(out, want))
                 fail_msg("'%s' expanded to '%s', expected '%s'", in, out, want);
@@ -235,18 +237,83 @@ static void test_expand(void **state) {
         check_word("a$-b", "a$-b");
         check_word("${A:?needed}", "alpha");
 
-        assert_int_equal(dockerfile_expand_word("${UNSET:?is required}", '\\', lookup, NULL, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("${UNSET:?is required}", &X, &out, &err), -EINVAL);
         assert_non_null(strstr(err.message, "UNSET: is required"));
-        assert_int_equal(dockerfile_expand_word("${A", '\\', lookup, NULL, &out, &err), -EINVAL);
-        assert_int_equal(dockerfile_expand_word("${A/x/y}", '\\', lookup, NULL, &out, &err), -EINVAL);
-        assert_int_equal(dockerfile_expand_word("'open", '\\', lookup, NULL, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("${A", &X, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("${A/x/y}", &X, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("'open", &X, &out, &err), -EINVAL);
+        /* found by fuzz-dockerfile: "${A:" at the very end read past the terminating NUL */
+        assert_int_equal(dockerfile_expand_word("${UNSET:", &X, &out, &err), -EINVAL);
+        assert_int_equal(dockerfile_expand_word("P=${A:", &X, &out, &err), -EINVAL);
+}
+
+/* A hostile Dockerfile: nesting that would recurse 20 000 deep, and a variable expanded many times. */
+static const char *big_lookup(const char *name, void *userdata) {
+        return userdata;
+}
+
+static void test_expand_bounds(void **state) {
+        _cleanup_free_ char *deep = NULL, *big = NULL, *many = NULL, *out = NULL;
+        DockerfileExpander x = { .escape = '\\', .lookup = lookup };
+        DockerfileError err = {};
+        size_t n = 20000;
+
+        deep = malloc(n * 5 + n + 1);
+        assert_non_null(deep);
+        for (size_t k = 0; k < n; k++)
+                memcpy(deep + k * 5, "${a:-", 5);
+        memset(deep + n * 5, '}', n);
+        deep[n * 6] = 0;
+        assert_int_equal(dockerfile_expand_word(deep, &x, &out, &err), -E2BIG);
+        assert_non_null(strstr(err.message, "expansion-depth"));
+        x.max_depth = 3;
+        assert_int_equal(dockerfile_expand_word("${a:-${b:-x}}", &x, &out, &err), 0);
+        free(out);
+        out = NULL;
+        assert_int_equal(dockerfile_expand_word("${a:-${b:-${c:-x}}}", &x, &out, &err), -E2BIG);
+
+        big = malloc(1024 * 1024 + 1);
+        assert_non_null(big);
+        memset(big, 'x', 1024 * 1024);
+        big[1024 * 1024] = 0;
+        many = malloc(1000 * 3 + 1);
+        assert_non_null(many);
+        many[0] = 0;
+        for (size_t k = 0; k < 1000; k++)
+                strcat(many, "$B ");
+        x = (DockerfileExpander) { .escape = '\\', .lookup = big_lookup, .userdata = big };
+        assert_int_equal(dockerfile_expand_word("$B", &x, &out, &err), 0);
+        free(out);
+        out = NULL;
+        assert_int_equal(dockerfile_expand_word(many, &x, &out, &err), -E2BIG);
+        assert_non_null(strstr(err.message, "expansion-bytes"));
+        x.max_bytes = 16 * 1024 * 1024;
+        char **w = NULL;
+        assert_int_equal(dockerfile_expand_words(many, &x, &w, &err), -E2BIG);
+        strv_free(w);
+}
+
+static void test_instruction_bound(void **state) {
+        _cleanup_free_ char *text = NULL;
+        Dockerfile d = {};
+        DockerfileError err = {};
+        size_t n = 0;
+
+        text = malloc(20 * 1000 + 16);
+        n += (size_t) sprintf(text, "FROM scratch\n");
+        for (int k = 0; k < 1000; k++)
+                n += (size_t) sprintf(text + n, "LABEL a=b\n");
+        assert_int_equal(dockerfile_parse(text, n, 100, &d, &err), -E2BIG);
+        assert_non_null(strstr(err.message, "instructions"));
+        assert_int_equal(dockerfile_parse(text, n, 2000, &d, &err), 0);
+        dockerfile_done(&d);
 }
 
 static void test_expand_words(void **state) {
         _cleanup_strv_free_ char **w = NULL;
         DockerfileError err = {};
 
-        assert_int_equal(dockerfile_expand_words("a  $SP \"c d\" $UNSET '' e\\ f", '\\', lookup, NULL, &w, &err), 0);
+        assert_int_equal(dockerfile_expand_words("a  $SP \"c d\" $UNSET '' e\\ f", &X, &w, &err), 0);
         assert_int_equal(strv_length(w), 5);
         assert_string_equal(w[0], "a");
         assert_string_equal(w[1], "x y"); /* no field splitting of expansions, as BuildKit */
@@ -265,20 +332,20 @@ static void test_pairs(void **state) {
                                "ENV LEGACY some value $A\n"
                                "ARG X Y=${A:-z}\n"
                                "LABEL =bad\n", &d, &err), 0);
-        assert_int_equal(dockerfile_split_pairs(&d.instructions[1], '\\', lookup, NULL, &p, &err), 0);
+        assert_int_equal(dockerfile_split_pairs(&d.instructions[1], &X, &p, &err), 0);
         assert_int_equal(strv_length(p), 3);
         assert_string_equal(p[1], "B=two words");
         assert_string_equal(p[2], "C=alpha");
         p = strv_free(p);
-        assert_int_equal(dockerfile_split_pairs(&d.instructions[2], '\\', lookup, NULL, &p, &err), 0);
+        assert_int_equal(dockerfile_split_pairs(&d.instructions[2], &X, &p, &err), 0);
         assert_int_equal(strv_length(p), 1);
         assert_string_equal(p[0], "LEGACY=some value alpha");
         p = strv_free(p);
-        assert_int_equal(dockerfile_split_pairs(&d.instructions[3], '\\', lookup, NULL, &p, &err), 0);
+        assert_int_equal(dockerfile_split_pairs(&d.instructions[3], &X, &p, &err), 0);
         assert_string_equal(p[0], "X");
         assert_string_equal(p[1], "Y=alpha");
         p = strv_free(p);
-        assert_int_equal(dockerfile_split_pairs(&d.instructions[4], '\\', lookup, NULL, &p, &err), -EINVAL);
+        assert_int_equal(dockerfile_split_pairs(&d.instructions[4], &X, &p, &err), -EINVAL);
         assert_int_equal(err.line, 5);
         dockerfile_done(&d);
 }
@@ -287,7 +354,7 @@ static void test_nul_byte(void **state) {
         Dockerfile d = {};
         DockerfileError err = {};
 
-        assert_int_equal(dockerfile_parse("FROM a\0b\n", 9, &d, &err), -EINVAL);
+        assert_int_equal(dockerfile_parse("FROM a\0b\n", 9, 0, &d, &err), -EINVAL);
 }
 
 int main(void) {
@@ -301,6 +368,8 @@ int main(void) {
                 cmocka_unit_test(test_no_false_heredoc),
                 cmocka_unit_test(test_expand),
                 cmocka_unit_test(test_expand_words),
+                cmocka_unit_test(test_expand_bounds),
+                cmocka_unit_test(test_instruction_bound),
                 cmocka_unit_test(test_pairs),
                 cmocka_unit_test(test_nul_byte),
         };

@@ -205,16 +205,17 @@ static void test_reader(void **state) {
 
         for (size_t i = 0; i < ELEMENTSOF(filters); i++) {
                 Buf b = make_layer(filters[i], NULL);
-                LayerReadOptions o = { .expected_size = (int64_t) b.size };
+                OciDescriptor d = { .media_type = (char *) oci_layer_media_type(want[i]), .size = (int64_t) b.size };
+                LayerReadOptions o = { .stream.descriptor = &d, .stream.want_diff_id = true };
                 LayerReadResult res;
-                OciDigest d;
+                OciDigest diff_id;
                 Seen s;
 
-                assert_int_equal(oci_digest_buffer(b.data, b.size, &d), 0);
-                o.verify = &d;
+                assert_int_equal(oci_digest_buffer(b.data, b.size, &d.digest), 0);
                 assert_int_equal(read_buf(&b, &o, &s, &res), 0);
-                assert_int_equal(res.compression, want[i]);
-                assert_int_equal(res.raw_bytes, b.size);
+                assert_int_equal(res.stream.compression, want[i]);
+                assert_int_equal(res.stream.raw_bytes, b.size);
+                assert_true(res.stream.tar_bytes >= b.size / 2);
                 assert_int_equal(s.files, 2);
                 assert_int_equal(s.whiteouts, 1);
                 assert_int_equal(s.opaque, 1);
@@ -223,10 +224,20 @@ static void test_reader(void **state) {
                 assert_int_equal(s.big_head, LAYER_HEAD_DEFAULT);
                 assert_string_equal(s.far, "FAR!");
 
-                /* wrong size, wrong digest, truncation */
-                o.expected_size = (int64_t) b.size + 1;
+                /* the diff_id it computed is what a check against it accepts; another is refused */
+                diff_id = res.stream.diff_id;
+                o.stream.diff_id = &diff_id;
+                assert_int_equal(read_buf(&b, &o, &s, &res), 0);
+                diff_id.str[10] ^= 1;
                 assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
-                o.expected_size = -1;
+                assert_int_equal(res.stream.failure, LAYER_STREAM_DIFF_ID);
+                o.stream.diff_id = NULL;
+
+                /* wrong size, wrong digest, truncation */
+                d.size++;
+                assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
+                assert_int_equal(res.stream.failure, LAYER_STREAM_SIZE);
+                d.size--;
                 b.data[b.size - 1] ^= 1;
                 assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
                 b.data[b.size - 1] ^= 1;
@@ -234,6 +245,39 @@ static void test_reader(void **state) {
                 assert_int_equal(read_buf(&b, &o, &s, &res), -EBADMSG);
                 free(b.data);
         }
+}
+
+/* The media type decides what the bytes must be; what they unpack to is bounded. */
+static void test_reader_checks(void **state) {
+        Buf gz = make_layer(ARCHIVE_FILTER_GZIP, NULL);
+        OciDescriptor d = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER, .size = (int64_t) gz.size };
+        LayerReadOptions o = { .stream.descriptor = &d };
+        LayerReadResult res;
+        char why[256];
+        Seen s;
+
+        assert_int_equal(oci_digest_buffer(gz.data, gz.size, &d.digest), 0);
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -EBADMSG);
+        assert_int_equal(res.stream.failure, LAYER_STREAM_COMPRESSION);
+        d.media_type = (char *) OCI_MEDIA_TYPE_LAYER_ZSTD;
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -EBADMSG);
+        assert_int_equal(res.stream.failure, LAYER_STREAM_COMPRESSION);
+        d.media_type = (char *) "application/vnd.example.not-a-layer";
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -EBADMSG);
+        assert_int_equal(res.stream.failure, LAYER_STREAM_MEDIA_TYPE);
+        assert_non_null(strstr(layer_read_explain(-EBADMSG, &res, &o, why, sizeof(why)), "media type"));
+        d.media_type = (char *) DOCKER_MEDIA_TYPE_LAYER_GZIP;
+        assert_int_equal(read_buf(&gz, &o, &s, &res), 0);
+
+        /* bounds: uncompressed bytes, entries, name length */
+        o = (LayerReadOptions) { .stream.max_bytes = 4096 };
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -EFBIG);
+        o = (LayerReadOptions) { .max_entries = 3 };
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -E2BIG);
+        assert_non_null(strstr(layer_read_explain(-E2BIG, &res, &o, why, sizeof(why)), "layer-entries"));
+        o = (LayerReadOptions) { .max_path = 4 };
+        assert_int_equal(read_buf(&gz, &o, &s, &res), -ENAMETOOLONG);
+        free(gz.data);
 }
 
 static void test_reader_refusals(void **state) {
@@ -277,6 +321,7 @@ int main(void) {
                 cmocka_unit_test(test_whiteouts),
                 cmocka_unit_test(test_resolve_link),
                 cmocka_unit_test(test_reader),
+                cmocka_unit_test(test_reader_checks),
                 cmocka_unit_test(test_reader_refusals),
                 cmocka_unit_test(test_docker_archive_manifest),
         };

@@ -127,6 +127,49 @@ static void test_libexec_not_executable_or_absent(void **state) {
         assert_null(p);
 }
 
+static void test_manifest_parse(void **state) {
+        static const char text[] = "version=1:10.0.13+ds-0+deb13u1\nqemu=10.0.13\nkey=k\ntargets=aarch64 arm\n"
+                                   "sha256.qemu-arm=00";
+        QemuManifest m;
+
+        assert_int_equal(qemu_manifest_parse(text, strlen(text), &m), 0);
+        assert_string_equal(m.version, "1:10.0.13+ds-0+deb13u1");
+        assert_string_equal(m.qemu, "10.0.13");
+        assert_string_equal(m.targets, "aarch64 arm");
+        assert_true(qemu_manifest_has(&m, "arm"));
+        assert_true(qemu_manifest_has(&m, "aarch64"));
+        assert_false(qemu_manifest_has(&m, "arch64"));
+        assert_false(qemu_manifest_has(&m, "ar"));
+        assert_false(qemu_manifest_has(&m, "riscv64"));
+        /* No qemu= line: not a manifest. The length bounds the text, not a NUL. */
+        assert_int_equal(qemu_manifest_parse("targets=arm\n", 12, &m), -EBADMSG);
+        assert_int_equal(qemu_manifest_parse("qemu=10.0.13", 4, &m), -EBADMSG);
+}
+
+static void test_manifest_bounds(void **state) {
+        char text[1024];
+        QemuManifest m;
+
+        snprintf(text, sizeof(text), "qemu=%0200d\n", 1);
+        assert_int_equal(qemu_manifest_parse(text, strlen(text), &m), -E2BIG);
+        assert_int_equal(qemu_manifest_read("/nonexistent-archway-test", &m), -ENOENT);
+}
+
+static void test_manifest_read(void **state) {
+        char p[300];
+        QemuManifest m;
+        FILE *f;
+
+        snprintf(p, sizeof(p), "%s/manifest", dir);
+        f = fopen(p, "w");
+        assert_non_null(f);
+        fputs("qemu=10.0.13\ntargets=aarch64\n", f);
+        fclose(f);
+        assert_int_equal(qemu_manifest_read(dir, &m), 0);
+        assert_string_equal(m.targets, "aarch64");
+        unlink(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dir_first),
@@ -136,6 +179,9 @@ int main(void) {
                 cmocka_unit_test(test_bad_target),
                 cmocka_unit_test(test_libexec_first_dir),
                 cmocka_unit_test(test_libexec_not_executable_or_absent),
+                cmocka_unit_test(test_manifest_parse),
+                cmocka_unit_test(test_manifest_bounds),
+                cmocka_unit_test(test_manifest_read),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,5 @@
+# escape=`
+FROM scratch
+RUN dir `
+  c:\
+ENV P=${UNSET:-`$HOME}
