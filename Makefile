@@ -32,7 +32,7 @@ VERSION  ?= 0.1.0
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 O        ?= build
-PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd
+PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd capstone
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
             -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 CFLAGS   ?= -O2 -g
@@ -165,7 +165,7 @@ install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
 # glibc's here (bench/shim, docs/shim.md), and the shim runs on every foreign exec.
 SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
 # (qemu-locate.c and file-util.c only for --version, which reads the installed QEMU's manifest.)
-SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/qemu-cpu.c lib/routes.c lib/sha256.c lib/qemu-locate.c lib/file-util.c
+SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/isa-table.c lib/qemu-cpu.c lib/routes.c lib/sha256.c lib/qemu-locate.c lib/file-util.c
 SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
 SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
 SHIM_BIN     := $(O)/libexec/archshim
@@ -230,7 +230,9 @@ fixtures: test-deps
 # The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
 # (scripts/build-qemu), so a second make check rebuilds nothing.
 TEST_QEMU_TARGETS ?= aarch64 arm
-qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS)"
+# check-arch's CPU-level tests also run x86-64 programs under qemu-x86_64 -cpu MODEL (no shim needed).
+ISA_QEMU_TARGETS  ?= x86_64
+qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS) $(ISA_QEMU_TARGETS)"
 
 # Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
 emulators: deps

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "binfmt-dir.h"
+#include "check-isa.h"
 #include "fs-model.h"
 #include "scan-image.h"
 #include "strv.h"
@@ -24,6 +25,7 @@ static const char * const check_names[_CHECK_MAX] = {
         [CHECK_ENTRYPOINT] = "entrypoint",
         [CHECK_DEEP_SCAN] = "deep_scan",
         [CHECK_LOADERS] = "loaders",
+        [CHECK_ISA] = "isa",
         [CHECK_HOST] = "host",
 };
 
@@ -56,6 +58,9 @@ static void problem_done(Problem *p) {
         free(p->path);
         free(p->have);
         free(p->message);
+        free(p->isa_required);
+        free(p->isa_missing);
+        free(p->isa_proof);
 }
 
 void image_result_done(ImageResult *r) {
@@ -145,6 +150,7 @@ typedef struct ManifestScan {
         LayerScan *layers;
         size_t n_layers;
         FsModel *model;
+        IsaWant isa_want;
         int error;
         char *error_message;
 } ManifestScan;
@@ -215,6 +221,7 @@ static void *layer_worker(void *userdata) {
                 opts = layer_options(j, i);
                 ls = &j->scan->layers[i];
                 ls->layer = (unsigned) i;
+                ls->isa_want = &j->scan->isa_want;
                 ls->model_bytes = &j->model_bytes;
                 ls->model_max = j->limits->value[LIMIT_MODEL_BYTES];
                 r = image_source_read_layer(j->source, i, &j->scan->manifest.layers[i], &opts, layer_scan_entry, ls,
@@ -316,6 +323,10 @@ static int manifest_scan(ImageSource *source, const OciDescriptor *d, const Scan
                         return -ENOMEM;
                 return -EBADMSG;
         }
+        if (o->isa) {
+                isa_want_init(&m->isa_want, o->isa, o->n_isa, false);
+                m->isa_want.code_max = o->isa_code_max;
+        }
         return scan_layers(source, m, o);
 }
 
@@ -365,6 +376,23 @@ static int check_loader(CheckContext *c, const FsEntry *e) {
                            r == -ELOOP ? " (symlink loop)" : "");
 }
 
+/* 3b: what the file needs of the CPU against the target's level or model (check-isa.c). */
+static int check_elf_isa(CheckContext *c, const FsEntry *e, const char *have) {
+        _cleanup_free_ char *msg = NULL;
+        size_t before = c->p->n_problems;
+        IsaProblem ip = {};
+        int r;
+
+        r = isa_problem_for(c->p, e->elf, &msg, &ip);
+        if (r <= 0)
+                return r;
+        r = add_problem(c->p, CHECK_ISA, e, have, "%s", msg);
+        if (r >= 0 && c->p->n_problems > before)
+                isa_problem_attach(&ip, &c->p->problems[before]);
+        isa_problem_done(&ip);
+        return r;
+}
+
 static int check_elf_cb(const FsEntry *e, void *userdata) {
         CheckContext *c = userdata;
         char have[PLATFORM_STRING_MAX], want[PLATFORM_STRING_MAX];
@@ -389,6 +417,9 @@ static int check_elf_cb(const FsEntry *e, void *userdata) {
                         return r;
                 return 0;
         }
+        r = check_elf_isa(c, e, have);
+        if (r < 0)
+                return r;
         return e->elf->interp ? check_loader(c, e) : 0;
 }
 
@@ -572,15 +603,19 @@ static int check_platform(CheckContext *c, const ScanImageOptions *o) {
                 return r;
         if (o->quick || !c->m->model) {
                 c->p->state[CHECK_ENTRYPOINT] = c->p->state[CHECK_DEEP_SCAN] = c->p->state[CHECK_LOADERS] = CHECK_SKIPPED;
+                c->p->state[CHECK_ISA] = CHECK_SKIPPED;
                 return 0;
         }
         find_loaders(c->m->model, &glibc, &musl);
         c->glibc_loader = glibc;
         c->musl_loader = musl;
         c->p->state[CHECK_DEEP_SCAN] = c->p->state[CHECK_LOADERS] = CHECK_OK;
+        c->p->state[CHECK_ISA] = c->p->isa.active ? CHECK_OK : CHECK_SKIPPED;
         r = check_entrypoint(c);
         if (r >= 0)
                 r = fs_model_foreach_elf(c->m->model, check_elf_cb, c);
+        if (r >= 0)
+                r = isa_check_detail(c->p);
         for (size_t i = 0; r >= 0 && i < c->p->n_problems; i++)
                 layer_digests(c->m, &c->p->problems[i]);
         if (r >= 0)
@@ -783,8 +818,11 @@ int scan_image(const char *spec, ImageSourceKind kind, const Platform *targets, 
                 return -ENOMEM;
         }
         res.n_results = n_targets;
-        for (size_t i = 0; i < n_targets; i++)
+        for (size_t i = 0; i < n_targets; i++) {
                 res.results[i].target = targets[i];
+                if (opts->isa)
+                        res.results[i].isa = opts->isa[i];
+        }
         r = image_source_open(spec, kind, &opts->source, &s, &err);
         if (r < 0) {
                 res.error = err ?: strdup(strerror(-r));
