@@ -59,9 +59,12 @@ int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const c
         _cleanup_(oci_manifest_done) OciManifest m = {};
         _cleanup_free_ char *others = NULL;
         char buf[PLATFORM_STRING_MAX], have[PLATFORM_STRING_MAX];
+        Platform base;
         int r;
 
-        r = store_find_image(b->opts->store, image, &s->platform, &m, &s->config, &others);
+        /* A CPU-level variant (linux/amd64/v2) builds on its arch's base image (linux/amd64). */
+        platform_base(&s->platform, &base);
+        r = store_find_image(b->opts->store, image, &base, &m, &s->config, &others);
         if ((r == -ENOENT || r == -ENXIO || b->opts->pull) && pull_is_remote(image)) {
                 ErrorDetail err = {};
 
@@ -70,10 +73,10 @@ int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const c
                 free(others);
                 others = NULL;
                 step_report(b, PROGRESS_PULL, image, 0, 0);
-                r = pull_image(b->opts->store, image, &s->platform, b->opts->insecure, &err);
+                r = pull_image(b->opts->store, image, &base, b->opts->insecure, &err);
                 if (r < 0)
                         return step_fail(b, i, r, "%s", error_detail_or(&err, strerror(-r)));
-                r = store_find_image(b->opts->store, image, &s->platform, &m, &s->config, &others);
+                r = store_find_image(b->opts->store, image, &base, &m, &s->config, &others);
                 if (r >= 0)
                         step_report(b, PROGRESS_PULLED, NULL, 0, manifest_bytes(&m));
         }
@@ -86,7 +89,7 @@ int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const c
                                  "(HOST[:PORT]/REPO:TAG)", image, b->opts->store->path);
         if (r < 0)
                 return step_fail(b, i, r, "Failed to read the base image %s: %m", image);
-        if (!platform_equal(&s->config.platform, &s->platform))
+        if (!platform_equal(&s->config.platform, &base))
                 return step_fail(b, i, -EMEDIUMTYPE, "the base image %s for %s has a config for %s", image,
                                  pf(&s->platform, buf), pf(&s->config.platform, have));
         if (m.n_layers != s->config.n_diff_ids)

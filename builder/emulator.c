@@ -17,11 +17,12 @@ bool emulator_is_shim(const char *path) {
 }
 
 bool emulator_needed(const Platform *target) {
-        Platform host, i386 = { "linux", "386", "" };
+        Platform host, i386 = { "linux", "386", "" }, base;
 
         if (platform_host(&host) < 0)
                 return true;
-        if (platform_runs_on(target, &host))
+        platform_base(target, &base);  /* linux/amd64/v3 runs natively on an amd64 host */
+        if (platform_runs_on(&base, &host))
                 return false;
         /* An x86_64 kernel runs i386 programs itself (binfmt_elf's compat path). */
         return !(streq(host.arch, "amd64") && platform_equal(target, &i386));

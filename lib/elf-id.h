@@ -123,6 +123,18 @@ int elf_id_read_sections(int fd, ElfId *id);
  * string) or the format is not 'A', -EINVAL for a bad data argument. Outputs only on success. */
 int elf_arm_attributes_parse(const void *buf, size_t size, uint8_t data, unsigned *ret_arch, ElfFloatAbi *ret_abi);
 
+/* Called for each file-scope attribute: value for integer tags, str (NUL-terminated, inside the
+ * buffer) for string tags, both for ARM's Tag_compatibility. A negative return stops the walk. */
+typedef int (*ElfAttrCallback)(uint64_t tag, uint64_t value, const char *str, void *userdata);
+
+/* Walk a build attributes section in the common format ('A', length-prefixed vendor subsections,
+ * Tag_File sub-subsections) of ARM (IHI 0045, vendor "aeabi") and RISC-V (riscv-elf-psabi, vendor
+ * "riscv"; riscv selects its rule that odd tags are strings). Other vendors' data and section/symbol
+ * scopes are skipped. Returns 0, a callback's negative value, -EBADMSG when anything runs past its
+ * enclosing length, -EINVAL for a bad data argument. */
+int elf_build_attributes_foreach(const void *buf, size_t size, uint8_t data, const char *vendor, bool riscv,
+                                 ElfAttrCallback cb, void *userdata);
+
 /* "exec", "pie", "static-pie", "shared", "relocatable", "core", "other"; "none", "o32", "n32", "n64";
  * "unknown", "soft", "hard". NULL for a value outside the enum. */
 const char *elf_kind_to_string(ElfKind k);
