@@ -122,7 +122,8 @@ unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
 unit_deps_test-elf-sections := tests/unit/elf-fixture.c
 # Layer tarballs built in memory.
 unit_deps_test-layer := tests/unit/tar-fixture.c
-unit_deps_test-layer-extract := tests/unit/tar-fixture.c
+unit_deps_test-layer-extract := tests/unit/tar-fixture.c tests/unit/extract-fixture.c
+unit_deps_test-layer-extract-refuse := tests/unit/tar-fixture.c tests/unit/extract-fixture.c
 .SECONDEXPANSION:
 $(SAN)/tests/%: tests/unit/%.c $$(call unit_extra,$$*) $(SAN_LIB_A) $(CONFIG_STAMP)
 	@mkdir -p $(@D)
