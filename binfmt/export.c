@@ -9,27 +9,9 @@
 #include <unistd.h>
 
 #include "binfmt.h"
+#include "file-util.h"
 #include "log.h"
 #include "macro.h"
-
-static int write_atomic(int dirfd, const char *name, const char *text, size_t len) {
-        char tmp[BINFMT_NAME_MAX + 16];
-        _cleanup_close_ int fd = -EBADF;
-
-        snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
-                int r = errno ? -errno : -EIO;
-
-                (void) unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        if (renameat(dirfd, tmp, dirfd, name) < 0)
-                return -errno;
-        return 0;
-}
 
 static int export_one(Context *c, int dirfd, const char *dir, const ArchSetting *a, Outcome *o) {
         char reg[BINFMT_REGISTER_MAX + 1], text[BINFMT_REGISTER_MAX + 256], name[BINFMT_NAME_MAX + 8];
@@ -44,7 +26,7 @@ static int export_one(Context *c, int dirfd, const char *dir, const ArchSetting 
                 return log_error_errno(n, "Failed to format %s: %m", e.name);
         n = snprintf(text, sizeof(text), "# Written by 'binfmt export': %s for %s\n%s\n", e.name, e.interpreter, reg);
         snprintf(name, sizeof(name), "%s.conf", e.name);
-        r = write_atomic(dirfd, name, text, (size_t) n);
+        r = write_file_atomic(dirfd, name, text, (size_t) n, 0644, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to write '%s/%s': %m", dir, name);
         log_info("wrote %s/%s", dir, name);

@@ -12,8 +12,11 @@
  * Sources, for facts only: the Dockerfile reference (docs.docker.com/reference/dockerfile: parser
  * directives, escape, environment replacement, each instruction's forms). */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "error-detail.h"
 
 typedef enum DockerfileInstructionType {
         DOCKERFILE_FROM,
@@ -32,17 +35,8 @@ typedef enum DockerfileInstructionType {
         DOCKERFILE_SHELL,
         DOCKERFILE_STOPSIGNAL,
         _DOCKERFILE_INSTRUCTION_MAX,
-        _DOCKERFILE_INSTRUCTION_INVALID = -22,
+        _DOCKERFILE_INSTRUCTION_INVALID = -EINVAL,
 } DockerfileInstructionType;
-
-/* Room for one error line: "RUN --mount is not supported", "unknown instruction: FOO". */
-#define DOCKERFILE_MESSAGE_MAX 256
-
-/* Where and why a parse or an expansion failed. line is 0 when no line applies. */
-typedef struct DockerfileError {
-        unsigned line;
-        char message[DOCKERFILE_MESSAGE_MAX];
-} DockerfileError;
 
 typedef struct DockerfileInstruction {
         DockerfileInstructionType type;
@@ -52,6 +46,8 @@ typedef struct DockerfileInstruction {
         bool json;          /* exec form: argv holds the decoded JSON array */
         char **argv;        /* exec form only (RUN, CMD, ENTRYPOINT, SHELL, COPY, ADD, VOLUME) */
         char *args;         /* the text after the flags, trimmed; never NULL */
+        char *from_image;   /* FROM only: the image word, not yet expanded */
+        char *stage_name;   /* FROM only: the name after AS, or NULL */
 } DockerfileInstruction;
 
 typedef struct Dockerfile {
@@ -68,7 +64,7 @@ void dockerfile_done(Dockerfile *d);
  * that is not ARG must be FROM. At most max_instructions (0: the instructions limit's default).
  * Returns 0, or -EINVAL / -EOPNOTSUPP (refused feature) / -E2BIG (too many instructions) with err
  * filled (err may be NULL), or -ENOMEM. ret is written only on success. */
-int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, DockerfileError *err);
+int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, ErrorDetail *err);
 
 /* "FROM", "RUN", ...; NULL for a value outside the enum. */
 const char *dockerfile_instruction_to_string(DockerfileInstructionType t);
@@ -96,16 +92,16 @@ typedef struct DockerfileExpander {
  * next character outside single quotes, variables are replaced. Returns 0, -EINVAL (bad syntax, an
  * unset ${VAR:?msg}) or -E2BIG (a bound) with err->message filled (err->line is left alone), or
  * -ENOMEM. */
-int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, DockerfileError *err);
+int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, ErrorDetail *err);
 
 /* The same, splitting s into words at unquoted blanks (COPY sources, EXPOSE, VOLUME, ENV/LABEL/ARG
  * pairs). A word that expands to nothing and had no quotes is dropped, as a shell would. ret is a
  * strv (possibly empty, never NULL on success). */
-int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, DockerfileError *err);
+int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, ErrorDetail *err);
 
 /* Split ENV/LABEL/ARG arguments into "key=value" strings after expansion (expand may be false for
  * ARG names, which are not expanded). The legacy `ENV key value words` form (first word without '=')
  * yields one pair whose value is the rest of the line. For ARG, a word without '=' yields "key" with
  * no '='. Returns 0 or as dockerfile_expand_words(); -EINVAL for an empty key. */
 int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpander *x, char ***ret,
-                           DockerfileError *err);
+                           ErrorDetail *err);

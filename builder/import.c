@@ -55,7 +55,7 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
                 .read.max_entries = s->limits.value[LIMIT_LAYER_ENTRIES],
                 .read.max_path = (size_t) s->limits.value[LIMIT_PATH_BYTES],
         };
-        char why[512];
+        ErrorDetail err = {};
         LayerWriteResult res;
         StoreLayer layer = {};
         char buf[PLATFORM_STRING_MAX];
@@ -67,11 +67,10 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
         r = store_mkdtemp(s, "import", &tmp);
         if (r < 0)
                 return log_error_errno(r, "Failed to make a directory in the store: %m");
-        r = layer_extract_fd(fd, tmp, &xo, &ex);
+        r = layer_extract_fd(fd, tmp, &xo, &ex, &err);
         if (r < 0) {
                 (void) rm_rf(tmp);
-                return log_error_errno(r, "Failed to unpack %s: it %s", tarball,
-                                       layer_read_explain(r, &ex, &xo.read, why, sizeof(why)));
+                return log_error_errno(r, "Failed to unpack %s: it %s", tarball, error_detail_or(&err, strerror(-r)));
         }
         r = check_tree(tmp, p, allow_foreign);
         if (r < 0)

@@ -106,7 +106,7 @@ static void help(void) {
                "      --network host           give RUN steps the host's network (default: none)\n"
                "      --allow-foreign-binaries warn instead of failing on ELF files of another platform\n"
                "      --compression gzip|zstd|none   layer compression (default gzip)\n"
-               "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
+               "      --emulator MODE                auto, shim, qemu, archway or debian (default auto)\n"
                "      --debug                  say what the kernel offers and how each step is set up\n"
                "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
                "                               (see archbuild(1), LIMITS)\n"
@@ -334,9 +334,10 @@ static int deliver(const Args *a, Store *s, const OciDescriptor *idx, const OciD
         if (a->push) {
                 if (!name)
                         return log_error_errno(EINVAL, "--push needs -t HOST[:PORT]/REPO:TAG");
-                r = output_push(s, idx, name, a->insecure);
+                ErrorDetail err = {};
+                r = output_push(s, idx, name, a->insecure, &err);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to push %s: %m %s", name, registry_last_error());
+                        return log_error_errno(r, "Failed to push %s: %s", name, error_detail_or(&err, strerror(-r)));
                 printf("pushed %s %s\n", name, idx->digest.str);
         }
         if (a->output == OUTPUT_NONE && !a->push)
@@ -384,7 +385,7 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
         _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t max = (size_t) a->limits.value[LIMIT_DOCKERFILE_BYTES];
-        DockerfileError err = {};
+        ErrorDetail err = {};
         size_t n = 0;
         int r;
 
@@ -403,21 +404,11 @@ static int read_dockerfile(const Args *a, const char *context, Dockerfile *ret, 
                 return log_error_errno(r, "%s is not a regular file", path);
         if (r < 0)
                 return log_error_errno(r, "Failed to open %s: %m", path);
-        buf = malloc(max + 1);
-        if (!buf)
-                return log_oom();
-        while (n <= max) {
-                ssize_t k = read(fd, buf + n, max + 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return log_error_errno(errno, "Failed to read %s: %m", path);
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        if (n > max)
-                return log_error_errno(EFBIG, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        r = read_fd(fd, max, &buf, &n);
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s is larger than %zu bytes (the dockerfile-bytes limit)", path, max);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", path);
         r = dockerfile_parse(buf, n, (size_t) a->limits.value[LIMIT_INSTRUCTIONS], ret, &err);
         if (r < 0) {
                 if (err.line)
@@ -459,7 +450,8 @@ static bool dockerfile_has(const Dockerfile *df, unsigned types) {
  * could not run. */
 static int preflight(BuildOptions *o, Store *s, bool quiet, EmulationPlan *plan) {
         _cleanup_free_ char *scratch = NULL;
-        char error[EMULATION_ERROR_MAX], line[2048];
+        char line[2048];
+        ErrorDetail err = {};
         const SandboxKernel *k;
         int r;
 
@@ -484,12 +476,10 @@ static int preflight(BuildOptions *o, Store *s, bool quiet, EmulationPlan *plan)
         }
         r = 0;
         if (dockerfile_has(o->dockerfile, 1u << DOCKERFILE_RUN))
-                r = emulation_plan(k, o->platforms, o->n_platforms, o->emulator_mode, scratch, plan, error);
+                r = emulation_plan(k, o->platforms, o->n_platforms, o->emulator_mode, scratch, plan, &err);
         (void) rm_rf(scratch);
-        if (r < 0) {
-                log_error("%s", error);
-                return r;
-        }
+        if (r < 0)
+                return log_error_errno(r, "%s", error_detail_or(&err, strerror(-r)));
         if (plan->n > 0 && !quiet)
                 fprintf(stderr, "emulation: %s\n", emulation_plan_describe(plan, line, sizeof(line)));
         o->emulation = plan;
@@ -514,7 +504,8 @@ static int run_build(const Args *a) {
         o.context = a->positional[0];
         o.emulator_mode = a->emulator ? emulator_mode_from_string(a->emulator) : EMULATOR_AUTO;
         if (o.emulator_mode < 0)
-                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim or qemu", a->emulator), EXIT_USAGE;
+                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim, qemu, archway or debian",
+                                       a->emulator), EXIT_USAGE;
         if (read_dockerfile(a, o.context, &df, &o.dockerfile_name) < 0 ||
             parse_platforms(a, o.platforms, &o.n_platforms) < 0 || layer_options(a, &o.layer) < 0)
                 return EXIT_USAGE;
@@ -577,7 +568,8 @@ static int run_images(const Args *a) {
 /* oci:DIR[:TAG]: a ':' after the last '/' starts the tag. */
 static int merge_layout(Store *s, const char *spec, OciIndex *acc) {
         _cleanup_free_ char *dir = strdup(spec);
-        char error[PULL_ERROR_MAX], *colon, *tag = NULL;
+        ErrorDetail err = {};
+        char *colon, *tag = NULL;
         int r;
 
         if (!dir)
@@ -587,9 +579,9 @@ static int merge_layout(Store *s, const char *spec, OciIndex *acc) {
                 *colon = 0;
                 tag = colon + 1;
         }
-        r = pull_layout(s, dir, tag, acc, error);
+        r = pull_layout(s, dir, tag, acc, &err);
         if (r < 0)
-                return log_error_errno(r, "merge: %s", error);
+                return log_error_errno(r, "merge: %s", error_detail_or(&err, strerror(-r)));
         return 0;
 }
 

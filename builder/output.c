@@ -266,30 +266,33 @@ static ssize_t blob_read(void *buf, size_t size, void *userdata) {
         return n < 0 ? negative_errno() : n;
 }
 
-static int push_blob(RegistryClient *c, Store *s, const char *repo, const OciDescriptor *d) {
+static int push_blob(RegistryClient *c, Store *s, const char *repo, const OciDescriptor *d, ErrorDetail *err) {
         _cleanup_close_ int fd = -EBADF;
         BlobSource src;
         int r;
 
-        r = registry_blob_exists(c, repo, &d->digest);
+        r = registry_blob_exists(c, repo, &d->digest, err);
         if (r != 0)
                 return r < 0 ? r : 0;
         r = oci_layout_open_blob(s->layout, &d->digest, d->size, &fd);
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "Failed to open the blob %s in the store: %m", d->digest.str);
         src.fd = fd;
-        return registry_push_blob(c, repo, &d->digest, (uint64_t) d->size, blob_read, &src);
+        return registry_push_blob(c, repo, &d->digest, (uint64_t) d->size, blob_read, &src, err);
 }
 
-static int push_json(RegistryClient *c, Store *s, const char *repo, const OciDescriptor *d, const char *reference) {
+static int push_json(RegistryClient *c, Store *s, const char *repo, const OciDescriptor *d, const char *reference,
+                     ErrorDetail *err) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
         int r = read_json_blob(s, d, OCI_MANIFEST_SIZE_MAX, &buf, &n);
 
-        return r < 0 ? r : registry_put_manifest(c, repo, reference, d->media_type, buf, n);
+        if (r < 0)
+                return error_detail_set(err, r, "Failed to read %s from the store: %m", d->digest.str);
+        return registry_put_manifest(c, repo, reference, d->media_type, buf, n, err);
 }
 
-int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecure) {
+int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecure, ErrorDetail *err) {
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
         _cleanup_(registry_ref_done) RegistryRef rr = {};
         _cleanup_(oci_index_done) OciIndex sub = {};
@@ -300,24 +303,27 @@ int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecu
 
         r = registry_ref_parse(ref, &rr);
         if (r < 0)
-                return r;
-        r = registry_client_new(rr.host, &o, &c);
+                return error_detail_set(err, r, "'%s' is not a valid image reference", ref);
+        r = registry_client_new(rr.host, &o, &c, err);
         if (r < 0)
                 return r;
         r = output_read_index(s, idx, &sub);
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "Failed to read the index %s from the store: %m", idx->digest.str);
         for (size_t k = 0; k < sub.n_manifests; k++) {
                 _cleanup_(oci_manifest_done) OciManifest man = {};
                 r = read_manifest(s, &sub.manifests[k], &man);
+                if (r < 0)
+                        return error_detail_set(err, r, "Failed to read the manifest %s from the store: %m",
+                                                sub.manifests[k].digest.str);
                 for (size_t l = 0; r >= 0 && l < man.n_layers; l++)
-                        r = push_blob(c, s, rr.repository, &man.layers[l]);
+                        r = push_blob(c, s, rr.repository, &man.layers[l], err);
                 if (r >= 0)
-                        r = push_blob(c, s, rr.repository, &man.config);
+                        r = push_blob(c, s, rr.repository, &man.config, err);
                 if (r >= 0)
-                        r = push_json(c, s, rr.repository, &sub.manifests[k], sub.manifests[k].digest.str);
+                        r = push_json(c, s, rr.repository, &sub.manifests[k], sub.manifests[k].digest.str, err);
                 if (r < 0)
                         return r;
         }
-        return push_json(c, s, rr.repository, idx, registry_ref_reference(&rr));
+        return push_json(c, s, rr.repository, idx, registry_ref_reference(&rr), err);
 }

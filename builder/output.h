@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "error-detail.h"
 #include "oci.h"
 #include "store.h"
 
@@ -25,7 +26,7 @@ int output_docker_archive(Store *s, const OciDescriptor *m, const char *name, co
 
 /* Push idx and everything below it to the registry reference ref ("HOST[:PORT]/REPO:TAG"). insecure
  * allows plain HTTP to a loopback registry. Returns 0 or -errno (registry_last_error() has more). */
-int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecure);
+int output_push(Store *s, const OciDescriptor *idx, const char *ref, bool insecure, ErrorDetail *err);
 
 /* Read the descriptors of every manifest below idx (an index in the store). */
 int output_read_index(Store *s, const OciDescriptor *idx, OciIndex *ret);

@@ -12,11 +12,10 @@
 
 #include <stdbool.h>
 
+#include "error-detail.h"
 #include "oci.h"
 #include "platform.h"
 #include "store.h"
-
-#define PULL_ERROR_MAX 512
 
 /* Whether name names a registry explicitly: its first '/'-separated component has a '.' or a ':' or
  * is "localhost" (docker's reference rule). Names without a host are store-only: archbuild never
@@ -25,12 +24,12 @@ bool pull_is_remote(const char *name);
 
 /* Pull ref ("HOST[:PORT]/REPO[:TAG|@sha256:...]") for platform p into the store and tag it there
  * under ref (store_normalize_name()). insecure allows plain HTTP to a loopback registry. Returns 0,
- * -ENXIO when the image has no p variant (error names the platforms it has), or -errno with the
- * message in error. */
-int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, char error[static PULL_ERROR_MAX]);
+ * -ENXIO when the image has no p variant (err names the platforms it has), or -errno with err (may be
+ * NULL) saying what failed. */
+int pull_image(Store *s, const char *ref, const Platform *p, bool insecure, ErrorDetail *err);
 
 /* Copy every image of the OCI layout at dir (the entry named tag, or the only entry when tag is NULL;
  * an index is walked one level, attestations skipped) into the store, and append its single-platform
- * manifest descriptors (platform set, no ref_name) to acc. Returns 0 or -errno with the message in
- * error. */
-int pull_layout(Store *s, const char *dir, const char *tag, OciIndex *acc, char error[static PULL_ERROR_MAX]);
+ * manifest descriptors (platform set, no ref_name) to acc. Returns 0 or -errno with err (may be NULL)
+ * saying what failed. */
+int pull_layout(Store *s, const char *dir, const char *tag, OciIndex *acc, ErrorDetail *err);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json-util.h"
 #include "layer-extract.h"
 #include "macro.h"
 #include "store.h"
@@ -27,22 +27,6 @@ char *store_default_path(void) {
         if (!isempty(home))
                 return asprintf(&p, "%s/.local/share/archway", home) < 0 ? NULL : p;
         return NULL;
-}
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; (s = strchr(s, '/')); s++) {
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return negative_errno();
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return negative_errno();
-        return 0;
 }
 
 static int subpath(const Store *s, const char *rel, char **ret) {
@@ -111,18 +95,6 @@ int store_layer_path(Store *s, const OciDigest *diff_id, char **ret) {
         return asprintf(ret, "%s/layers/%s", s->path, oci_digest_hex(diff_id)) < 0 ? -ENOMEM : 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        if (flag == FTW_DP)
-                return rmdir(path) < 0 ? -1 : 0;
-        return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int rm_rf(const char *path) {
-        if (nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-                return negative_errno();
-        return 0;
-}
-
 int store_adopt_layer(Store *s, const char *tree, const OciDigest *diff_id) {
         _cleanup_free_ char *dest = NULL;
         int r;
@@ -147,16 +119,6 @@ static void layer_options(Store *s, const StoreLayer *l, OciDescriptor *d, Layer
         };
 }
 
-char *store_layer_error(Store *s, const StoreLayer *l, int r, const LayerReadResult *res, char *buf, size_t size) {
-        LayerExtractOptions o;
-        OciDescriptor d;
-        char why[512];
-
-        layer_options(s, l, &d, &o);
-        snprintf(buf, size, "layer %s %s", l->digest.str, layer_read_explain(r, res, &o.read, why, sizeof(why)));
-        return buf;
-}
-
 /* The unpacked trees of layers[0..k), newest first. */
 static int lower_paths(Store *s, const StoreLayer *layers, size_t k, char ***ret) {
         for (size_t i = k; i > 0; i--) {
@@ -170,11 +132,12 @@ static int lower_paths(Store *s, const StoreLayer *layers, size_t k, char ***ret
         return 0;
 }
 
-int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret) {
+int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret, ErrorDetail *err) {
         const StoreLayer *l = &layers[k];
         _cleanup_free_ char *dest = NULL, *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;
         LayerReadResult res = {};
+        ErrorDetail why = {};
         LayerExtractOptions o;
         OciDescriptor d;
         int r;
@@ -185,22 +148,24 @@ int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadRe
         if (access(dest, F_OK) >= 0)
                 return 0;
         r = oci_layout_open_blob(s->layout, &l->digest, (int64_t) l->size, &fd);
-        if (r == -EMSGSIZE && ret) {
-                *ret = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
-                return -EBADMSG;
-        }
+        if (r == -EMSGSIZE)
+                return error_detail_set(err, -EBADMSG, "layer %s %s", l->digest.str,
+                                        layer_stream_failure_to_string(LAYER_STREAM_SIZE));
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "layer %s: cannot open its blob: %m", l->digest.str);
         r = store_mkdtemp(s, "unpack", &tmp);
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "Failed to make a directory in the store: %m");
         layer_options(s, l, &d, &o);
         r = lower_paths(s, layers, k, &o.lowers);
-        if (r >= 0)
-                r = layer_extract_fd(fd, tmp, &o, &res);
+        if (r >= 0) {
+                r = layer_extract_fd(fd, tmp, &o, &res, &why);
+                if (r < 0)
+                        error_detail_set(err, r, "layer %s %s", l->digest.str, error_detail_or(&why, strerror(-r)));
+        }
         strv_free(o.lowers);
-        if (r >= 0)
-                r = store_adopt_layer(s, tmp, &l->diff_id);
+        if (r >= 0 && (r = store_adopt_layer(s, tmp, &l->diff_id)) < 0)
+                error_detail_set(err, r, "Failed to store layer %s: %m", l->digest.str);
         if (r < 0)
                 (void) rm_rf(tmp);
         if (ret)
@@ -410,7 +375,7 @@ int store_cache_get(Store *s, const OciDigest *key, StoreLayer *ret, bool *ret_e
         if (oci_layout_has_blob(s->layout, &l.digest) <= 0)
                 return -ENOENT;
         /* Our own layers link only within themselves: no lowers needed. */
-        r = store_ensure_layer(s, &l, 0, NULL);
+        r = store_ensure_layer(s, &l, 0, NULL, NULL);
         if (r < 0)
                 return -ENOENT;
         *ret = l;
@@ -418,28 +383,33 @@ int store_cache_get(Store *s, const OciDigest *key, StoreLayer *ret, bool *ret_e
         return 0;
 }
 
+static int cache_record(json_object *o, const StoreLayer *l) {
+        int r = json_add_string(o, "digest", l->digest.str);
+
+        if (r >= 0)
+                r = json_add_string(o, "diff_id", l->diff_id.str);
+        if (r >= 0)
+                r = json_add_take(o, "size", json_object_new_int64((int64_t) l->size));
+        if (r >= 0)
+                r = json_add_string(o, "mediaType", l->media_type);
+        return r;
+}
+
 int store_cache_put(Store *s, const OciDigest *key, const StoreLayer *l, bool empty_layer) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL;
-        json_object *o = json_object_new_object();
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_json_ json_object *o = json_object_new_object();
+        size_t n;
         int r;
 
         if (!o)
                 return -ENOMEM;
-        if (empty_layer)
-                json_object_object_add(o, "empty_layer", json_object_new_boolean(1));
-        else {
-                json_object_object_add(o, "digest", json_object_new_string(l->digest.str));
-                json_object_object_add(o, "diff_id", json_object_new_string(l->diff_id.str));
-                json_object_object_add(o, "size", json_object_new_int64((int64_t) l->size));
-                json_object_object_add(o, "mediaType", json_object_new_string(l->media_type));
-        }
+        r = empty_layer ? json_add_take(o, "empty_layer", json_object_new_boolean(1)) : cache_record(o, l);
+        if (r < 0)
+                return r;
         r = cache_path(s, key, &path);
-        if (r >= 0 && asprintf(&tmp, "%s.tmp.%d", path, getpid()) < 0)
-                r = -ENOMEM;
-        if (r >= 0 && json_object_to_file(tmp, o) < 0)
-                r = -EIO;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = negative_errno();
-        json_object_put(o);
+        if (r >= 0)
+                r = json_to_buffer(o, &text, &n);
+        if (r >= 0)
+                r = write_file_atomic(AT_FDCWD, path, text, n, 0600, NULL);
         return r;
 }

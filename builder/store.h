@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "file-util.h"
 #include "input-limits.h"
 #include "layer-reader.h"
 #include "oci-layout.h"
@@ -66,13 +67,10 @@ int store_adopt_layer(Store *s, const char *tree, const OciDigest *diff_id);
  * The blob must match its digest, size and media type, and the unpacked bytes must hash to the
  * diff_id, or nothing is adopted: an image cannot plant files under another layer's diff_id. The
  * store's limits bound the unpacking. Returns 0, -ENOENT when the blob is missing, -EBADMSG (a check
- * failed), -E2BIG/-EFBIG/-ENAMETOOLONG (a limit), or -errno; *ret (may be NULL) says what failed:
- * store_layer_error() makes the message. */
-int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret);
-
-/* "layer sha256:... does not unpack to the diff_id its image config names (expected ..., got ...)":
- * the message for a store_ensure_layer() failure, into buf. Returns buf. */
-char *store_layer_error(Store *s, const StoreLayer *l, int r, const LayerReadResult *res, char *buf, size_t size);
+ * failed), -E2BIG/-EFBIG/-ENAMETOOLONG (a limit), or -errno, with err (may be NULL) saying what, as
+ * "layer sha256:... does not unpack to the diff_id its image config names (expected ..., got ...)".
+ * ret (may be NULL) has the counts. */
+int store_ensure_layer(Store *s, const StoreLayer *layers, size_t k, LayerReadResult *ret, ErrorDetail *err);
 
 /* Look an image up by name ("NAME:TAG"; a missing tag means latest) and platform. Returns 0 with its
  * manifest and config, -ENOENT when there is no such name, -ENXIO when the name exists but not for
@@ -97,6 +95,3 @@ int store_cache_put(Store *s, const OciDigest *key, const StoreLayer *l, bool em
  * starts a tag (a registry port does not). Returns a new string or NULL. */
 char *store_normalize_name(const char *name);
 
-/* Remove a tree (rm -rf), staying on its filesystem and never following symlinks. Returns 0 or
- * -errno. */
-int rm_rf(const char *path);

@@ -36,6 +36,8 @@ typedef struct FsEntry {
         LayerEntryType type;
         LayerWhiteout whiteout;
         unsigned layer;
+        const struct FsEntry *hardlink_to; /* a hardlink: the regular file it named in its own layer (set by
+                                     * fs_model_build()), or NULL when that file was not there */
 } FsEntry;
 
 typedef struct LayerScan {

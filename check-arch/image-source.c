@@ -48,24 +48,6 @@ ImageSourceKind image_source_kind(const ImageSource *s) {
         return s->kind;
 }
 
-const char *image_source_last_error(const ImageSource *s) {
-        return s->kind == IMAGE_SOURCE_REGISTRY ? registry_last_error() : "";
-}
-
-_printf_(2, 3) static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-
-        if (!ret_error)
-                return 0;
-        free(*ret_error);
-        *ret_error = NULL;
-        va_start(ap, fmt);
-        if (vasprintf(ret_error, fmt, ap) < 0)
-                *ret_error = NULL;
-        va_end(ap);
-        return 0;
-}
-
 ImageSource *image_source_free(ImageSource *s) {
         if (!s)
                 return NULL;
@@ -117,7 +99,7 @@ static int top_set(ImageSource *s, char *buf, size_t size, const char *content_t
         return oci_digest_buffer(buf, size, &s->top_desc.digest);
 }
 
-static int open_oci(ImageSource *s, const char *arg, char **ret_error) {
+static int open_oci(ImageSource *s, const char *arg, ErrorDetail *err) {
         _cleanup_free_ char *path = NULL, *tag = NULL, *buf = NULL;
         OciDescriptor d = {};
         size_t n;
@@ -127,25 +109,29 @@ static int open_oci(ImageSource *s, const char *arg, char **ret_error) {
         if (r < 0)
                 return r;
         r = oci_layout_open(path, &s->layout);
+        if (r == -EMEDIUMTYPE)
+                return error_detail_set(err, r, "Cannot open OCI layout '%s': no valid oci-layout file", path);
         if (r < 0)
-                return fail(ret_error, "Cannot open OCI layout '%s': %s", path,
-                            r == -EMEDIUMTYPE ? "no valid oci-layout file" : strerror(-r)), r;
+                return error_detail_set(err, r, "Cannot open OCI layout '%s': %m", path);
         r = oci_layout_resolve(s->layout, tag, &d);
+        if (r == -EADDRNOTAVAIL)
+                return error_detail_set(err, r, "'%s/index.json' holds several images: name one with :TAG", path);
         if (r < 0)
-                return fail(ret_error, "Cannot resolve %s%s%s in '%s/index.json': %s", tag ? "tag '" : "the image",
-                            tag ?: "", tag ? "'" : "", path,
-                            r == -EADDRNOTAVAIL ? "several images, name one with :TAG" :
-                            r == -ENOENT ? "no such tag" : strerror(-r)), r;
+                return error_detail_set(err, r, "Cannot resolve %s%s%s in '%s/index.json': %s",
+                                        tag ? "tag '" : "the image", tag ?: "", tag ? "'" : "", path,
+                                        r == -ENOENT ? "no such tag" : strerror(-r));
         r = oci_layout_read_blob(s->layout, &d, OCI_MANIFEST_SIZE_MAX, &buf, &n);
         if (r < 0) {
-                fail(ret_error, "Cannot read %s from '%s': %s", d.digest.str, path,
-                     r == -EBADMSG ? "content does not match its digest or size" : strerror(-r));
+                error_detail_set(err, r, "Cannot read %s from '%s': %s", d.digest.str, path,
+                                 r == -EBADMSG ? "content does not match its digest or size" : strerror(-r));
                 oci_descriptor_done(&d);
                 return r;
         }
         r = top_set(s, TAKE_PTR(buf), n, d.media_type);
         oci_descriptor_done(&d);
-        return r < 0 ? (fail(ret_error, "'%s': top document is not an index or manifest", path), r) : 0;
+        if (r < 0)
+                return error_detail_set(err, r, "'%s': the top document is not an index or manifest", path);
+        return 0;
 }
 
 /* docker-archive has no index and no manifest: make a manifest that names the config by its digest and
@@ -182,7 +168,7 @@ static int archive_synthesize_manifest(ImageSource *s) {
         return top_set(s, TAKE_PTR(json), n, DOCKER_MEDIA_TYPE_MANIFEST);
 }
 
-static int open_archive(ImageSource *s, const char *arg, char **ret_error) {
+static int open_archive(ImageSource *s, const char *arg, ErrorDetail *err) {
         _cleanup_free_ char *tag = NULL, *buf = NULL;
         size_t n;
         int r, k;
@@ -194,24 +180,24 @@ static int open_archive(ImageSource *s, const char *arg, char **ret_error) {
         if (r >= 0)
                 r = docker_archive_manifest_parse(buf, n, &s->archive);
         if (r < 0)
-                return fail(ret_error, "Cannot read manifest.json of docker-archive '%s': %s", s->archive_path,
-                            r == -EBADMSG ? "malformed tar or JSON" : strerror(-r)), r;
+                return error_detail_set(err, r, "Cannot read manifest.json of docker-archive '%s': %s",
+                                        s->archive_path, r == -EBADMSG ? "malformed tar or JSON" : strerror(-r));
         k = docker_archive_manifest_find(&s->archive, tag);
         if (k < 0)
-                return fail(ret_error, "docker-archive '%s': %s", s->archive_path,
-                            k == -EADDRNOTAVAIL ? "several images, name one with :TAG" : "no such tag"), k;
+                return error_detail_set(err, k, "docker-archive '%s': %s", s->archive_path,
+                                        k == -EADDRNOTAVAIL ? "several images, name one with :TAG" : "no such tag");
         s->archive_image = (size_t) k;
         r = docker_archive_read_member(s->archive_path, s->archive.images[k].config, OCI_CONFIG_SIZE_MAX,
                                        &s->archive_config, &s->archive_config_size);
         if (r >= 0)
                 r = archive_synthesize_manifest(s);
         if (r < 0)
-                return fail(ret_error, "docker-archive '%s': cannot read config '%s': %s", s->archive_path,
-                            s->archive.images[k].config, r == -EBADMSG ? "malformed" : strerror(-r)), r;
+                return error_detail_set(err, r, "docker-archive '%s': cannot read config '%s': %s", s->archive_path,
+                                        s->archive.images[k].config, r == -EBADMSG ? "malformed" : strerror(-r));
         return 0;
 }
 
-static int open_registry(ImageSource *s, const char *arg, const ImageSourceOptions *o, char **ret_error) {
+static int open_registry(ImageSource *s, const char *arg, const ImageSourceOptions *o, ErrorDetail *err) {
         RegistryOptions ro = { .insecure = o->insecure, .ca_file = o->ca_file, .auth_file = o->auth_file,
                                .request_timeout_sec = o->request_timeout_sec, .total_timeout_sec = o->total_timeout_sec };
         _cleanup_free_ char *buf = NULL, *type = NULL;
@@ -220,19 +206,18 @@ static int open_registry(ImageSource *s, const char *arg, const ImageSourceOptio
 
         r = registry_ref_parse(arg, &s->ref);
         if (r < 0)
-                return fail(ret_error, "Malformed registry reference 'docker://%s'", arg), r;
-        r = registry_client_new(s->ref.host, &ro, &s->client);
-        if (r == -EPERM)
-                return fail(ret_error, "--insecure (plain HTTP) is only allowed for loopback hosts, not '%s'",
-                            s->ref.host), r;
+                return error_detail_set(err, r, "Malformed registry reference 'docker://%s'", arg);
+        r = registry_client_new(s->ref.host, &ro, &s->client, err);
         if (r < 0)
-                return fail(ret_error, "Cannot set up a client for '%s': %s", s->ref.host, strerror(-r)), r;
-        r = registry_get_manifest(s->client, s->ref.repository, registry_ref_reference(&s->ref), &buf, &n, &type, NULL);
+                return r;
+        r = registry_get_manifest(s->client, s->ref.repository, registry_ref_reference(&s->ref), &buf, &n, &type, NULL,
+                                  err);
         if (r < 0)
-                return fail(ret_error, "Cannot get manifest %s:%s from %s: %s", s->ref.repository,
-                            registry_ref_reference(&s->ref), s->ref.host, registry_last_error()), r;
+                return r;
         r = top_set(s, TAKE_PTR(buf), n, type);
-        return r < 0 ? (fail(ret_error, "docker://%s: not an index or manifest", arg), r) : 0;
+        if (r < 0)
+                return error_detail_set(err, r, "docker://%s: not an index or manifest", arg);
+        return 0;
 }
 
 /* `docker manifest inspect -v` prints an array of {"Descriptor": {...platform...}, ...}: turn it into
@@ -268,7 +253,7 @@ static int manifest_from_verbose(char **buf, size_t *size) {
         return 0;
 }
 
-static int open_manifest(ImageSource *s, const char *file, char **ret_error) {
+static int open_manifest(ImageSource *s, const char *file, ErrorDetail *err) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t n = 0;
@@ -277,24 +262,26 @@ static int open_manifest(ImageSource *s, const char *file, char **ret_error) {
 
         fd = streq(file, "-") ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return fail(ret_error, "Cannot open '%s': %m", file), negative_errno();
+                return error_detail_set(err, negative_errno(), "Cannot open '%s': %m", file);
         buf = malloc(OCI_MANIFEST_SIZE_MAX + 1);
         if (!buf)
                 return -ENOMEM;
         while ((k = read(fd, buf + n, OCI_MANIFEST_SIZE_MAX + 1 - n)) > 0)
                 if ((n += (size_t) k) > OCI_MANIFEST_SIZE_MAX)
-                        return fail(ret_error, "'%s' is larger than %d bytes", file, OCI_MANIFEST_SIZE_MAX), -E2BIG;
+                        return error_detail_set(err, -E2BIG, "'%s' is larger than %d bytes", file, OCI_MANIFEST_SIZE_MAX);
         if (k < 0)
-                return fail(ret_error, "Cannot read '%s': %m", file), negative_errno();
+                return error_detail_set(err, negative_errno(), "Cannot read '%s': %m", file);
         buf[n] = 0;
         r = manifest_from_verbose(&buf, &n);
         if (r >= 0)
                 r = top_set(s, TAKE_PTR(buf), n, NULL);
-        return r < 0 ? (fail(ret_error, "'%s' is not an image index, manifest list or manifest", file), r) : 0;
+        if (r < 0)
+                return error_detail_set(err, r, "'%s' is not an image index, manifest list or manifest", file);
+        return 0;
 }
 
 int image_source_open(const char *spec, ImageSourceKind kind_hint, const ImageSourceOptions *o,
-                      ImageSource **ret, char **ret_error) {
+                      ImageSource **ret, ErrorDetail *err) {
         _cleanup_(image_source_freep) ImageSource *s = NULL;
         static const ImageSourceOptions defaults = {};
         int r;
@@ -305,16 +292,16 @@ int image_source_open(const char *spec, ImageSourceKind kind_hint, const ImageSo
         o = o ?: &defaults;
         if (kind_hint == IMAGE_SOURCE_MANIFEST) {
                 s->kind = IMAGE_SOURCE_MANIFEST;
-                r = open_manifest(s, spec, ret_error);
+                r = open_manifest(s, spec, err);
         } else if (strneq(spec, "oci:", 4)) {
                 s->kind = IMAGE_SOURCE_OCI;
-                r = open_oci(s, spec + 4, ret_error);
+                r = open_oci(s, spec + 4, err);
         } else if (strneq(spec, "docker-archive:", 15)) {
                 s->kind = IMAGE_SOURCE_DOCKER_ARCHIVE;
-                r = open_archive(s, spec + 15, ret_error);
+                r = open_archive(s, spec + 15, err);
         } else if (strneq(spec, "docker://", 9)) {
                 s->kind = IMAGE_SOURCE_REGISTRY;
-                r = open_registry(s, spec + 9, o, ret_error);
+                r = open_registry(s, spec + 9, o, err);
         } else
                 r = -EINVAL;
         if (r < 0)
@@ -338,45 +325,8 @@ int image_source_read_top(ImageSource *s, OciDescriptor *ret_desc, char **ret, s
         return 0;
 }
 
-typedef struct MemSink {
-        char *buf;
-        size_t size, max;
-} MemSink;
-
-static int mem_sink(const void *buf, size_t size, void *userdata) {
-        MemSink *m = userdata;
-
-        if (m->size + size > m->max)
-                return -E2BIG;
-        memcpy(m->buf + m->size, buf, size);
-        m->size += size;
-        return 0;
-}
-
-static int registry_read_json(ImageSource *s, const OciDescriptor *d, size_t max, char **ret, size_t *ret_size) {
-        MemSink m = { .max = max };
-        OciMediaKind k = oci_media_type_kind(d->media_type);
-        int r;
-
-        if (k == OCI_KIND_INDEX || k == OCI_KIND_MANIFEST)
-                return registry_get_manifest(s->client, s->ref.repository, d->digest.str, ret, ret_size, NULL, NULL);
-        if (d->size < 0 || (uint64_t) d->size > max)
-                return -E2BIG;
-        m.buf = malloc((size_t) d->size + 1);
-        if (!m.buf)
-                return -ENOMEM;
-        r = registry_get_blob(s->client, s->ref.repository, &d->digest, d->size, mem_sink, &m);
-        if (r < 0) {
-                free(m.buf);
-                return r;
-        }
-        m.buf[m.size] = 0;
-        *ret = m.buf;
-        *ret_size = m.size;
-        return 0;
-}
-
-int image_source_read_json(ImageSource *s, const OciDescriptor *d, size_t max, char **ret, size_t *ret_size) {
+int image_source_read_json(ImageSource *s, const OciDescriptor *d, size_t max, char **ret, size_t *ret_size,
+                           ErrorDetail *err) {
         OciDigest cd;
 
         if (oci_digest_equal(&d->digest, &s->top_desc.digest)) {
@@ -388,7 +338,7 @@ int image_source_read_json(ImageSource *s, const OciDescriptor *d, size_t max, c
         case IMAGE_SOURCE_OCI:
                 return oci_layout_read_blob(s->layout, d, max, ret, ret_size);
         case IMAGE_SOURCE_REGISTRY:
-                return registry_read_json(s, d, max, ret, ret_size);
+                return registry_read_document(s->client, s->ref.repository, d, max, ret, ret_size, err);
         case IMAGE_SOURCE_DOCKER_ARCHIVE:
                 if (oci_digest_buffer(s->archive_config, s->archive_config_size, &cd) < 0 ||
                     !oci_digest_equal(&cd, &d->digest))
@@ -406,21 +356,21 @@ static ssize_t blob_stream_pull(void *buf, size_t size, void *userdata) {
 }
 
 int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d, const LayerReadOptions *opts,
-                            LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result) {
+                            LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result, ErrorDetail *err) {
         LayerReadOptions o = *opts;
         int fd, r;
 
         switch (s->kind) {
         case IMAGE_SOURCE_OCI:
                 r = oci_layout_open_blob(s->layout, &d->digest, d->size, &fd);
-                if (r == -EMSGSIZE && ret_result) {
-                        *ret_result = (LayerReadResult) { .stream.failure = LAYER_STREAM_SIZE };
-                        return -EBADMSG;
-                }
+                if (r == -EMSGSIZE)
+                        return error_detail_set(err, -EBADMSG, "%s", layer_stream_failure_to_string(LAYER_STREAM_SIZE));
+                if (r == -ELOOP)
+                        return error_detail_set(err, r, "is a symbolic link in the layout, which is not followed");
                 if (r < 0)
-                        return r;
+                        return error_detail_set(err, r, "could not be opened: %m");
                 o.stream.descriptor = d;
-                r = layer_read_fd(fd, &o, cb, userdata, ret_result);
+                r = layer_read_fd(fd, &o, cb, userdata, ret_result, err);
                 close(fd);
                 return r;
         case IMAGE_SOURCE_DOCKER_ARCHIVE: {
@@ -432,16 +382,17 @@ int image_source_read_layer(ImageSource *s, size_t index, const OciDescriptor *d
                 o.stream.descriptor = NULL;
                 if (!o.stream.diff_id)
                         o.stream.diff_id = &d->digest;
-                return docker_archive_read_layer(s->archive_path, img->layers[index], &o, cb, userdata, ret_result);
+                return docker_archive_read_layer(s->archive_path, img->layers[index], &o, cb, userdata, ret_result,
+                                                 err);
         }
         case IMAGE_SOURCE_REGISTRY: {
                 _cleanup_(registry_blob_closep) RegistryBlobStream *bs = NULL;
 
-                r = registry_blob_open(s->client, s->ref.repository, &d->digest, d->size, &bs);
+                r = registry_blob_open(s->client, s->ref.repository, &d->digest, d->size, &bs, err);
                 if (r < 0)
                         return r;
                 o.stream.descriptor = d;
-                return layer_read_source(blob_stream_pull, bs, &o, cb, userdata, ret_result);
+                return layer_read_source(blob_stream_pull, bs, &o, cb, userdata, ret_result, err);
         }
         default:
                 return -EOPNOTSUPP;

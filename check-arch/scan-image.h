@@ -5,6 +5,7 @@
  * the final filesystem (3), loaders and libc (4), and whether this host can run it (5). The result is
  * data (ImageResult); report.c presents it. */
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "image-source.h"
@@ -22,7 +23,7 @@ typedef enum CheckId {
         CHECK_ISA,         /* the CPU level and features a target names (variant or --cpu) */
         CHECK_HOST,
         _CHECK_MAX,
-        _CHECK_INVALID = -22,
+        _CHECK_INVALID = -EINVAL,
 } CheckId;
 
 typedef enum CheckState {
@@ -32,7 +33,7 @@ typedef enum CheckState {
         CHECK_SKIPPED, /* --quick, labels only, or nothing to check */
         CHECK_INFO,    /* host: informational, never fails the run */
         _CHECK_STATE_MAX,
-        _CHECK_STATE_INVALID = -22,
+        _CHECK_STATE_INVALID = -EINVAL,
 } CheckState;
 
 /* At most this many targets per run (the report's CHECK_ARCH_TARGETS_MAX). */

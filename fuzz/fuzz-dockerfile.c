@@ -16,7 +16,7 @@ static const char *lookup(const char *name, void *userdata) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         DockerfileExpander x = { .escape = '\\', .lookup = lookup, .max_bytes = 64 * 1024 };
-        DockerfileError err;
+        ErrorDetail err;
         Dockerfile d;
 
         if (dockerfile_parse((const char *) data, size, 1000, &d, &err) < 0)

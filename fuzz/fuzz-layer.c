@@ -45,10 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         LayerReadOptions o = { .stream.max_bytes = 8 * 1024 * 1024, .stream.want_diff_id = true,
                                .max_entries = 10000 };
         LayerReadResult res;
-        char why[512];
-        int r;
+        ErrorDetail err = {};
 
-        r = layer_read_source(source, &c, &o, entry, NULL, &res);
-        (void) layer_read_explain(r, &res, &o, why, sizeof(why));
+        (void) layer_read_source(source, &c, &o, entry, NULL, &res, &err);
         return 0;
 }

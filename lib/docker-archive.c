@@ -268,12 +268,14 @@ static ssize_t member_pull(void *buf, size_t size, void *userdata) {
 }
 
 int docker_archive_read_layer(const char *path, const char *member, const LayerReadOptions *opts,
-                              LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result) {
+                              LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result, ErrorDetail *err) {
         _cleanup_(archive_freep) struct archive *a = NULL;
         int r;
 
         r = archive_seek_member(path, member, &a);
+        if (r == -ENOENT)
+                return error_detail_set(err, r, "is not in the archive (%s)", member);
         if (r < 0)
-                return r;
-        return layer_read_source(member_pull, a, opts, cb, userdata, ret_result);
+                return error_detail_set(err, r, "could not be found in the archive: %m");
+        return layer_read_source(member_pull, a, opts, cb, userdata, ret_result, err);
 }

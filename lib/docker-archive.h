@@ -48,4 +48,4 @@ int docker_archive_read_member(const char *path, const char *member, size_t max,
  * fd, so several threads may read different members at once. Returns as layer_read_source(),
  * -ENOENT when there is no such member. */
 int docker_archive_read_layer(const char *path, const char *member, const LayerReadOptions *opts,
-                              LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result);
+                              LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result, ErrorDetail *err);

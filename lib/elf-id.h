@@ -12,6 +12,7 @@
  * Every offset read from the file is checked against the buffer or file size; the byte order of the
  * file, not of the host, decides. Malformed input yields an error, never an out-of-bounds read. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ typedef enum ElfKind {
         ELF_KIND_CORE,       /* ET_CORE */
         ELF_KIND_OTHER,
         _ELF_KIND_MAX,
-        _ELF_KIND_INVALID = -22,
+        _ELF_KIND_INVALID = -EINVAL,
 } ElfKind;
 
 typedef enum ElfFloatAbi {
@@ -41,7 +42,7 @@ typedef enum ElfFloatAbi {
         ELF_FLOAT_ABI_SOFT, /* arm: EABI soft-float calling convention (Debian armel) */
         ELF_FLOAT_ABI_HARD, /* arm: VFP registers for arguments (Debian armhf) */
         _ELF_FLOAT_ABI_MAX,
-        _ELF_FLOAT_ABI_INVALID = -22,
+        _ELF_FLOAT_ABI_INVALID = -EINVAL,
 } ElfFloatAbi;
 
 typedef enum ElfMipsAbi {
@@ -50,7 +51,7 @@ typedef enum ElfMipsAbi {
         ELF_MIPS_ABI_N32,
         ELF_MIPS_ABI_N64,
         _ELF_MIPS_ABI_MAX,
-        _ELF_MIPS_ABI_INVALID = -22,
+        _ELF_MIPS_ABI_INVALID = -EINVAL,
 } ElfMipsAbi;
 
 typedef enum ElfIdFlags {

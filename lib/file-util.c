@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -112,4 +113,172 @@ bool path_is_below(const char *path, const char *dir, const char **ret_rel) {
         if (ret_rel)
                 *ret_rel = path + n + (path[n] == '/');
         return true;
+}
+
+int write_file_atomic(int dirfd, const char *name, const void *buf, size_t size, mode_t mode, struct stat *ret_st) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *slash = strrchr(name, '/');
+        int r;
+
+        if (asprintf(&tmp, "%.*s.%s.tmp-%d", slash ? (int) (slash - name + 1) : 0, name, slash ? slash + 1 : name,
+                     (int) getpid()) < 0)
+                return -ENOMEM;
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return negative_errno();
+        r = loop_write(fd, buf, size);
+        /* the mode asked for, not what the umask left of it */
+        if (r >= 0 && fchmod(fd, mode) < 0)
+                r = negative_errno();
+        if (r >= 0 && fsync(fd) < 0)
+                r = negative_errno();
+        if (r >= 0 && ret_st && fstat(fd, ret_st) < 0)
+                r = negative_errno();
+        if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void) unlinkat(dirfd, tmp, 0);
+        return r;
+}
+
+int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; (s = strchr(s, '/')); s++) {
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                *s = '/';
+        }
+        return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        int r = mkdir_parents(path, mode);
+
+        if (r < 0)
+                return r;
+        return mkdir(path, mode) < 0 && errno != EEXIST ? negative_errno() : 0;
+}
+
+int read_fd(int fd, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        /* Refuse early when the size says so; the loop still bounds a file that grows. */
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        buf = malloc(max + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (n <= max) {
+                ssize_t k = read(fd, buf + n, max + 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
+                return -EFBIG;
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = n;
+        return 0;
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return negative_errno();
+        return read_fd(fd, max, ret, ret_size);
+}
+
+int rm_rf_at(int dfd, const char *name) {
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat top, st;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0)
+                return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
+        if (fstat(fd, &top) < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d)
+                return negative_errno();
+        TAKE_FD(fd);
+        while (r >= 0 && (de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                /* a mount point below is another file system: its files are not ours to delete */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISDIR(st.st_mode) &&
+                    st.st_dev != top.st_dev)
+                        r = -EBUSY;
+                else
+                        r = rm_rf_at(dirfd(d), de->d_name);
+        }
+        closedir(d);
+        if (r >= 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                r = negative_errno();
+        return r;
+}
+
+int rm_rf(const char *path) {
+        return rm_rf_at(AT_FDCWD, path);
+}
+
+int path_clean(const char *path, char **ret) {
+        bool rooted = path[0] == '/';
+        size_t n = 0, floor = rooted ? 1 : 0; /* floor: where ".." can no longer remove anything */
+        char *out = malloc(strlen(path) + 2);
+
+        if (!out)
+                return -ENOMEM;
+        if (rooted)
+                out[n++] = '/';
+        for (const char *p = path; *p;) {
+                size_t len = strcspn(p, "/");
+
+                if (len == 0 || (len == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        if (n > floor) {
+                                while (n > floor && out[n - 1] != '/')
+                                        n--;
+                                if (n > floor)
+                                        n--;
+                        } else if (!rooted) {
+                                if (n > 0)
+                                        out[n++] = '/';
+                                out[n++] = '.', out[n++] = '.';
+                                floor = n;
+                        }
+                } else {
+                        if (n > (rooted ? 1 : 0))
+                                out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p += len;
+                p += strspn(p, "/");
+        }
+        if (n == 0)
+                out[n++] = '.';
+        out[n] = 0;
+        *ret = out;
+        return 0;
 }

@@ -29,6 +29,7 @@ typedef struct LayerExtractOptions {
 
 /* Unpack the tar stream read from fd into the directory root (an absolute path; must exist). opts may
  * be NULL. Returns 0 or -errno; -EBADMSG for a bad stream, a failed check (result.stream.failure) or a
- * refused name (result.bad_path), -E2BIG/-EFBIG/-ENAMETOOLONG for the bounds, as layer_read_fd(). The
- * caller removes root on failure. ret may be NULL; it is filled on failure too. */
-int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, LayerReadResult *ret);
+ * refused name, -E2BIG/-EFBIG/-ENAMETOOLONG for the bounds, as layer_read_fd(), with err (may be NULL)
+ * saying why. The caller removes root on failure. ret may be NULL; it is filled on failure too. */
+int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, LayerReadResult *ret,
+                     ErrorDetail *err);

@@ -13,6 +13,7 @@
 struct LayerReader {
         struct archive *archive;
         LayerStream *stream;
+        char refused[256];      /* the entry name refused, for the message */
         int stream_error;       /* what the stream returned when libarchive saw a failed read */
 
         /* the current regular file's head */
@@ -163,29 +164,29 @@ static LayerEntryType entry_type(struct archive_entry *e) {
         }
 }
 
-static void result_bad_path(LayerReadResult *res, const char *name) {
-        snprintf(res->bad_path, sizeof(res->bad_path), "%s", name ?: "(unnamed)");
+static void refuse_name(LayerReader *r, const char *name) {
+        snprintf(r->refused, sizeof(r->refused), "%s", name ?: "(unnamed)");
 }
 
 /* The entry's names within bounds, normalised; its size counted. Returns 0 with the path and, for
  * hardlinks, the normalised target; < 0 with res->bad_path set. */
-static int entry_names(struct archive_entry *e, const LayerReadOptions *opts, LayerReadResult *res, char **ret_path,
+static int entry_names(LayerReader *r, struct archive_entry *e, const LayerReadOptions *opts, char **ret_path,
                        char **ret_link) {
         size_t max_path = opts->max_path ?: LAYER_PATH_MAX;
         const char *name = archive_entry_pathname(e), *hl = archive_entry_hardlink(e), *sl = archive_entry_symlink(e);
         int k;
 
         if (!name || strlen(name) > max_path || (hl && strlen(hl) > max_path) || (sl && strlen(sl) > max_path)) {
-                result_bad_path(res, name);
+                refuse_name(r, name);
                 return name ? -ENAMETOOLONG : -EBADMSG;
         }
         k = layer_path_normalize(name, ret_path);
         if (k < 0) {
-                result_bad_path(res, name);
+                refuse_name(r, name);
                 return k == -ENOMEM ? k : -EBADMSG;
         }
         if (hl && (k = layer_path_normalize(hl, ret_link)) < 0) {
-                result_bad_path(res, hl);
+                refuse_name(r, hl);
                 return k == -ENOMEM ? k : -EBADMSG;
         }
         return 0;
@@ -210,12 +211,12 @@ static int reader_entry(LayerReader *r, struct archive_entry *e, const LayerRead
         LayerEntry entry = { .reader = r };
         int k;
 
-        k = entry_names(e, opts, res, &path, &link);
+        k = entry_names(r, e, opts, &path, &link);
         if (k < 0)
                 return k;
         k = layer_whiteout_classify(path, &target);
         if (k < 0) {
-                result_bad_path(res, archive_entry_pathname(e));
+                refuse_name(r, archive_entry_pathname(e));
                 return k == -ENOMEM ? k : -EBADMSG;
         }
         entry.whiteout = (LayerWhiteout) k;
@@ -272,13 +273,16 @@ static int reader_run(LayerReader *r, const LayerReadOptions *opts, LayerEntryCa
 }
 
 static int layer_read(LayerReader *r, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
-                      LayerReadResult *ret_result) {
+                      LayerReadResult *ret_result, ErrorDetail *err) {
         static const LayerReadOptions defaults = {};
         LayerReadResult res = {};
         int k;
 
-        k = reader_run(r, opts ?: &defaults, cb, userdata, &res);
+        opts = opts ?: &defaults;
+        k = reader_run(r, opts, cb, userdata, &res);
         layer_stream_result(r->stream, &res.stream);
+        if (k < 0)
+                k = layer_read_explain(k, &res, opts, r->refused[0] ? r->refused : NULL, NULL, err);
         reader_close(r);
         if (ret_result)
                 *ret_result = res;
@@ -286,18 +290,18 @@ static int layer_read(LayerReader *r, const LayerReadOptions *opts, LayerEntryCa
 }
 
 int layer_read_fd(int fd, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
-                  LayerReadResult *ret_result) {
+                  LayerReadResult *ret_result, ErrorDetail *err) {
         LayerReader r = {};
         int k;
 
         k = layer_stream_new_fd(fd, opts ? &opts->stream : &(LayerStreamOptions) {}, &r.stream);
         if (k < 0)
                 return k;
-        return layer_read(&r, opts, cb, userdata, ret_result);
+        return layer_read(&r, opts, cb, userdata, ret_result, err);
 }
 
 int layer_read_source(LayerSourceRead source, void *source_userdata, const LayerReadOptions *opts,
-                      LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result) {
+                      LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result, ErrorDetail *err) {
         LayerReader r = {};
         int k;
 
@@ -305,10 +309,10 @@ int layer_read_source(LayerSourceRead source, void *source_userdata, const Layer
                                     &r.stream);
         if (k < 0)
                 return k;
-        return layer_read(&r, opts, cb, userdata, ret_result);
+        return layer_read(&r, opts, cb, userdata, ret_result, err);
 }
 
-/* For a digest that did not match: " (the descriptor says sha256:..., the bytes hash to sha256:...)". */
+/* " (expected sha256:..., got sha256:...)" after a digest that did not match. */
 static void explain_digests(const OciDigest *want, const OciDigest *got, char *buf, size_t size) {
         size_t n = strlen(buf);
 
@@ -316,28 +320,36 @@ static void explain_digests(const OciDigest *want, const OciDigest *got, char *b
                 snprintf(buf + n, size - n, " (expected %s, got %s)", want->str, got->str);
 }
 
-char *layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, char *buf, size_t size) {
+int layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, const char *refused,
+                       const char *why, ErrorDetail *err) {
         const LayerStreamOptions *so = opts ? &opts->stream : NULL;
+        char buf[ERROR_DETAIL_MAX];
 
         if (res->stream.failure != LAYER_STREAM_OK) {
-                snprintf(buf, size, "%s", layer_stream_failure_to_string(res->stream.failure));
+                snprintf(buf, sizeof(buf), "%s", layer_stream_failure_to_string(res->stream.failure));
                 if (res->stream.failure == LAYER_STREAM_DIFF_ID)
-                        explain_digests(so ? so->diff_id : NULL, &res->stream.diff_id, buf, size);
+                        explain_digests(so ? so->diff_id : NULL, &res->stream.diff_id, buf, sizeof(buf));
                 else if (res->stream.failure == LAYER_STREAM_DIGEST)
                         explain_digests(so && so->descriptor ? &so->descriptor->digest : NULL, &res->stream.digest,
-                                        buf, size);
-        } else if (r == -E2BIG)
-                snprintf(buf, size, "has more than %" PRIu64 " entries (the layer-entries limit)",
-                         opts ? opts->max_entries : 0);
-        else if (r == -EFBIG)
-                snprintf(buf, size, "unpacks to more bytes than the layer-bytes limit");
-        else if (r == -ENAMETOOLONG)
-                snprintf(buf, size, "has a name longer than the path-bytes limit: '%s'", res->bad_path);
-        else if (res->bad_path[0])
-                snprintf(buf, size, "has a refused entry '%s' (names are relative, without \"..\")", res->bad_path);
-        else if (r == -EBADMSG)
-                snprintf(buf, size, "is not a valid tar stream");
-        else
-                snprintf(buf, size, "could not be read: %s", strerror(-r));
-        return buf;
+                                        buf, sizeof(buf));
+                return error_detail_set(err, r, "%s", buf);
+        }
+        if (r == -E2BIG)
+                return error_detail_set(err, r, "has more than %" PRIu64 " entries (the layer-entries limit)",
+                                        opts ? opts->max_entries : 0);
+        if (r == -EFBIG)
+                return error_detail_set(err, r, "unpacks to more bytes than the layer-bytes limit");
+        if (r == -ENAMETOOLONG)
+                return error_detail_set(err, r, "has a name longer than the path-bytes limit: '%s'", refused ?: "");
+        if (refused && r == -EBADMSG)
+                return error_detail_set(err, r, "has a refused entry '%s' (%s)", refused,
+                                        why ?: "names are relative, without \"..\"");
+        /* A failure of the source (a registry stream) said its own words in err already. */
+        if (err && err->message[0])
+                return r;
+        if (r == -EBADMSG)
+                return error_detail_set(err, r, "is not a valid tar stream");
+        if (refused)
+                return error_detail_set(err, r, "could not be unpacked at '%s': %m", refused);
+        return error_detail_set(err, r, "could not be read: %m");
 }

@@ -7,14 +7,16 @@
  * is skipped without copying. Memory is bounded by the head size, whatever the layer size. The bytes
  * pass through lib/layer-stream, which checks them against the descriptor (digest, size, compression)
  * and the image config (diff_id) and bounds what they unpack to; libarchive parses tar only. Entry
- * names with ".." or absolute paths are refused (-EBADMSG, the name in LayerReadResult.bad_path).
- * Truncated or corrupt streams are -EBADMSG. */
+ * names with ".." or absolute paths are refused (-EBADMSG). Truncated or corrupt streams are -EBADMSG.
+ * What failed is said in the caller's ErrorDetail, as a phrase to follow "layer sha256:... ". */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error-detail.h"
 #include "layer-path.h"
 #include "layer-stream.h"
 #include "oci.h"
@@ -32,7 +34,7 @@ typedef enum LayerEntryType {
         LAYER_ENTRY_HARDLINK,
         LAYER_ENTRY_OTHER,      /* devices, fifos, sockets */
         _LAYER_ENTRY_TYPE_MAX,
-        _LAYER_ENTRY_TYPE_INVALID = -22,
+        _LAYER_ENTRY_TYPE_INVALID = -EINVAL,
 } LayerEntryType;
 
 typedef struct LayerReader LayerReader;
@@ -67,24 +69,25 @@ typedef struct LayerReadResult {
         uint64_t n_entries;
         uint64_t file_bytes;       /* sum of the regular files' sizes */
         LayerStreamResult stream;  /* bytes, compression, digests; which check failed */
-        char bad_path[256];        /* on a refused entry name: the name (truncated) */
 } LayerReadResult;
 
-/* Why a layer read failed, as a phrase for a message ("has more than 5 entries (layer-entries)",
- * "has an entry name that is refused: '../x'", "does not match its digest"), from the value
- * layer_read_*() returned and its result. Writes into buf (always terminated) and returns it. */
-char *layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, char *buf, size_t size);
+/* For the readers of layers (this one and lib/layer-extract): put why a read failed into err as a
+ * phrase ("has more than 5 entries (the layer-entries limit)", "has a refused entry '../x' ...", "does
+ * not match its digest (expected ..., got ...)"), from the value it returned, its result, the name it
+ * refused (or NULL) and why (NULL: names are relative, without ".."). Returns r. */
+int layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, const char *refused,
+                       const char *why, ErrorDetail *err);
 
 /* Read the layer at fd (from its current offset, to EOF). opts and ret_result may be NULL. Returns 0,
  * a callback's negative value, -EBADMSG (bad tar, bad compression, truncation, refused name, a failed
  * check of the bytes: see result.stream.failure), -E2BIG (max_entries), -EFBIG (max_bytes),
- * -ENAMETOOLONG (max_path), -ENOMEM, or -errno from reading. ret_result is filled also on failure, so
- * the caller can name what was refused. */
+ * -ENAMETOOLONG (max_path), -ENOMEM, or -errno from reading, with err (may be NULL) saying why. ret_result
+ * is filled also on failure. */
 int layer_read_fd(int fd, const LayerReadOptions *opts, LayerEntryCallback cb, void *userdata,
-                  LayerReadResult *ret_result);
+                  LayerReadResult *ret_result, ErrorDetail *err);
 /* The same from a pull callback. */
 int layer_read_source(LayerSourceRead source, void *source_userdata, const LayerReadOptions *opts,
-                      LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result);
+                      LayerEntryCallback cb, void *userdata, LayerReadResult *ret_result, ErrorDetail *err);
 
 /* From inside a callback for a regular file: read more of it so that at least want bytes (bounded by
  * the file size and LAYER_HEAD_MAX) are available; *ret_head and *ret_size then describe them (the

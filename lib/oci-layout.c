@@ -37,40 +37,18 @@ static int open_beneath(int dirfd, const char *name) {
 }
 
 static int read_all_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
+        _cleanup_close_ int fd = open_beneath(dirfd, name);
+        int r;
 
-        fd = open_beneath(dirfd, name);
         if (fd < 0)
                 return fd;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        if ((uint64_t) st.st_size > max)
-                return -E2BIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return negative_errno();
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = n;
-        return 0;
+        r = read_fd(fd, max, ret, ret_size);
+        /* A layout's files are documents: not a regular file is malformed, too large is too large. */
+        return r == -EBADF ? -EBADMSG : r == -EFBIG ? -E2BIG : r;
 }
 
-/* {"imageLayoutVersion": "1.x..."} */
+/* {"imageLayoutVersion": "1.x..."}: 0, -ENOENT when there is no such file, -EMEDIUMTYPE for anything
+ * else (another version, not JSON, not a regular file). */
 static int layout_check_version(int dirfd) {
         _cleanup_free_ char *buf = NULL;
         json_object *o, *v;
@@ -78,7 +56,7 @@ static int layout_check_version(int dirfd) {
         int r;
 
         r = read_all_at(dirfd, "oci-layout", 64 * 1024, &buf, &n);
-        if (r == -ENOENT || r == -EBADMSG || r == -E2BIG)
+        if (r == -EBADMSG || r == -E2BIG || r == -ELOOP)
                 return -EMEDIUMTYPE;
         if (r < 0)
                 return r;
@@ -89,11 +67,14 @@ static int layout_check_version(int dirfd) {
         return r;
 }
 
+/* The layout open at dirfd, which it takes over (closed on failure too). */
 static int layout_new(int dirfd, OciLayout **ret) {
         OciLayout *l = calloc(1, sizeof(*l));
 
-        if (!l)
+        if (!l) {
+                closep(&dirfd);
                 return -ENOMEM;
+        }
         l->dirfd = dirfd;
         *ret = l;
         return 0;
@@ -107,16 +88,14 @@ int oci_layout_open(const char *path, OciLayout **ret) {
         if (fd < 0)
                 return negative_errno();
         r = layout_check_version(fd);
+        if (r == -ENOENT)
+                return -EMEDIUMTYPE;
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
-static int write_file_atomic(int dirfd, const char *name, const void *buf, size_t size);
+static int layout_write_file(int dirfd, const char *name, const void *buf, size_t size);
 
 int oci_layout_create(const char *path, OciLayout **ret) {
         static const char version[] = "{\"imageLayoutVersion\":\"" OCI_LAYOUT_VERSION "\"}";
@@ -131,16 +110,13 @@ int oci_layout_create(const char *path, OciLayout **ret) {
         if ((mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST) ||
             (mkdirat(fd, "blobs/sha256", 0755) < 0 && errno != EEXIST))
                 return negative_errno();
+        /* A new layout gets the file; one of another version is not relabelled. */
         r = layout_check_version(fd);
-        if (r == -EMEDIUMTYPE)
-                r = write_file_atomic(fd, "oci-layout", version, sizeof(version) - 1);
+        if (r == -ENOENT)
+                r = layout_write_file(fd, "oci-layout", version, sizeof(version) - 1);
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
 OciLayout *oci_layout_free(OciLayout *l) {
@@ -236,30 +212,13 @@ int oci_layout_read_blob(OciLayout *l, const OciDescriptor *d, size_t max, char 
 
 /* ---- writing ----------------------------------------------------------------------------------- */
 
-/* Write name in dirfd through a temporary sibling, fsync, rename, fsync the directory. */
-static int write_file_atomic(int dirfd, const char *name, const void *buf, size_t size) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        const char *slash = strrchr(name, '/');
-        int r;
+/* Write name in dirfd atomically, then fsync the directory: index.json names blobs that must be there. */
+static int layout_write_file(int dirfd, const char *name, const void *buf, size_t size) {
+        int r = write_file_atomic(dirfd, name, buf, size, 0644, NULL);
 
-        if (asprintf(&tmp, "%.*s.tmp-%s-%d", slash ? (int) (slash - name + 1) : 0, name,
-                     slash ? slash + 1 : name, (int) getpid()) < 0)
-                return -ENOMEM;
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        r = loop_write(fd, buf, size);
-        if (r >= 0 && fsync(fd) < 0)
-                r = negative_errno();
-        if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-                r = negative_errno();
-        if (r < 0) {
-                (void) unlinkat(dirfd, tmp, 0);
-                return r;
-        }
-        (void) fsync(dirfd);
-        return 0;
+        if (r >= 0)
+                (void) fsync(dirfd);
+        return r;
 }
 
 int oci_layout_add_blob(OciLayout *l, const void *buf, size_t size, OciDigest *ret_digest) {
@@ -273,7 +232,7 @@ int oci_layout_add_blob(OciLayout *l, const void *buf, size_t size, OciDigest *r
         r = oci_layout_has_blob(l, &d);
         if (r == 0) {
                 blob_path(&d, path);
-                r = write_file_atomic(l->dirfd, path, buf, size);
+                r = layout_write_file(l->dirfd, path, buf, size);
         }
         if (r < 0)
                 return r;
@@ -382,5 +341,5 @@ int oci_layout_write_index(OciLayout *l, const OciIndex *index) {
         r = oci_index_to_json(index, &json, &n);
         if (r < 0)
                 return r;
-        return write_file_atomic(l->dirfd, "index.json", json, n);
+        return layout_write_file(l->dirfd, "index.json", json, n);
 }

@@ -8,13 +8,17 @@
  * ("auths": {"host": {"auth": base64("user:pass")}}), TLS with a CA file or plain HTTP (--insecure,
  * which we allow only for loopback hosts), manifests (GET/HEAD with an Accept of every index and
  * manifest type) and blobs (streamed, verified). Each call uses its own curl handle, so one client may
- * serve several threads (layers fetched in parallel); the token is shared under a lock. */
+ * serve several threads (layers fetched in parallel); the token is shared under a lock. Every call
+ * that talks to the registry takes the caller's ErrorDetail last (NULL: only the -errno) and fills it
+ * with what failed: the HTTP status and the registry's errors[].code, curl's error, the policy's
+ * reason for refusing a redirect or a realm. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error-detail.h"
 #include "macro.h"
 #include "oci.h"
 
@@ -80,48 +84,45 @@ typedef struct RegistryClient RegistryClient;
  * network I/O. Redirects, token realms and upload locations are followed only as lib/registry-policy
  * allows (-EPERM before any connection otherwise), and credentials go only where it allows. Returns 0
  * or -errno. */
-int registry_client_new(const char *host, const RegistryOptions *opts, RegistryClient **ret);
+int registry_client_new(const char *host, const RegistryOptions *opts, RegistryClient **ret, ErrorDetail *err);
 RegistryClient *registry_client_free(RegistryClient *c);
 static inline void registry_client_freep(RegistryClient **c) {
         registry_client_free(*c);
 }
 #define _cleanup_registry_client_ _cleanup_(registry_client_freep)
 
-/* The message of the last failure in this thread (HTTP status and the registry's errors[].code, or
- * curl's error text), for the caller's log line; "" when there is none. */
-const char *registry_last_error(void);
-
 /* GET /v2/. Returns 0 (also when the 401 leads to a successful authentication), -EACCES when
  * credentials are refused, -EHOSTUNREACH/-ECONNREFUSED/-ETIMEDOUT from the transport, -EPROTO when
  * the host does not speak the API. */
-int registry_ping(RegistryClient *c);
+int registry_ping(RegistryClient *c, ErrorDetail *err);
 
 /* GET a manifest or index by tag or digest, at most OCI_MANIFEST_SIZE_MAX bytes (-E2BIG). When
  * reference is a digest, the body must hash to it (-EBADMSG). Returns 0 with the body (NUL-terminated,
  * size without the NUL), its Content-Type (ret_media_type may be NULL) and its digest (computed over
  * the body; ret_digest may be NULL); -ENOENT for 404 (MANIFEST_UNKNOWN, NAME_UNKNOWN), -EACCES for 401/
  * 403 after authentication, -EPROTO for other statuses. */
-int registry_get_manifest(RegistryClient *c, const char *repository, const char *reference,
-                          char **ret, size_t *ret_size, char **ret_media_type, OciDigest *ret_digest);
+int registry_get_manifest(RegistryClient *c, const char *repository, const char *reference, char **ret,
+                          size_t *ret_size, char **ret_media_type, OciDigest *ret_digest, ErrorDetail *err);
 
 /* HEAD a manifest: its Content-Type, Docker-Content-Digest (or -EPROTO if absent) and size. Any ret
  * may be NULL. Errors as registry_get_manifest(). */
-int registry_head_manifest(RegistryClient *c, const char *repository, const char *reference,
-                           char **ret_media_type, OciDigest *ret_digest, int64_t *ret_size);
+int registry_head_manifest(RegistryClient *c, const char *repository, const char *reference, char **ret_media_type,
+                           OciDigest *ret_digest, int64_t *ret_size, ErrorDetail *err);
 
 /* GET a blob, following redirects, handing each chunk to cb as it arrives (cb returns < 0 to stop:
  * that value is returned). The whole body is hashed and must match digest (-EBADMSG) and, when
  * expected_size >= 0, that size (-EBADMSG; more than expected stops the transfer at once). */
 typedef int (*RegistryDataCallback)(const void *buf, size_t size, void *userdata);
-int registry_get_blob(RegistryClient *c, const char *repository, const OciDigest *digest,
-                      int64_t expected_size, RegistryDataCallback cb, void *userdata);
+int registry_get_blob(RegistryClient *c, const char *repository, const OciDigest *digest, int64_t expected_size,
+                      RegistryDataCallback cb, void *userdata, ErrorDetail *err);
 
 /* Pull side for streaming consumers (libarchive wants to pull): open a blob GET, then read it in
  * pieces; memory stays bounded (the transfer is paused while the consumer lags). read returns the
- * byte count, 0 at the verified end (digest and size checked then: -EBADMSG), or -errno. */
+ * byte count, 0 at the verified end (digest and size checked then: -EBADMSG), or -errno. err is kept
+ * by the stream: the failures of later reads are described there too, so it must live as long. */
 typedef struct RegistryBlobStream RegistryBlobStream;
-int registry_blob_open(RegistryClient *c, const char *repository, const OciDigest *digest,
-                       int64_t expected_size, RegistryBlobStream **ret);
+int registry_blob_open(RegistryClient *c, const char *repository, const OciDigest *digest, int64_t expected_size,
+                       RegistryBlobStream **ret, ErrorDetail *err);
 ssize_t registry_blob_read(RegistryBlobStream *s, void *buf, size_t size);
 RegistryBlobStream *registry_blob_close(RegistryBlobStream *s);
 static inline void registry_blob_closep(RegistryBlobStream **s) {
@@ -129,16 +130,21 @@ static inline void registry_blob_closep(RegistryBlobStream **s) {
 }
 
 /* ---- push (distribution-spec "Pushing blobs", "Pushing Manifests") ------------------------------
- * Declared for archbuild; see the .c for what is implemented. Each returns 0 or -errno
- * (-EOPNOTSUPP while unimplemented). */
+ * Each returns 0 or -errno. */
 
 /* HEAD /v2/<name>/blobs/<digest>: 1 exists, 0 not, or -errno. */
-int registry_blob_exists(RegistryClient *c, const char *repository, const OciDigest *digest);
+int registry_blob_exists(RegistryClient *c, const char *repository, const OciDigest *digest, ErrorDetail *err);
 /* POST an upload session, then PUT ?digest= with the body read from read_fn (a monolithic upload of
  * size bytes). read_fn returns bytes written to buf, 0 at the end, or -errno. */
 typedef ssize_t (*RegistryReadCallback)(void *buf, size_t size, void *userdata);
 int registry_push_blob(RegistryClient *c, const char *repository, const OciDigest *digest, uint64_t size,
-                       RegistryReadCallback read_fn, void *userdata);
+                       RegistryReadCallback read_fn, void *userdata, ErrorDetail *err);
 /* PUT /v2/<name>/manifests/<reference> with Content-Type media_type. */
-int registry_put_manifest(RegistryClient *c, const char *repository, const char *reference,
-                          const char *media_type, const void *buf, size_t size);
+int registry_put_manifest(RegistryClient *c, const char *repository, const char *reference, const char *media_type,
+                          const void *buf, size_t size, ErrorDetail *err);
+
+/* A JSON document the descriptor d names, into memory (NUL-terminated): a manifest or index through
+ * the manifests endpoint (its media type says which), anything else (a config) as a blob; at most max
+ * bytes (-E2BIG, from the descriptor's size before anything is fetched), verified against d. */
+int registry_read_document(RegistryClient *c, const char *repository, const OciDescriptor *d, size_t max,
+                           char **ret, size_t *ret_size, ErrorDetail *err);

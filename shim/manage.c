@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file-util.h"
 #include "macro.h"
 #include "qemu-locate.h"
 #include "routes.h"
@@ -121,27 +122,6 @@ static int check_routes(const char *conf) {
         return MANAGE_OK;
 }
 
-/* Write buf to path atomically: a temporary in the same directory, then rename(2), so the shim never
- * maps a half-written index. Mode 0644: the shim of any user reads it. */
-static int write_atomic(const char *path, const void *buf, size_t size) {
-        char tmp[4096];
-        _cleanup_close_ int fd = -EBADF;
-        int r = 0;
-
-        if ((size_t) snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
-                return -ENAMETOOLONG;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, 0644) < 0 || write(fd, buf, size) != (ssize_t) size || fsync(fd) < 0)
-                r = negative_errno();
-        else if (rename(tmp, path) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
-}
-
 static int compile_routes(const char *conf, const char *out) {
         _cleanup_free_ char *text = NULL, *defout = NULL;
         _cleanup_free_ void *idx = NULL;
@@ -173,7 +153,7 @@ static int compile_routes(const char *conf, const char *out) {
         }
         if (r < 0)
                 return report_parse_error(conf, r, &e);
-        r = write_atomic(out, idx, size);
+        r = write_file_atomic(AT_FDCWD, out, idx, size, 0644, NULL);
         if (r < 0)
                 return fprintf(stderr, "archshim: cannot write %s: %s\n", out, strerror(-r)), MANAGE_FAILED;
         printf("%s: %u route%s -> %s (%zu bytes)\n", conf, routes_index_count(idx),

@@ -499,7 +499,7 @@ EOF2
         refute_output --partial 'native twins'
 }
 
-# --- progress display and --version (issue 16) --------------------------------------------------
+# --- progress display and --version ----------------------------------------------------------------
 
 @test "--progress: plain lines without a TTY, a table redrawn in place on one (under script), quiet prints nothing" {
         require_binfmt_ns

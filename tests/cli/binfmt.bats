@@ -230,7 +230,7 @@ setup() {
 @test "usage and configuration errors exit 2 and name the line" {
         run "$BINFMT" --config "$CONF" frobnicate
         assert_failure 2
-        printf 'arch = arm64\nemulator = qemu\n' >"$CONF"
+        printf 'arch = arm64\nemulator = qemu-user\n' >"$CONF"
         run "$BINFMT" --config "$CONF" status
         assert_failure 2
         assert_output --partial "$CONF:2: invalid line"
@@ -293,7 +293,7 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
 }
 
-# --- honest status (issue 16) ------------------------------------------------------------------
+# --- honest status ------------------------------------------------------------------------------
 
 @test "fallback: Debian's QEMU instead of the configured one warns, shows in status and in the JSON" {
         [[ -x /usr/bin/qemu-aarch64-static ]] || skip "Debian's qemu-user-static is not installed"

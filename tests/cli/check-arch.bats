@@ -355,7 +355,7 @@ JSON
         # plain HTTP is refused for anything but loopback
         run --separate-stderr "$CHECK_ARCH" --insecure --platform linux/arm64 "docker://registry.example.org/x:y"
         assert_failure 2
-        [[ $stderr == *"only allowed for loopback"* ]]
+        [[ $stderr == *"allowed only for a loopback registry, not registry.example.org"* ]]
 }
 
 @test "image: registry with basic auth, credentials from a docker config.json" {

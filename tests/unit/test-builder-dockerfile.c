@@ -14,15 +14,15 @@
 #include "macro.h"
 #include "strv.h"
 
-static int parse(const char *text, Dockerfile *ret, DockerfileError *err) {
-        *err = (DockerfileError) {};
+static int parse(const char *text, Dockerfile *ret, ErrorDetail *err) {
+        *err = (ErrorDetail) {};
         return dockerfile_parse(text, strlen(text), 0, ret, err);
 }
 
 /* text must fail with r, at line, with a message containing want. */
 static void check_refused(const char *text, int r, unsigned line, const char *want) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
         int got = parse(text, &d, &err);
 
         if (got != r)
@@ -55,7 +55,7 @@ static void test_every_instruction(void **state) {
         };
         char text[2048] = "";
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         for (size_t k = 0; k < ELEMENTSOF(rows); k++) {
                 strcat(text, rows[k].line);
@@ -78,7 +78,7 @@ static void test_every_instruction(void **state) {
 
 static void test_forms(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         assert_int_equal(parse("FROM scratch\n"
                                "RUN [\"/bin/echo\", \"a b\"]\n"
@@ -99,7 +99,7 @@ static void test_forms(void **state) {
 
 static void test_continuations_and_comments(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         assert_int_equal(parse("# a comment\n"
                                "FROM scratch\r\n"
@@ -119,7 +119,7 @@ static void test_continuations_and_comments(void **state) {
 
 static void test_directives(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         assert_int_equal(parse("# syntax=docker/dockerfile:1\n"
                                "# escape=`\n"
@@ -142,7 +142,7 @@ static void test_directives(void **state) {
 
 static void test_flags(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         assert_int_equal(parse("FROM --platform=$BUILDPLATFORM alpine AS build\n"
                                "COPY --from=build --chown=1:2 --chmod=0755 /a /b\n"
@@ -184,7 +184,7 @@ static void test_refusals(void **state) {
 
 static void test_no_false_heredoc(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
 
         assert_int_equal(parse("FROM scratch\nRUN echo $((1<<2))\n", &d, &err), 0);
         dockerfile_done(&d);
@@ -205,7 +205,7 @@ static const DockerfileExpander X = { .escape = '\\', .lookup = lookup };
 
 static void check_word(const char *in, const char *want) {
         _cleanup_free_ char *out = NULL;
-        DockerfileError err = {};
+        ErrorDetail err = {};
 
         if (dockerfile_expand_word(in, &X, &out, &err) < 0)
                 fail_msg("'%s' failed: %s", in, err.message);
@@ -215,7 +215,7 @@ static void check_word(const char *in, const char *want) {
 
 static void test_expand(void **state) {
         _cleanup_free_ char *out = NULL;
-        DockerfileError err = {};
+        ErrorDetail err = {};
 
         check_word("$A", "alpha");
         check_word("${A}-x", "alpha-x");
@@ -255,7 +255,7 @@ static const char *big_lookup(const char *name, void *userdata) {
 static void test_expand_bounds(void **state) {
         _cleanup_free_ char *deep = NULL, *big = NULL, *many = NULL, *out = NULL;
         DockerfileExpander x = { .escape = '\\', .lookup = lookup };
-        DockerfileError err = {};
+        ErrorDetail err = {};
         size_t n = 20000;
 
         deep = malloc(n * 5 + n + 1);
@@ -296,7 +296,7 @@ static void test_expand_bounds(void **state) {
 static void test_instruction_bound(void **state) {
         _cleanup_free_ char *text = NULL;
         Dockerfile d = {};
-        DockerfileError err = {};
+        ErrorDetail err = {};
         size_t n = 0;
 
         text = malloc(20 * 1000 + 16);
@@ -311,7 +311,7 @@ static void test_instruction_bound(void **state) {
 
 static void test_expand_words(void **state) {
         _cleanup_strv_free_ char **w = NULL;
-        DockerfileError err = {};
+        ErrorDetail err = {};
 
         assert_int_equal(dockerfile_expand_words("a  $SP \"c d\" $UNSET '' e\\ f", &X, &w, &err), 0);
         assert_int_equal(strv_length(w), 5);
@@ -324,7 +324,7 @@ static void test_expand_words(void **state) {
 
 static void test_pairs(void **state) {
         Dockerfile d = {};
-        DockerfileError err;
+        ErrorDetail err;
         char **p = NULL;
 
         assert_int_equal(parse("FROM scratch\n"
@@ -352,7 +352,7 @@ static void test_pairs(void **state) {
 
 static void test_nul_byte(void **state) {
         Dockerfile d = {};
-        DockerfileError err = {};
+        ErrorDetail err = {};
 
         assert_int_equal(dockerfile_parse("FROM a\0b\n", 9, 0, &d, &err), -EINVAL);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -109,15 +110,33 @@ static void test_token(void **state) {
 static void test_insecure_loopback_only(void **state) {
         RegistryOptions o = { .insecure = true, .auth_file = "/dev/null" };
         RegistryClient *c = NULL;
+        ErrorDetail err = {};
 
-        assert_int_equal(registry_client_new("127.0.0.1:5000", &o, &c), 0);
+        assert_int_equal(registry_client_new("127.0.0.1:5000", &o, &c, NULL), 0);
         registry_client_free(c);
-        assert_int_equal(registry_client_new("localhost:5000", &o, &c), 0);
+        assert_int_equal(registry_client_new("localhost:5000", &o, &c, NULL), 0);
         registry_client_free(c);
-        assert_int_equal(registry_client_new("[::1]:5000", &o, &c), 0);
+        assert_int_equal(registry_client_new("[::1]:5000", &o, &c, NULL), 0);
         registry_client_free(c);
-        assert_int_equal(registry_client_new("registry.example.org", &o, &c), -EPERM);
-        assert_int_equal(registry_client_new("10.0.0.1:5000", &o, &c), -EPERM);
+        assert_int_equal(registry_client_new("registry.example.org", &o, &c, &err), -EPERM);
+        assert_non_null(strstr(err.message, "loopback"));
+        assert_int_equal(registry_client_new("10.0.0.1:5000", &o, &c, NULL), -EPERM);
+}
+
+/* A malformed auth file is named in the error. */
+static void test_auth_file_errors(void **state) {
+        char path[] = "/tmp/archway-test-auth-XXXXXX";
+        RegistryOptions o = { .auth_file = path };
+        RegistryClient *c = NULL;
+        ErrorDetail err = {};
+        int fd = mkstemp(path);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "{\"auths\": [", 11), 11);
+        close(fd);
+        assert_int_equal(registry_client_new("registry.example.org", &o, &c, &err), -EBADMSG);
+        assert_non_null(strstr(err.message, path));
+        unlink(path);
 }
 
 int main(void) {
@@ -127,6 +146,7 @@ int main(void) {
                 cmocka_unit_test(test_auth_config),
                 cmocka_unit_test(test_token),
                 cmocka_unit_test(test_insecure_loopback_only),
+                cmocka_unit_test(test_auth_file_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
