@@ -282,7 +282,7 @@ FUZZ_CFLAGS      = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP -fn
                    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                    -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"'
 fuzz_extra = $(if $(filter fuzz-binfmt-config,$(1)),binfmt/config.c) \
-             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c)
+             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c)
 
 $(FUZZ_O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)

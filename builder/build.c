@@ -26,6 +26,7 @@
 #include "pull.h"
 #include "sandbox.h"
 #include "strv.h"
+#include "run-mount.h"
 #include "twins.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -669,6 +670,40 @@ static int accel_prepare(Build *b, Stage *s, const DockerfileInstruction *i, Ste
         return 0;
 }
 
+/* ======== RUN --mount (builder/run-mount.c): from= is a stage of this build, else an image ======== */
+static Stage *find_stage(Build *b, const char *name);
+static int stage_from_image(Build *b, Stage *s, const DockerfileInstruction *i, const char *image);
+
+typedef struct MountCtx {
+        Build *b;
+        Stage *s;
+        const DockerfileInstruction *i;
+} MountCtx;
+
+static int mount_expand(void *userdata, const char *text, char **ret) {
+        MountCtx *c = userdata;
+        return expand_word(c->b, c->s, c->i, text, ret);
+}
+
+static int mount_resolve(void *userdata, const char *from, char ***ret_lowers, char **ret_chain) {
+        MountCtx *c = userdata;
+        _cleanup_(stage_done) Stage image = {};
+        const Stage *src = find_stage(c->b, from);
+        int r;
+
+        if (src == c->s)
+                return step_fail(c->b, c->i, -ELOOP, "--mount from=%s: a stage cannot mount itself", from);
+        if (!src) {
+                image.platform = c->s->platform; /* as BuildKit: the image for this stage's platform */
+                if ((r = stage_from_image(c->b, &image, c->i, from)) < 0)
+                        return r;
+                src = &image;
+        }
+        if ((r = lowers_of(c->b, src, ret_lowers)) < 0)
+                return step_fail(c->b, c->i, r, "--mount from=%s: Failed to prepare its layers: %m", from);
+        return (*ret_chain = strdup(src->chain.str)) ? 0 : -ENOMEM;
+}
+
 static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **argv = NULL, **env = NULL;
         _cleanup_(oci_hasher_freep) OciHasher *h = NULL;
@@ -677,14 +712,20 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         char pbuf[PLATFORM_STRING_MAX];
         const char *ctx[] = { s->config.user ?: "", s->config.working_dir ?: "/", b->opts->network_host ? "host" : "none", NULL };
         bool emulate = emulator_needed(&s->platform);
+        _cleanup_(run_mounts_done) RunMounts mounts = {};
+        MountCtx mctx = { b, s, i };
+        RunMountResolver resolver = { mount_expand, mount_resolve, &mctx };
+        ErrorDetail err = {};
         OciDigest key;
         int status, r;
 
         if ((r = run_argv(s, i, &argv)) < 0 || (r = run_env(b, s, &env)) < 0)
                 return r;
+        if ((r = run_mounts_prepare(i, &resolver, &mounts, &err)) < 0)
+                return err.message[0] ? step_fail(b, i, r, "%s", err.message) : r;
         if ((r = key_begin(b, s, "RUN", &h)) < 0 || (r = hash_strs(h, "argv", argv)) < 0 ||
             (r = hash_strs(h, "env", env)) < 0 || (r = hash_strs(h, "ctx", (char **) ctx)) < 0 ||
-            (r = oci_hasher_final(h, &key)) < 0)
+            (r = run_mounts_hash(&mounts, h)) < 0 || (r = oci_hasher_final(h, &key)) < 0)
                 return r;
         if (cache_hit(b, s, i, &key))
                 return 1;
@@ -695,8 +736,10 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 return step_fail(b, i, r, "Failed to prepare the step directory: %m");
         if (emulate && (r = probe_prepare(b, s, &d, &probe)) < 0)
                 return step_fail(b, i, r, "Failed to write the emulation probe: %m");
-        if (emulate && !b->opts->no_accel && (r = accel_prepare(b, s, i, &d)) < 0)
+        if (emulate && !b->opts->no_accel && !mounts.twins && (r = accel_prepare(b, s, i, &d)) < 0)
                 return r;
+        if ((r = run_mounts_bind(&mounts, d.dir)) < 0)
+                return step_fail(b, i, r, "Failed to prepare the --mount directories: %m");
 
         SandboxRun run = {
                 .root = { .lowers = d.lowers, .n_lowers = strv_length(d.lowers), .upper = d.upper, .work = d.work,
@@ -706,6 +749,7 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 .etc_hosts = b->hosts_file, .etc_resolv = b->resolv_file,
                 .platform = &s->platform, .emulator = emulate ? b->emulator : NULL,
                 .emulator_flags = b->emulator_flags, .host_binfmt = b->host_binfmt, .probe = probe,
+                .binds = mounts.binds, .n_binds = mounts.n,
         };
         r = sandbox_run(&run, &status);
         if (r < 0)
@@ -719,6 +763,7 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         if (status != 0)
                 return step_fail(b, i, -EIO, "the command exited with status %d", status);
         remove_stubs(d.upper, run.stubs);
+        run_mounts_remove_stubs(&mounts, d.upper, run.stubs);
         return commit_upper(b, s, i, &d, &key);
 }
 

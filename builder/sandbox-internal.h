@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c) only: the sandbox's privileged
+/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c, sandbox-bind.c) only: the sandbox's privileged
  * operations stay in those two. */
 
 #include <stdbool.h>
@@ -17,6 +17,10 @@
 /* Fork a child in a new user namespace with its id maps written (the privilege model of sandbox.c).
  * The child returns 0, the parent the child's pid, or -errno. */
 pid_t sandbox_fork_userns(void);
+
+/* The bind mounts of run (sandbox-bind.c), in the step's mount namespace before pivot_root; adds
+ * SANDBOX_STUB_BIND() bits to *stubs. Returns 0, or -errno with a message in msg. */
+int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, char *msg, size_t size);
 
 /* Mount root at root->merged in the form this kernel takes (sandbox-kernel.c). Returns 0 or -errno. */
 int sandbox_mount_overlay(const SandboxRootfs *root);
