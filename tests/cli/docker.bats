@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# archway with a real Docker engine: Debian's dockerd and containerd, started by tests/cli/docker-daemon
+# in a disposable user namespace with its own binfmt_misc instance (Linux >= 6.7), so BuildKit and runc
+# see only the entries these tests register, and the host's global binfmt_misc is never touched.
+# Bases come from archbuild (docker load of a docker-archive), never from Docker Hub; builds run with
+# --network none. Covered: docker run and BuildKit RUN steps of linux/arm64 through archway's entries
+# (bare QEMU and the shim), the twins recipe (RUN --mount=type=bind,from=<twins image>) with its
+# objects compiled by the twins and nothing of them left in the image, and check-arch on docker save.
+
+load helpers
+
+setup_file() {
+        export STORE="$BATS_FILE_TMPDIR/store" IMAGES="$BATS_FILE_TMPDIR/images"
+        mkdir -p "$IMAGES"
+        [[ -x $ARCHBUILD ]] || return 0
+        ARCHBUILD=$ARCHBUILD "$REPO/scripts/make-base-image" --platform linux/arm64 --store "$STORE" bb:arm64 >/dev/null 2>&1 || true
+        # docker-archives of store images: a build that only names them writes them out.
+        printf 'FROM bb:arm64\n' >"$BATS_FILE_TMPDIR/Dockerfile.bb"
+        "$ARCHBUILD" --store "$STORE" --platform linux/arm64 -f "$BATS_FILE_TMPDIR/Dockerfile.bb" -t bb:arm64 \
+                -o "type=docker-archive,dest=$IMAGES/bb.tar" "$BATS_FILE_TMPDIR" >/dev/null 2>&1 || true
+}
+
+setup() {
+        [[ $(id -u) -eq 0 ]] || skip "the Docker engine's namespace needs a full uid map (root)"
+        command -v dockerd >/dev/null || skip "dockerd is not installed (scripts/install-deps docker)"
+        require_binfmt_ns
+        [[ -s $IMAGES/bb.tar ]] || skip "no arm64 base (scripts/make-base-image needs Debian's mirror)"
+        [[ -n ${ARCHWAY_QEMU_DIR:-} && -x $ARCHWAY_QEMU_DIR/qemu-aarch64 ]] ||
+                skip "needs our QEMU (ARCHWAY_QEMU_DIR, as make check sets it)"
+}
+
+# in_docker 'script': bash -c script next to a fresh engine; BINFMT, ARCHWAY_QEMU_DIR, IMAGES, ... exported.
+in_docker() {
+        "$REPO/tests/cli/docker-daemon" "$BATS_TEST_TMPDIR/engine" bash -c "set -e; $1"
+}
+
+@test "docker run and BuildKit RUN of linux/arm64 go through archway's entries: bare QEMU, then the shim" {
+        printf 'FROM bb:arm64\nRUN busybox uname -m > /m\n' >"$BATS_TEST_TMPDIR/Dockerfile"
+        run in_docker '
+                docker load -q -i "$IMAGES/bb.tar" >/dev/null
+                "$BINFMT" -q --install arm64 >/dev/null
+                grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
+                docker run --rm --network none --platform linux/arm64 bb:arm64 busybox uname -m
+                DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -t t:qemu "$BATS_TEST_TMPDIR" >/dev/null
+                docker run --rm --network none t:qemu busybox cat /m
+                "$BINFMT" -q --uninstall arm64 >/dev/null
+                "$BINFMT" -q --install arm64 --shim >/dev/null
+                grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
+                docker run --rm --network none --platform linux/arm64 -e ARCHWAY_SHIM_DEBUG=1 bb:arm64 busybox uname -m 2>&1
+                DOCKER_BUILDKIT=1 docker build -q --no-cache --network none --platform linux/arm64 -t t:shim "$BATS_TEST_TMPDIR" >/dev/null
+                docker run --rm --network none t:shim busybox cat /m'
+        assert_success
+        assert_line --index 0 "interpreter $ARCHWAY_QEMU_DIR/qemu-aarch64"
+        assert_line --index 1 aarch64
+        assert_line --index 2 aarch64
+        assert_line --index 3 --regexp '^interpreter /.*/qemu-aarch64-archway$'
+        assert_line --partial 'archshim'
+        [[ $(grep -c '^aarch64$' <<<"$output") -eq 4 ]]
+}
+
+# The gcc base and its twins image, as docker-archives (made once per file, ~1 minute).
+gcc_images() {
+        [[ -s $IMAGES/twins.tar ]] && return 0
+        local root
+        root=$(fixture gcc-root-arm64.tar)
+        [[ -x /usr/bin/aarch64-linux-gnu-gcc-12 ]] || skip "the host has no aarch64-linux-gnu-gcc-12 for the twins"
+        "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 "$root" gcc:arm64 >/dev/null
+        "$ARCHBUILD" twins --store "$STORE" --platform linux/arm64 gcc:arm64 twins:arm64 >/dev/null
+        for n in gcc twins; do
+                printf 'FROM %s:arm64\n' $n >"$BATS_FILE_TMPDIR/Dockerfile.$n"
+                "$ARCHBUILD" --store "$STORE" --platform linux/arm64 -f "$BATS_FILE_TMPDIR/Dockerfile.$n" -t $n:arm64 \
+                        -o "type=docker-archive,dest=$IMAGES/$n.tar" "$BATS_FILE_TMPDIR" >/dev/null
+        done
+}
+
+@test "twins recipe: RUN --mount=type=bind,from=<twins image> compiles natively under BuildKit; same objects; nothing left" {
+        [[ -x $BUILD/libexec/qemu-aarch64-archway ]] || skip "no QEMU+shim build (make emulators)"
+        gcc_images
+        mkdir -p "$BATS_TEST_TMPDIR/ctx"
+        printf 'int twice(int x) { return 2 * x; }\nint main(void) { return twice(21) != 42; }\n' >"$BATS_TEST_TMPDIR/ctx/t.c"
+        cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<'EOF'
+FROM gcc:arm64
+COPY t.c /src/
+RUN --mount=type=bind,from=twins:arm64,source=/.archway,target=/.archway \
+    cd /src && gcc -O2 -g -c t.c -o t.o
+EOF
+        # The same build without the mount: the Dockerfile's RUN line with the --mount dropped.
+        sed -e 's/--mount=[^ ]* //' "$BATS_TEST_TMPDIR/ctx/Dockerfile" >"$BATS_TEST_TMPDIR/ctx/Dockerfile.emulated"
+        run in_docker '
+                docker load -q -i "$IMAGES/gcc.tar" >/dev/null; docker load -q -i "$IMAGES/twins.tar" >/dev/null
+                "$BINFMT" -q --install arm64 --shim >/dev/null
+                cd "$BATS_TEST_TMPDIR/ctx"
+                DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -t t:twins . >/dev/null
+                DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -f Dockerfile.emulated -t t:emu . >/dev/null
+                for t in twins emu; do
+                        id=$(docker create --platform linux/arm64 t:$t)
+                        docker cp "$id:/src/t.o" "$BATS_TEST_TMPDIR/$t.o"
+                        docker export "$id" | tar -t | grep -c "^\.archway" || true
+                        docker rm "$id" >/dev/null
+                done
+                docker save -o "$BATS_TEST_TMPDIR/twins-built.tar" t:twins'
+        assert_success
+        # nothing of the twins in either image
+        assert_line --index 0 0
+        assert_line --index 1 0
+        # the twin compiled one (Debian's cross gcc 12.2.0-14), the emulated root's gcc the other
+        run aarch64-linux-gnu-objdump -s -j .comment "$BATS_TEST_TMPDIR/twins.o"
+        assert_output --partial '(Debian 12.2.0-14) 12.2.0'
+        run aarch64-linux-gnu-objdump -s -j .comment "$BATS_TEST_TMPDIR/emu.o"
+        assert_output --partial '+deb12u1'
+        # byte-identical once .comment (the version string) is removed
+        for t in twins emu; do
+                aarch64-linux-gnu-objcopy --remove-section .comment "$BATS_TEST_TMPDIR/$t.o" "$BATS_TEST_TMPDIR/$t.stripped.o"
+        done
+        cmp "$BATS_TEST_TMPDIR/twins.stripped.o" "$BATS_TEST_TMPDIR/emu.stripped.o"
+        # check-arch proves docker save's output for linux/arm64
+        run "$CHECK_ARCH" --platform linux/arm64 "docker-archive:$BATS_TEST_TMPDIR/twins-built.tar"
+        assert_success
+}
