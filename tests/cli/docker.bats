@@ -35,6 +35,7 @@ in_docker() {
 }
 
 @test "docker run and BuildKit RUN of linux/arm64 go through archway's entries: bare QEMU, then the shim" {
+        [[ -x $BUILD/libexec/qemu-aarch64-archway ]] || skip "no QEMU+shim build (make emulators)"
         printf 'FROM bb:arm64\nRUN busybox uname -m > /m\n' >"$BATS_TEST_TMPDIR/Dockerfile"
         run in_docker '
                 docker load -q -i "$IMAGES/bb.tar" >/dev/null
@@ -42,13 +43,13 @@ in_docker() {
                 grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
                 docker run --rm --network none --platform linux/arm64 bb:arm64 busybox uname -m
                 DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -t t:qemu "$BATS_TEST_TMPDIR" >/dev/null
-                docker run --rm --network none t:qemu busybox cat /m
+                docker run --rm --network none --platform linux/arm64 t:qemu busybox cat /m
                 "$BINFMT" -q --uninstall arm64 >/dev/null
                 "$BINFMT" -q --install arm64 --shim >/dev/null
                 grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
                 docker run --rm --network none --platform linux/arm64 -e ARCHWAY_SHIM_DEBUG=1 bb:arm64 busybox uname -m 2>&1
                 DOCKER_BUILDKIT=1 docker build -q --no-cache --network none --platform linux/arm64 -t t:shim "$BATS_TEST_TMPDIR" >/dev/null
-                docker run --rm --network none t:shim busybox cat /m'
+                docker run --rm --network none --platform linux/arm64 t:shim busybox cat /m'
         assert_success
         assert_line --index 0 "interpreter $ARCHWAY_QEMU_DIR/qemu-aarch64"
         assert_line --index 1 aarch64
