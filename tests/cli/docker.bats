@@ -27,6 +27,9 @@ setup() {
         [[ -s $IMAGES/bb.tar ]] || skip "no arm64 base (scripts/make-base-image needs Debian's mirror)"
         [[ -n ${ARCHWAY_QEMU_DIR:-} && -x $ARCHWAY_QEMU_DIR/qemu-aarch64 ]] ||
                 skip "needs our QEMU (ARCHWAY_QEMU_DIR, as make check sets it)"
+        # --shim registers the QEMU+shim build beside archshim (build/libexec).
+        export CONF=$BATS_TEST_TMPDIR/binfmt.conf
+        printf 'shim = %s\n' "$ARCHSHIM" >"$CONF"
 }
 
 # in_docker 'script': bash -c script next to a fresh engine; BINFMT, ARCHWAY_QEMU_DIR, IMAGES, ... exported.
@@ -39,13 +42,13 @@ in_docker() {
         printf 'FROM bb:arm64\nRUN busybox uname -m > /m\n' >"$BATS_TEST_TMPDIR/Dockerfile"
         run in_docker '
                 docker load -q -i "$IMAGES/bb.tar" >/dev/null
-                "$BINFMT" -q --install arm64 >/dev/null
+                "$BINFMT" --config "$CONF" -q --install arm64 >/dev/null
                 grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
                 docker run --rm --network none --platform linux/arm64 bb:arm64 busybox uname -m
                 DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -t t:qemu "$BATS_TEST_TMPDIR" >/dev/null
                 docker run --rm --network none --platform linux/arm64 t:qemu busybox cat /m
-                "$BINFMT" -q --uninstall arm64 >/dev/null
-                "$BINFMT" -q --install arm64 --shim >/dev/null
+                "$BINFMT" --config "$CONF" -q --uninstall arm64 >/dev/null
+                "$BINFMT" --config "$CONF" -q --install arm64 --shim >/dev/null
                 grep ^interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
                 docker run --rm --network none --platform linux/arm64 -e ARCHWAY_SHIM_DEBUG=1 bb:arm64 busybox uname -m 2>&1
                 DOCKER_BUILDKIT=1 docker build -q --no-cache --network none --platform linux/arm64 -t t:shim "$BATS_TEST_TMPDIR" >/dev/null
@@ -89,12 +92,12 @@ EOF
         sed -e 's/--mount=[^ ]* //' "$BATS_TEST_TMPDIR/ctx/Dockerfile" >"$BATS_TEST_TMPDIR/ctx/Dockerfile.emulated"
         run in_docker '
                 docker load -q -i "$IMAGES/gcc.tar" >/dev/null; docker load -q -i "$IMAGES/twins.tar" >/dev/null
-                "$BINFMT" -q --install arm64 --shim >/dev/null
+                "$BINFMT" --config "$CONF" -q --install arm64 --shim >/dev/null
                 cd "$BATS_TEST_TMPDIR/ctx"
                 DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -t t:twins . >/dev/null
                 DOCKER_BUILDKIT=1 docker build -q --network none --platform linux/arm64 -f Dockerfile.emulated -t t:emu . >/dev/null
                 for t in twins emu; do
-                        id=$(docker create --platform linux/arm64 t:$t)
+                        id=$(docker create --platform linux/arm64 t:$t /bin/true)
                         docker cp "$id:/src/t.o" "$BATS_TEST_TMPDIR/$t.o"
                         docker export "$id" | tar -t | grep -c "^\.archway" || true
                         docker rm "$id" >/dev/null
