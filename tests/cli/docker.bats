@@ -99,12 +99,12 @@ EOF
                 for t in twins emu; do
                         id=$(docker create --platform linux/arm64 t:$t /bin/true)
                         docker cp "$id:/src/t.o" "$BATS_TEST_TMPDIR/$t.o"
-                        docker export "$id" | tar -t | grep -c "^\.archway" || true
+                        docker export "$id" | tar -t | grep -c "^\.archway/." || true
                         docker rm "$id" >/dev/null
                 done
                 docker save -o "$BATS_TEST_TMPDIR/twins-built.tar" t:twins'
         assert_success
-        # nothing of the twins in either image
+        # nothing of the twins in either image (docker 20.10's BuildKit 0.8 leaves the empty mount point /.archway; newer BuildKit removes it)
         assert_line --index 0 0
         assert_line --index 1 0
         # the twin compiled one (Debian's cross gcc 12.2.0-14), the emulated root's gcc the other
