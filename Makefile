@@ -32,7 +32,7 @@ VERSION  ?= 0.1.0
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 O        ?= build
-PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd
+PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd capstone
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
             -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 CFLAGS   ?= -O2 -g
@@ -112,8 +112,19 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 # Unit tests may also test a program's pure modules: tests/unit/test-binfmt-foo.c links binfmt/foo.c
 # when it exists (see unit_extra).
 unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c \
-                                                       $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c))
-$(SAN)/tests/%: tests/unit/%.c $(SAN_LIB_A) $(CONFIG_STAMP)
+                                                       $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c)) $(unit_deps_$(1))
+# ... and the other modules of its program it needs, named here.
+unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c
+unit_deps_test-check-arch-fs-model := check-arch/isa-read.c
+# The ELF images built in memory for lib/elf-id and lib/elf-sections.
+unit_deps_test-elf-id := tests/unit/elf-fixture.c
+unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
+unit_deps_test-elf-sections := tests/unit/elf-fixture.c
+# Layer tarballs built in memory.
+unit_deps_test-layer := tests/unit/tar-fixture.c
+unit_deps_test-layer-extract := tests/unit/tar-fixture.c
+.SECONDEXPANSION:
+$(SAN)/tests/%: tests/unit/%.c $$(call unit_extra,$$*) $(SAN_LIB_A) $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
 		$(PKG_LIBS) -lcmocka
@@ -165,8 +176,10 @@ install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
 # musl when installed (Debian: musl-tools): its static startup costs ~250 us less per exec than
 # glibc's here (bench/shim, docs/shim.md), and the shim runs on every foreign exec.
 SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
-# (qemu-locate.c and file-util.c only for --version, which reads the installed QEMU's manifest.)
-SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/qemu-cpu.c lib/routes.c lib/routes-compile.c lib/sha256.c lib/qemu-locate.c lib/file-util.c
+# (emulator-paths.c: where QEMU is; qemu-locate.c and file-util.c only for --version, which reads the
+# installed QEMU's manifest.)
+SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/isa-table.c lib/qemu-cpu.c lib/routes.c lib/routes-compile.c \
+                lib/sha256.c lib/emulator-paths.c lib/qemu-locate.c lib/file-util.c
 SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
 SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
 SHIM_BIN     := $(O)/libexec/archshim
@@ -231,7 +244,9 @@ fixtures: test-deps
 # The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
 # (scripts/build-qemu), so a second make check rebuilds nothing.
 TEST_QEMU_TARGETS ?= aarch64 arm
-qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS)"
+# check-arch's CPU-level tests also run x86-64 programs under qemu-x86_64 -cpu MODEL (no shim needed).
+ISA_QEMU_TARGETS  ?= x86_64
+qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS) $(ISA_QEMU_TARGETS)"
 
 # Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
 emulators: deps

@@ -43,7 +43,7 @@ int desired_entry(Context *c, const ArchSetting *a, bool explicit_request, Binfm
         if (r < 0)
                 return log_full_errno(level, r, "No emulator for %s (emulator = %s): install Debian's "
                                       "qemu-user-static, run 'make qemu', or pass --qemu-dir DIR.",
-                                      t->name, emulator_kind_to_string(c->settings.emulator));
+                                      t->name, emulator_mode_to_string(c->settings.emulator));
         flags = flags_for(c, a, &e);
         r = emulator_check(e.path, flags);
         if (r == -ENOEXEC)
@@ -184,7 +184,7 @@ static void warn_fallbacks(Context *c, const BinfmtEntry *fallbacks, size_t n, b
                         continue;
                 log_warning("%s uses %s, not %s as configured (emulator = %s): it %s; see binfmt status.",
                             fallbacks[i].name, fallbacks[i].interpreter, want,
-                            emulator_kind_to_string(c->settings.emulator),
+                            emulator_mode_to_string(c->settings.emulator),
                             access(want, X_OK) < 0 ? "is not installed" : "could not be used");
         }
         if (explicit_request || n == 0)
@@ -192,7 +192,7 @@ static void warn_fallbacks(Context *c, const BinfmtEntry *fallbacks, size_t n, b
         for (size_t i = 0; i < n && len < sizeof(names) - 1; i++)
                 len += (size_t) snprintf(names + len, sizeof(names) - len, "%s%s", i ? " " : "", fallbacks[i].name);
         log_warning("%zu entries use a fallback emulator, not the one the configuration names (emulator = %s; "
-                    "e.g. %s -> %s): %s; see binfmt status.", n, emulator_kind_to_string(c->settings.emulator),
+                    "e.g. %s -> %s): %s; see binfmt status.", n, emulator_mode_to_string(c->settings.emulator),
                     fallbacks[0].name, fallbacks[0].interpreter, names);
 }
 

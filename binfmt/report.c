@@ -338,16 +338,16 @@ static void print_emulator_sources(const Context *c) {
         const char *dir = !isempty(c->settings.qemu_dir) ? c->settings.qemu_dir : !isempty(env) ? env : NULL;
         struct stat st;
 
-        printf("emulator: %s; search order: ", emulator_kind_to_string(c->settings.emulator));
+        printf("emulator: %s; search order: ", emulator_mode_to_string(c->settings.emulator));
         if (c->settings.emulator == EMULATOR_SHIM)
                 printf("shim %s%s\n", c->settings.shim_path, access(c->settings.shim_path, X_OK) ? " (absent)" : "");
         else if (c->settings.emulator == EMULATOR_DEBIAN)
                 printf("debian /usr/bin/qemu-*-static\n");
         else
                 printf("qemu-dir %s%s, archway %s%s%s\n", dir ? dir : "(unset)",
-                       dir && stat(dir, &st) < 0 ? " (absent)" : "", QEMU_DIR_LIBEXEC,
-                       stat(QEMU_DIR_LIBEXEC, &st) < 0 ? " (absent)" : "",
-                       c->settings.emulator == EMULATOR_AUTO ? ", debian /usr/bin/qemu-*-static" : "");
+                       dir && stat(dir, &st) < 0 ? " (absent)" : "", QEMU_ARCHWAY_DIR,
+                       stat(QEMU_ARCHWAY_DIR, &st) < 0 ? " (absent)" : "",
+                       c->settings.emulator != EMULATOR_ARCHWAY ? ", debian /usr/bin/qemu-*-static" : "");
 }
 
 /* EMULATOR column: "configured" for our entries that use what the configuration names, "fallback" for

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "copy.h"
-#include "errbuf.h"
+#include "error-detail.h"
 #include "file-util.h"
 #include "openat-resolve.h"
 #include "macro.h"
@@ -436,8 +436,7 @@ typedef struct CopyState {
         bool chown;
         uid_t uid;
         gid_t gid;
-        char *error;
-        size_t error_size;
+        ErrorDetail *err;
 } CopyState;
 
 static void apply_meta(const CopyState *c, int fd, const char *dest, const struct stat *st, bool link) {
@@ -460,17 +459,17 @@ static int copy_regular(CopyState *c, int src_root, const char *rel, const struc
         off_t left = st->st_size;
 
         if (in < 0)
-                return errbuf_set(c->error, c->error_size, in, "Failed to open source %s: %m", rel);
+                return error_detail_set(c->err, in, "Failed to open source %s: %m", rel);
         (void) unlink(dest);
         out = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
-                return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dest);
+                return error_detail_set(c->err, errno, "Failed to create %s: %m", dest);
         while (left > 0) {
                 ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) left, 0);
                 if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS))
                         n = sendfile(out, in, NULL, (size_t) left);
                 if (n <= 0)
-                        return errbuf_set(c->error, c->error_size, n < 0 ? errno : EIO, "Failed to copy %s: %m", rel);
+                        return error_detail_set(c->err, n < 0 ? errno : EIO, "Failed to copy %s: %m", rel);
                 left -= n;
         }
         apply_meta(c, out, dest, st, false);
@@ -483,14 +482,14 @@ static int copy_visit(int src_root, const char *rel, const struct stat *st, cons
 
         r = mkdir_parents(dest, 0755);
         if (r < 0)
-                return errbuf_set(c->error, c->error_size, r, "Failed to create the parents of %s: %m", dest);
+                return error_detail_set(c->err, r, "Failed to create the parents of %s: %m", dest);
         if (S_ISDIR(st->st_mode)) {
                 _cleanup_close_ int fd = -EBADF;
                 if (mkdir(dest, 0755) < 0 && errno != EEXIST)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dest);
+                        return error_detail_set(c->err, errno, "Failed to create %s: %m", dest);
                 fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
-                        return errbuf_set(c->error, c->error_size, errno,
+                        return error_detail_set(c->err, errno,
                                 "Failed to open %s (not a directory?): %m", dest);
                 apply_meta(c, fd, dest, st, false);
                 return 0;
@@ -503,11 +502,11 @@ static int copy_visit(int src_root, const char *rel, const struct stat *st, cons
                 _cleanup_close_ int dfd = dir ? open_in_root(src_root, dir, O_PATH | O_DIRECTORY) : -ENOMEM;
                 ssize_t n = dfd < 0 ? -1 : readlinkat(dfd, slash ? slash + 1 : rel, target, sizeof(target) - 1);
                 if (n < 0)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to read link %s: %m", rel);
+                        return error_detail_set(c->err, errno, "Failed to read link %s: %m", rel);
                 target[n] = 0;
                 (void) unlink(dest);
                 if (symlink(target, dest) < 0)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to create link %s: %m", dest);
+                        return error_detail_set(c->err, errno, "Failed to create link %s: %m", dest);
                 apply_meta(c, -1, dest, st, true);
                 return 0;
         }
@@ -523,7 +522,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
         int ar, r = 0;
 
         if (fd < 0)
-                return errbuf_set(c->error, c->error_size, fd, "Failed to open %s: %m", rel);
+                return error_detail_set(c->err, fd, "Failed to open %s: %m", rel);
         in = archive_read_new();
         archive_read_support_filter_all(in);
         archive_read_support_format_tar(in);
@@ -534,7 +533,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
         }
         if (mkdir_parents(dir, 0755) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST) || chdir(dir) < 0) {
                 archive_read_free(in);
-                return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dir);
+                return error_detail_set(c->err, errno, "Failed to create %s: %m", dir);
         }
         out = archive_write_disk_new();
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
@@ -542,7 +541,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
                                                     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
         do {
                 if (archive_write_header(out, e) < ARCHIVE_OK) {
-                        r = errbuf_set(c->error, c->error_size, EBADMSG, "Failed to unpack %s from %s: %s",
+                        r = error_detail_set(c->err, EBADMSG, "Failed to unpack %s from %s: %s",
                                        archive_entry_pathname(e), rel, archive_error_string(out));
                         break;
                 }
@@ -554,7 +553,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
                 archive_write_finish_entry(out);
         } while ((ar = archive_read_next_header(in, &e)) == ARCHIVE_OK);
         if (r == 0 && ar != ARCHIVE_EOF)
-                r = errbuf_set(c->error, c->error_size, EBADMSG,
+                r = error_detail_set(c->err, EBADMSG,
                         "Failed to read archive %s: %s", rel, archive_error_string(in));
         archive_write_close(out);
         archive_write_free(out);
@@ -576,11 +575,11 @@ static int resolve_chown(CopyState *c) {
         if ((group = strchr(user, ':')))
                 *group++ = 0;
         if (lookup_id("/etc/passwd", user, &uid) < 0)
-                return errbuf_set(c->error, c->error_size, ENOENT,
+                return error_detail_set(c->err, ENOENT,
                         "--chown: unable to find user %s in the image", user);
         if (group) {
                 if (lookup_id("/etc/group", group, &gid) < 0)
-                        return errbuf_set(c->error, c->error_size, ENOENT,
+                        return error_detail_set(c->err, ENOENT,
                                 "--chown: unable to find group %s in the image", group);
         } else
                 gid = uid; /* docker: a lone user means the same-numbered group */
@@ -597,7 +596,7 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
         const char *base;
 
         if (fd < 0 || fstat(fd, &st) < 0)
-                return errbuf_set(c->error, c->error_size, fd < 0 ? fd : errno, "Failed to stat source %s: %m", rel);
+                return error_detail_set(c->err, fd < 0 ? fd : errno, "Failed to stat source %s: %m", rel);
         if (S_ISDIR(st.st_mode))
                 /* A directory's contents go into the destination. */
                 return walk(src_root, rel, dest_root, c->spec->ignore, true, true, copy_visit, c);
@@ -609,7 +608,7 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
         base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
         if (c->spec->dest_is_dir) {
                 if (join(dest_root, base, dest, sizeof(dest)) < 0)
-                        return errbuf_set(c->error, c->error_size, ENAMETOOLONG, "Destination too long");
+                        return error_detail_set(c->err, ENAMETOOLONG, "Destination too long");
         } else {
                 struct stat dst;
                 /* An existing directory as destination takes the file inside. */
@@ -621,9 +620,9 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
         return walk(src_root, rel, dest, c->spec->ignore, true, true, copy_visit, c);
 }
 
-int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error_size) {
+int copy_run(int root_fd, int from_fd, void *userdata, ErrorDetail *err) {
         const CopySpec *spec = userdata;
-        CopyState c = { .spec = spec, .error = error, .error_size = error_size };
+        CopyState c = { .spec = spec, .err = err };
         int src = from_fd >= 0 ? from_fd : spec->context_fd;
         _cleanup_strv_free_ char **all = NULL;
         int r;
@@ -633,16 +632,16 @@ int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error
                 _cleanup_strv_free_ char **m = NULL;
                 r = match_sources(src, *s, from_fd >= 0 ? NULL : spec->ignore, &m);
                 if (r < 0)
-                        return errbuf_set(error, error_size, r, "Failed to match %s: %m", *s);
+                        return error_detail_set(err, r, "Failed to match %s: %m", *s);
                 if (r == 0)
-                        return errbuf_set(error, error_size, ENOENT, "%s: no such file or directory in the %s", *s,
+                        return error_detail_set(err, ENOENT, "%s: no such file or directory in the %s", *s,
                                           from_fd >= 0 ? "source stage" : "build context");
                 for (char **x = m; *x; x++)
                         if ((r = strv_extend(&all, *x)) < 0)
                                 return r;
         }
         if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-                return errbuf_set(error, error_size, errno, "Failed to enter the step's root: %m");
+                return error_detail_set(err, errno, "Failed to enter the step's root: %m");
         r = resolve_chown(&c);
         if (r < 0)
                 return r;

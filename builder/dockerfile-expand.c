@@ -38,7 +38,7 @@ static const char *lex_lookup(const Lexer *lx, const char *name) {
  * the expansion-bytes limit instead of growing to gigabytes. */
 static int lex_putn(Lexer *lx, StrBuf *out, const char *s, size_t n) {
         if (n > lx->max_bytes - lx->produced)
-                return dockerfile_fail(lx->err, -E2BIG, 0, "the substitutions make more than %zu bytes (the expansion-bytes limit)",
+                return error_detail_set(lx->err, -E2BIG, "the substitutions make more than %zu bytes (the expansion-bytes limit)",
                             lx->max_bytes);
         lx->produced += n;
         return strbuf_putn(out, s, n);
@@ -65,7 +65,7 @@ static int lex_modifier(Lexer *lx, const char *name, char mod, bool colon, StrBu
         if (r < 0)
                 return r;
         if (*lx->p != '}')
-                return dockerfile_fail(lx->err, -EINVAL, 0, "missing '}' in ${%s...}", name);
+                return error_detail_set(lx->err, -EINVAL, "missing '}' in ${%s...}", name);
         lx->p++;
 
         switch (mod) {
@@ -75,10 +75,10 @@ static int lex_modifier(Lexer *lx, const char *name, char mod, bool colon, StrBu
                 return set ? lex_putn(lx, out, word.s ?: "", word.len) : 0;
         case '?':
                 if (!set)
-                        return dockerfile_fail(lx->err, -EINVAL, 0, "%s: %s", name, word.len ? word.s : "is not set");
+                        return error_detail_set(lx->err, -EINVAL, "%s: %s", name, word.len ? word.s : "is not set");
                 return lex_putn(lx, out, value, strlen(value));
         }
-        return dockerfile_fail(lx->err, -EINVAL, 0, "unsupported modifier '%c' in ${%s}", mod, name);
+        return error_detail_set(lx->err, -EINVAL, "unsupported modifier '%c' in ${%s}", mod, name);
 }
 
 /* At '$': append the expansion. A '$' not followed by a name or '{' is literal, as in BuildKit. */
@@ -97,14 +97,14 @@ static int lex_variable(Lexer *lx, StrBuf *out) {
 
         while (is_name_char(*lx->p)) {
                 if (n + 1 >= sizeof(name))
-                        return dockerfile_fail(lx->err, -EINVAL, 0, "variable name too long");
+                        return error_detail_set(lx->err, -EINVAL, "variable name too long");
                 name[n++] = *lx->p++;
         }
         name[n] = 0;
 
         if (braced) {
                 if (n == 0)
-                        return dockerfile_fail(lx->err, -EINVAL, 0, "bad substitution: empty variable name");
+                        return error_detail_set(lx->err, -EINVAL, "bad substitution: empty variable name");
                 /* strchr() finds the terminating NUL too: "${A:" at the end is not a modifier. */
                 if (*lx->p == ':' && lx->p[1] && strchr("-+?", lx->p[1])) {
                         char mod = lx->p[1];
@@ -116,7 +116,7 @@ static int lex_variable(Lexer *lx, StrBuf *out) {
                         return lex_modifier(lx, name, mod, false, out);
                 }
                 if (*lx->p != '}')
-                        return dockerfile_fail(lx->err, -EINVAL, 0, "unsupported substitution in ${%s%c...}: only :- :+ :? - + ? are", name, *lx->p ?: ' ');
+                        return error_detail_set(lx->err, -EINVAL, "unsupported substitution in ${%s%c...}: only :- :+ :? - + ? are", name, *lx->p ?: ' ');
                 lx->p++;
         }
 
@@ -132,7 +132,7 @@ static int lex_single_quoted(Lexer *lx, StrBuf *out) {
                         return r;
         }
         if (*lx->p != '\'')
-                return dockerfile_fail(lx->err, -EINVAL, 0, "unexpected end of text: missing '");
+                return error_detail_set(lx->err, -EINVAL, "unexpected end of text: missing '");
         lx->p++;
         return 0;
 }
@@ -145,7 +145,7 @@ static int lex_double_quoted(Lexer *lx, StrBuf *out) {
         if (r < 0)
                 return r;
         if (*lx->p != '"')
-                return dockerfile_fail(lx->err, -EINVAL, 0, "unexpected end of text: missing \"");
+                return error_detail_set(lx->err, -EINVAL, "unexpected end of text: missing \"");
         lx->p++;
         return 0;
 }
@@ -201,7 +201,7 @@ static int lex_word_until(Lexer *lx, StrBuf *out, char stop, bool in_double) {
         int r;
 
         if (lx->depth >= lx->max_depth)
-                return dockerfile_fail(lx->err, -E2BIG, 0, "substitutions nested deeper than %u (the expansion-depth limit)",
+                return error_detail_set(lx->err, -E2BIG, "substitutions nested deeper than %u (the expansion-depth limit)",
                             lx->max_depth);
         lx->depth++;
         r = lex_word_until_q(lx, out, stop, in_double, NULL);
@@ -261,7 +261,7 @@ int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpan
         if (r < 0)
                 return r;
         if (!words[0])
-                return dockerfile_fail(err, -EINVAL, i->line, "%s needs at least one argument",
+                return error_detail_set_line(err, i->line, -EINVAL, "%s needs at least one argument",
                             dockerfile_instruction_to_string(i->type));
 
         /* Legacy "ENV key value with blanks": the first raw word has no '='. */
@@ -286,10 +286,10 @@ int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpan
                 char *eq = strchr(*w, '=');
 
                 if (eq == *w)
-                        return dockerfile_fail(err, -EINVAL, i->line, "%s: empty name in '%s'",
+                        return error_detail_set_line(err, i->line, -EINVAL, "%s: empty name in '%s'",
                                     dockerfile_instruction_to_string(i->type), *w);
                 if (!eq && i->type != DOCKERFILE_ARG)
-                        return dockerfile_fail(err, -EINVAL, i->line, "%s: '%s' is not of the form key=value",
+                        return error_detail_set_line(err, i->line, -EINVAL, "%s: '%s' is not of the form key=value",
                                     dockerfile_instruction_to_string(i->type), *w);
         }
         *ret = TAKE_PTR(words);

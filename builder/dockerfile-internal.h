@@ -7,5 +7,3 @@
 #include "error-detail.h"
 #include "macro.h"
 
-/* Fill err (may be NULL) with the line and the message. Returns -|r|. */
-_printf_(4, 5) int dockerfile_fail(ErrorDetail *err, int r, unsigned line, const char *format, ...);

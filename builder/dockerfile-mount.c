@@ -46,23 +46,23 @@ static int mount_field(const DockerfileInstruction *i, const char *f, size_t n, 
                 return -ENOMEM;
         key = canonical_key(f, kn);
         if (!key)
-                return dockerfile_fail(err, -EINVAL, i->line, "RUN --mount: unknown key '%.*s'", (int) kn, f);
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN --mount: unknown key '%.*s'", (int) kn, f);
         if (streq(key, "type")) {
                 if (!streq(v, "bind"))
-                        return dockerfile_fail(err, -EOPNOTSUPP, i->line,
+                        return error_detail_set_line(err, i->line, -EOPNOTSUPP,
                                                "RUN --mount=type=%s is not supported (only type=bind with from=)", v);
                 *have_type = true;
                 return 0;
         }
         if (streq(key, "readonly"))
                 return streq(v, "") || streq(v, "true") ? 0 :
-                        dockerfile_fail(err, -EOPNOTSUPP, i->line, "RUN --mount: only read-only bind mounts are supported");
+                        error_detail_set_line(err, i->line, -EOPNOTSUPP, "RUN --mount: only read-only bind mounts are supported");
         if (streq(key, "readwrite"))
                 return streq(v, "false") ? 0 :
-                        dockerfile_fail(err, -EOPNOTSUPP, i->line, "RUN --mount: only read-only bind mounts are supported (rw)");
+                        error_detail_set_line(err, i->line, -EOPNOTSUPP, "RUN --mount: only read-only bind mounts are supported (rw)");
         slot = streq(key, "from") ? &m->from : streq(key, "source") ? &m->source : &m->target;
         if (isempty(v))
-                return dockerfile_fail(err, -EINVAL, i->line, "RUN --mount: %s= needs a value", key);
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN --mount: %s= needs a value", key);
         free(*slot);
         *slot = TAKE_PTR(v);
         return 0;
@@ -83,12 +83,12 @@ int run_mount_parse(const DockerfileInstruction *i, const char *value, RunMountS
         /* BuildKit's default type is bind; say so only when it was not written. */
         (void) have_type;
         if (!m.target)
-                return dockerfile_fail(err, -EINVAL, i->line, "RUN --mount: target= is required");
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN --mount: target= is required");
         if (!m.from)
-                return dockerfile_fail(err, -EOPNOTSUPP, i->line,
+                return error_detail_set_line(err, i->line, -EOPNOTSUPP,
                                        "RUN --mount: a bind without from= (of the build context) is not supported");
         if (m.target[0] != '/' && m.target[0] != '$')
-                return dockerfile_fail(err, -EINVAL, i->line, "RUN --mount: target=%s must be absolute", m.target);
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN --mount: target=%s must be absolute", m.target);
         if (!m.source && !(m.source = strdup("/")))
                 return -ENOMEM;
         *ret = m;

@@ -14,17 +14,6 @@
 #include "strbuf.h"
 #include "strv.h"
 
-int dockerfile_fail(ErrorDetail *err, int r, unsigned line, const char *format, ...) {
-        va_list ap;
-
-        if (err)
-                err->line = line;
-        va_start(ap, format);
-        r = error_detail_setv(err, r, format, ap);
-        va_end(ap);
-        return r;
-}
-
 /* ---- the instruction table ------------------------------------------------------------------- */
 
 typedef int (*CheckFunc)(DockerfileInstruction *i, ErrorDetail *err);
@@ -107,30 +96,23 @@ static const char *name_of(const DockerfileInstruction *i) {
 
 static int check_nonempty(DockerfileInstruction *i, ErrorDetail *err) {
         if (isempty(i->args))
-                return dockerfile_fail(err, -EINVAL, i->line, "%s requires at least one argument", name_of(i));
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires at least one argument", name_of(i));
         return 0;
 }
 
 static int check_from(DockerfileInstruction *i, ErrorDetail *err) {
-        size_t n = 0;
-        char *copy, *save = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+        int r;
 
-        copy = strdup(i->args);
-        if (!copy)
-                return -ENOMEM;
-        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-                n++;
-        free(copy);
-        /* "image" or "image AS name" */
-        if (n != 1 && n != 3)
-                return dockerfile_fail(err, -EINVAL, i->line, "FROM takes an image and an optional 'AS name'");
-        if (n == 3) {
-                const char *as = i->args + strcspn(i->args, " \t");
-                as += strspn(as, " \t");
-                if (strncasecmp(as, "as", 2) != 0 || !strchr(" \t", as[2]))
-                        return dockerfile_fail(err, -EINVAL, i->line, "FROM takes an image and an optional 'AS name'");
-        }
-        return 0;
+        /* "image" or "image AS name": the words as they stand (FROM expands only the image, later) */
+        r = strv_split(i->args, " \t", &w);
+        if (r < 0)
+                return r;
+        if (!(strv_length(w) == 1 || (strv_length(w) == 3 && strcasecmp(w[1], "as") == 0)))
+                return error_detail_set_line(err, i->line, -EINVAL, "FROM takes an image and an optional 'AS name'");
+        i->from_image = strdup(w[0]);
+        i->stage_name = w[1] ? strdup(w[2]) : NULL;
+        return i->from_image && (!w[1] || i->stage_name) ? 0 : -ENOMEM;
 }
 
 /* A heredoc starts a word with "<<" or "<<-" and a delimiter word (optionally quoted). "$((1<<2))"
@@ -156,7 +138,7 @@ static int check_run_mounts(const DockerfileInstruction *i, ErrorDetail *err) {
         size_t n = run_mount_values(i, values, ELEMENTSOF(values));
 
         if (n > RUN_MOUNTS_MAX)
-                return dockerfile_fail(err, -E2BIG, i->line, "RUN has more than %d --mount flags", RUN_MOUNTS_MAX);
+                return error_detail_set_line(err, i->line, -E2BIG, "RUN has more than %d --mount flags", RUN_MOUNTS_MAX);
         for (size_t k = 0; k < n; k++) {
                 RunMountSpec m = {};
                 int r = run_mount_parse(i, values[k], &m, err);
@@ -172,9 +154,9 @@ static int check_run(DockerfileInstruction *i, ErrorDetail *err) {
         if (r < 0)
                 return r;
         if (!i->json && has_heredoc(i->args))
-                return dockerfile_fail(err, -EOPNOTSUPP, i->line, "RUN with a heredoc is not supported");
+                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "RUN with a heredoc is not supported");
         if (i->json && !i->argv[0])
-                return dockerfile_fail(err, -EINVAL, i->line, "RUN needs a command");
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN needs a command");
         return check_run_mounts(i, err);
 }
 
@@ -196,9 +178,9 @@ static size_t copy_word_count(const DockerfileInstruction *i) {
 
 static int check_copy(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json && has_heredoc(i->args))
-                return dockerfile_fail(err, -EOPNOTSUPP, i->line, "%s with a heredoc is not supported", name_of(i));
+                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "%s with a heredoc is not supported", name_of(i));
         if (copy_word_count(i) < 2)
-                return dockerfile_fail(err, -EINVAL, i->line, "%s requires at least two arguments: source(s) and destination",
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires at least two arguments: source(s) and destination",
                             name_of(i));
         return 0;
 }
@@ -219,13 +201,13 @@ static int check_add(DockerfileInstruction *i, ErrorDetail *err) {
         if (i->json) {
                 for (char **a = i->argv; *a; a++)
                         if (is_url(*a))
-                                return dockerfile_fail(err, -EOPNOTSUPP, i->line, "ADD of URLs is not supported (%s)", *a);
+                                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "ADD of URLs is not supported (%s)", *a);
                 return 0;
         }
         for (const char *p = i->args; *p;) {
                 p += strspn(p, " \t");
                 if (is_url(p))
-                        return dockerfile_fail(err, -EOPNOTSUPP, i->line, "ADD of URLs is not supported (%.*s)",
+                        return error_detail_set_line(err, i->line, -EOPNOTSUPP, "ADD of URLs is not supported (%.*s)",
                                     (int) strcspn(p, " \t"), p);
                 p += strcspn(p, " \t");
         }
@@ -234,7 +216,7 @@ static int check_add(DockerfileInstruction *i, ErrorDetail *err) {
 
 static int check_json_only(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json || !i->argv[0])
-                return dockerfile_fail(err, -EINVAL, i->line, "%s requires the JSON form, e.g. %s [\"/bin/sh\", \"-c\"]",
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires the JSON form, e.g. %s [\"/bin/sh\", \"-c\"]",
                             name_of(i), name_of(i));
         return 0;
 }
@@ -339,15 +321,15 @@ static int parse_directives(Reader *rd, char *escape, ErrorDetail *err) {
 
                 if (streq(key, "escape")) {
                         if (seen_escape)
-                                return dockerfile_fail(err, -EINVAL, l.number, "only one escape parser directive can be used");
+                                return error_detail_set_line(err, l.number, -EINVAL, "only one escape parser directive can be used");
                         if (!streq(value, "\\") && !streq(value, "`"))
-                                return dockerfile_fail(err, -EINVAL, l.number, "invalid escape token '%s' does not match ` or \\", value);
+                                return error_detail_set_line(err, l.number, -EINVAL, "invalid escape token '%s' does not match ` or \\", value);
                         *escape = value[0];
                         seen_escape = true;
                 } else if (streq(key, "syntax")) {
                         /* Accepted and ignored: archbuild is its own frontend. */
                         if (seen_syntax)
-                                return dockerfile_fail(err, -EINVAL, l.number, "only one syntax parser directive can be used");
+                                return error_detail_set_line(err, l.number, -EINVAL, "only one syntax parser directive can be used");
                         seen_syntax = true;
                 } else if (!streq(key, "check"))
                         break;
@@ -442,7 +424,7 @@ static int parse_flags(DockerfileInstruction *i, const char **p, ErrorDetail *er
                 end = name + strcspn(name, " \t");
                 n = strcspn(name, "= \t");
                 if (!flag_allowed(allowed, name, n))
-                        return dockerfile_fail(err, -EOPNOTSUPP, i->line, "%s --%.*s is not supported", name_of(i), (int) n, name);
+                        return error_detail_set_line(err, i->line, -EOPNOTSUPP, "%s --%.*s is not supported", name_of(i), (int) n, name);
                 if (name[n] == '=')
                         r = asprintf(&flag, "%.*s", (int) (end - name), name);
                 else
@@ -461,6 +443,8 @@ static void instruction_done(DockerfileInstruction *i) {
         strv_free(i->flags);
         strv_free(i->argv);
         free(i->args);
+        free(i->from_image);
+        free(i->stage_name);
         *i = (DockerfileInstruction) {};
 }
 
@@ -479,17 +463,17 @@ static int parse_instruction(const char *text, unsigned line, DockerfileInstruct
         int r;
 
         if (n >= sizeof(keyword))
-                return dockerfile_fail(err, -EINVAL, line, "unknown instruction: %.*s", (int) n, p);
+                return error_detail_set_line(err, line, -EINVAL, "unknown instruction: %.*s", (int) n, p);
         memcpy(keyword, p, n);
         keyword[n] = 0;
         if (is_refused(keyword)) {
                 for (char *c = keyword; *c; c++)
                         *c = (char) toupper((unsigned char) *c);
-                return dockerfile_fail(err, -EOPNOTSUPP, line, "%s is not supported", keyword);
+                return error_detail_set_line(err, line, -EOPNOTSUPP, "%s is not supported", keyword);
         }
         i.type = dockerfile_instruction_from_string(keyword);
         if (i.type < 0)
-                return dockerfile_fail(err, -EINVAL, line, "unknown instruction: %s", keyword);
+                return error_detail_set_line(err, line, -EINVAL, "unknown instruction: %s", keyword);
         i.original = strndup_trim(p, strlen(p));
         if (!i.original)
                 return -ENOMEM;
@@ -540,10 +524,10 @@ static int check_order(const Dockerfile *d, ErrorDetail *err) {
                 if (i->type == DOCKERFILE_FROM)
                         return 0;
                 if (i->type != DOCKERFILE_ARG)
-                        return dockerfile_fail(err, -EINVAL, i->line, "%s before the first FROM (only ARG may come first)",
+                        return error_detail_set_line(err, i->line, -EINVAL, "%s before the first FROM (only ARG may come first)",
                                     name_of(i));
         }
-        return dockerfile_fail(err, -EINVAL, 0, "no FROM instruction");
+        return error_detail_set(err, -EINVAL, "no FROM instruction");
 }
 
 int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, ErrorDetail *err) {
@@ -553,7 +537,7 @@ int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dock
         int r;
 
         if (memchr(buf, 0, size))
-                return dockerfile_fail(err, -EINVAL, 0, "NUL byte in the Dockerfile");
+                return error_detail_set(err, -EINVAL, "NUL byte in the Dockerfile");
         r = parse_directives(&rd, &d.escape, err);
         if (r < 0)
                 return r;
@@ -571,7 +555,7 @@ int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dock
                 if (!text.s || line_is_blank((Line) { .s = text.s, .len = text.len }))
                         continue; /* a lone escape character */
                 if (d.n_instructions >= (max_instructions ?: limit_default(LIMIT_INSTRUCTIONS)))
-                        return dockerfile_fail(err, -E2BIG, l.number, "more than %zu instructions (the instructions limit)",
+                        return error_detail_set_line(err, l.number, -E2BIG, "more than %zu instructions (the instructions limit)",
                                     d.n_instructions);
                 r = parse_instruction(text.s, l.number, &i, err);
                 if (r < 0)

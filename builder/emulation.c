@@ -38,31 +38,28 @@ static const char *install_name(const Platform *p, char buf[static PLATFORM_STRI
 }
 
 /* One line: what is wrong for the platform, then the fix. */
-_printf_(3, 4) static int fail(char *error, const Platform *p, const char *format, ...) {
-        char plat[PLATFORM_STRING_MAX], name[PLATFORM_STRING_MAX], why[EMULATION_ERROR_MAX / 2];
+_printf_(3, 4) static int fail(ErrorDetail *err, const Platform *p, const char *format, ...) {
+        char plat[PLATFORM_STRING_MAX], name[PLATFORM_STRING_MAX], why[ERROR_DETAIL_MAX / 2];
         va_list ap;
 
         va_start(ap, format);
         vsnprintf(why, sizeof(why), format, ap);
         va_end(ap);
-        snprintf(error, EMULATION_ERROR_MAX, "%s: no emulation for foreign RUN steps: %s; run 'binfmt --install %s' as "
-                 "root, or enable archway-binfmt.service with it in /etc/archway/binfmt.conf", platform_to_string(p, plat),
-                 why, install_name(p, name));
-        return -ENOEXEC;
+        return error_detail_set(err, -ENOEXEC, "%s: no emulation for foreign RUN steps: %s; run 'binfmt --install %s' "
+                                "as root, or enable archway-binfmt.service with it in /etc/archway/binfmt.conf",
+                                platform_to_string(p, plat), why, install_name(p, name));
 }
 
-static int resolve_private(const Platform *p, EmulatorMode mode, Emulation *ret, char *error) {
+static int resolve_private(const Platform *p, EmulatorMode mode, Emulation *ret, ErrorDetail *err) {
         char plat[PLATFORM_STRING_MAX];
         int r = emulator_find(p, mode, &ret->interpreter, &ret->flags);
 
         if (r == -EOPNOTSUPP)
-                snprintf(error, EMULATION_ERROR_MAX, "%s has no QEMU linux-user target; it cannot be emulated",
-                         platform_to_string(p, plat));
-        else if (r < 0)
-                snprintf(error, EMULATION_ERROR_MAX, "no emulator for %s is installed: install Debian's "
-                         "qemu-user-static, run 'make qemu', or build the archway shim", platform_to_string(p, plat));
+                return error_detail_set(err, r, "%s has no QEMU linux-user target; it cannot be emulated",
+                                        platform_to_string(p, plat));
         if (r < 0)
-                return r;
+                return error_detail_set(err, r, "no emulator for %s is installed: install Debian's qemu-user-static, "
+                                        "run 'make qemu', or build the archway shim", platform_to_string(p, plat));
         ret->kind = EMULATION_PRIVATE;
         return 0;
 }
@@ -123,7 +120,7 @@ static int write_probe(const char *scratch, const BinfmtTarget *t, char *path, s
 }
 
 /* The host's entry for p: found, flag F, probe. */
-static int resolve_host(const Platform *p, const char *scratch, Emulation *ret, char *error) {
+static int resolve_host(const Platform *p, const char *scratch, Emulation *ret, ErrorDetail *err) {
         const BinfmtTarget *rows[8];
         _cleanup_close_ int dirfd = -EBADF;
         char probe[4096];
@@ -133,26 +130,26 @@ static int resolve_host(const Platform *p, const char *scratch, Emulation *ret, 
         int r;
 
         if (binfmt_targets_for_platform(p, rows, ELEMENTSOF(rows)) == 0 || !(elf = binfmt_probe_program(rows[0]->name, &size)))
-                return fail(error, p, "it has no binfmt_misc rule");
+                return fail(err, p, "it has no binfmt_misc rule");
         r = binfmt_dir_open(BINFMT_DIR_DEFAULT, &dirfd);
         if (r < 0)
-                return fail(error, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and the host's "
+                return fail(err, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and the host's "
                             "binfmt_misc is not mounted at %s", BINFMT_DIR_DEFAULT);
         if (binfmt_dir_is_enabled(dirfd) == 0)
-                return fail(error, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and the host's "
+                return fail(err, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and the host's "
                             "binfmt_misc is disabled (%s/status)", BINFMT_DIR_DEFAULT);
         r = binfmt_dir_find_handler(dirfd, elf, size, NULL, &e, NULL);
         if (r < 0)
-                return fail(error, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and no entry in "
+                return fail(err, p, "this kernel has no private binfmt_misc instances (Linux < 6.7) and no entry in "
                             "the host's binfmt_misc handles it");
         ret->archway = interpreter_is_archway(e.interpreter);
         if (!(e.flags & BINFMT_FIX_BINARY))
-                return fail(error, p, "the host's binfmt_misc entry %s (%s, %s) has no flag F, so it cannot run "
+                return fail(err, p, "the host's binfmt_misc entry %s (%s, %s) has no flag F, so it cannot run "
                             "programs inside a build's root", e.name, ret->archway ? "archway's" : "another registrar's",
                             e.interpreter);
         r = write_probe(scratch, rows[0], probe, sizeof(probe));
         if (r < 0 || !run_host_probe(probe))
-                return fail(error, p, "the host's binfmt_misc entry %s (%s) did not run the probe program", e.name,
+                return fail(err, p, "the host's binfmt_misc entry %s (%s) did not run the probe program", e.name,
                             e.interpreter);
         ret->interpreter = strdup(e.interpreter);
         if (!ret->interpreter)
@@ -164,12 +161,11 @@ static int resolve_host(const Platform *p, const char *scratch, Emulation *ret, 
 }
 
 int emulation_resolve(const SandboxKernel *kernel, const Platform *p, EmulatorMode mode, const char *scratch,
-                      Emulation *ret, char error[static EMULATION_ERROR_MAX]) {
+                      Emulation *ret, ErrorDetail *err) {
         Emulation e = { .platform = *p };
         int r;
 
-        error[0] = 0;
-        r = kernel->binfmt_ns ? resolve_private(p, mode, &e, error) : resolve_host(p, scratch, &e, error);
+        r = kernel->binfmt_ns ? resolve_private(p, mode, &e, err) : resolve_host(p, scratch, &e, err);
         if (r < 0) {
                 free(e.interpreter);
                 return r;
@@ -179,14 +175,14 @@ int emulation_resolve(const SandboxKernel *kernel, const Platform *p, EmulatorMo
 }
 
 int emulation_plan(const SandboxKernel *kernel, const Platform *platforms, size_t n, EmulatorMode mode,
-                   const char *scratch, EmulationPlan *ret, char error[static EMULATION_ERROR_MAX]) {
+                   const char *scratch, EmulationPlan *ret, ErrorDetail *err) {
         EmulationPlan plan = {};
         int r;
 
         for (size_t k = 0; k < n && plan.n < ELEMENTSOF(plan.items); k++) {
                 if (!emulator_needed(&platforms[k]) || emulation_plan_find(&plan, &platforms[k]))
                         continue;
-                r = emulation_resolve(kernel, &platforms[k], mode, scratch, &plan.items[plan.n], error);
+                r = emulation_resolve(kernel, &platforms[k], mode, scratch, &plan.items[plan.n], err);
                 if (r < 0) {
                         emulation_plan_done(&plan);
                         return r;

@@ -21,7 +21,6 @@
 #include "sandbox.h"
 
 #define EMULATION_PLATFORMS_MAX 16
-#define EMULATION_ERROR_MAX 1024
 
 typedef enum EmulationKind {
         EMULATION_PRIVATE,   /* a private binfmt_misc instance per step */
@@ -45,14 +44,14 @@ typedef struct EmulationPlan {
 void emulation_plan_done(EmulationPlan *plan);
 
 /* Decide for one foreign platform. scratch: a directory for the probe program. Returns 0, or -errno
- * with one line in error (naming the platform and the command that fixes it). */
+ * with one line in err (naming the platform and the command that fixes it). */
 int emulation_resolve(const SandboxKernel *kernel, const Platform *p, EmulatorMode mode, const char *scratch,
-                      Emulation *ret, char error[static EMULATION_ERROR_MAX]);
+                      Emulation *ret, ErrorDetail *err);
 
 /* Decide for every platform of platforms[0..n) that needs emulation (emulator_needed()), into *ret.
- * Returns 0, or -errno with error set as emulation_resolve() does; *ret is then empty. */
+ * Returns 0, or -errno with err set as emulation_resolve() does; *ret is then empty. */
 int emulation_plan(const SandboxKernel *kernel, const Platform *platforms, size_t n, EmulatorMode mode,
-                   const char *scratch, EmulationPlan *ret, char error[static EMULATION_ERROR_MAX]);
+                   const char *scratch, EmulationPlan *ret, ErrorDetail *err);
 
 /* The plan's entry for p, or NULL. */
 const Emulation *emulation_plan_find(const EmulationPlan *plan, const Platform *p);

@@ -108,7 +108,7 @@ static void help(void) {
                "      --network host           give RUN steps the host's network (default: none)\n"
                "      --allow-foreign-binaries warn instead of failing on ELF files of another platform\n"
                "      --compression gzip|zstd|none   layer compression (default gzip)\n"
-               "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
+               "      --emulator MODE                auto, shim, qemu, archway or debian (default auto)\n"
                "      --debug                  say what the kernel offers and how each step is set up\n"
                "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
                "                               (see archbuild(1), LIMITS)\n"
@@ -452,7 +452,8 @@ static bool dockerfile_has(const Dockerfile *df, unsigned types) {
  * could not run. */
 static int preflight(BuildOptions *o, Store *s, bool quiet, EmulationPlan *plan) {
         _cleanup_free_ char *scratch = NULL;
-        char error[EMULATION_ERROR_MAX], line[2048];
+        char line[2048];
+        ErrorDetail err = {};
         const SandboxKernel *k;
         int r;
 
@@ -477,12 +478,10 @@ static int preflight(BuildOptions *o, Store *s, bool quiet, EmulationPlan *plan)
         }
         r = 0;
         if (dockerfile_has(o->dockerfile, 1u << DOCKERFILE_RUN))
-                r = emulation_plan(k, o->platforms, o->n_platforms, o->emulator_mode, scratch, plan, error);
+                r = emulation_plan(k, o->platforms, o->n_platforms, o->emulator_mode, scratch, plan, &err);
         (void) rm_rf(scratch);
-        if (r < 0) {
-                log_error("%s", error);
-                return r;
-        }
+        if (r < 0)
+                return log_error_errno(r, "%s", error_detail_or(&err, strerror(-r)));
         if (plan->n > 0 && !quiet)
                 fprintf(stderr, "emulation: %s\n", emulation_plan_describe(plan, line, sizeof(line)));
         o->emulation = plan;
@@ -507,7 +506,8 @@ static int run_build(const Args *a) {
         o.context = a->positional[0];
         o.emulator_mode = a->emulator ? emulator_mode_from_string(a->emulator) : EMULATOR_AUTO;
         if (o.emulator_mode < 0)
-                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim or qemu", a->emulator), EXIT_USAGE;
+                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim, qemu, archway or debian",
+                                       a->emulator), EXIT_USAGE;
         if (read_dockerfile(a, o.context, &df, &o.dockerfile_name) < 0 ||
             parse_platforms(a, o.platforms, &o.n_platforms) < 0 || layer_options(a, &o.layer) < 0)
                 return EXIT_USAGE;

@@ -46,7 +46,7 @@ static int target_open(int root_fd, const char *target, bool dir, bool *ret_crea
         return openat_resolve(pfd, leaf, O_PATH | O_NOFOLLOW, 0, RESOLVE_BENEATH);
 }
 
-static int bind_one(const SandboxBind *b, int root_fd, unsigned k, unsigned *stubs, char *msg, size_t size) {
+static int bind_one(const SandboxBind *b, int root_fd, unsigned k, unsigned *stubs, ErrorDetail *err) {
         _cleanup_close_ int from_fd = -EBADF, src = -EBADF, dst = -EBADF;
         char sp[64], dp[64];
         struct stat st;
@@ -55,45 +55,47 @@ static int bind_one(const SandboxBind *b, int root_fd, unsigned k, unsigned *stu
 
         r = sandbox_mount_overlay(&b->from);
         if (r < 0)
-                return snprintf(msg, size, "Failed to mount the root of --mount from= at %s", b->from.merged), r;
+                return error_detail_set(err, r, "Failed to mount the root of --mount from= at %s: %m", b->from.merged);
         from_fd = open(b->from.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (from_fd < 0)
-                return snprintf(msg, size, "Failed to open %s", b->from.merged), negative_errno();
+                return error_detail_set(err, negative_errno(), "Failed to open %s: %m", b->from.merged);
         src = openat_resolve(from_fd, b->source, O_PATH, 0, RESOLVE_IN_ROOT);
         if (src < 0 || fstat(src, &st) < 0)
-                return snprintf(msg, size, "RUN --mount: source %s not found in the from= root", b->source),
-                       src < 0 ? src : negative_errno();
+                return error_detail_set(err, src < 0 ? src : negative_errno(),
+                                        "RUN --mount: source %s not found in the from= root: %m", b->source);
         dst = target_open(root_fd, b->target, S_ISDIR(st.st_mode), &created);
         if (dst < 0)
-                return snprintf(msg, size, "RUN --mount: cannot create target %s (does its parent exist?)", b->target), dst;
+                return error_detail_set(err, dst, "RUN --mount: cannot create target %s (does its parent exist?): %m",
+                                        b->target);
         if (created)
                 *stubs |= SANDBOX_STUB_BIND(k);
         snprintf(sp, sizeof(sp), "/proc/self/fd/%d", src);
         snprintf(dp, sizeof(dp), "/proc/self/fd/%d", dst);
         if (mount(sp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return snprintf(msg, size, "RUN --mount: Failed to bind %s over %s", b->source, b->target), negative_errno();
+                return error_detail_set(err, negative_errno(), "RUN --mount: Failed to bind %s over %s: %m", b->source,
+                                        b->target);
         /* The fd names the directory under the new mount: reopen the path to reach the mount itself. */
         closep(&dst);
         dst = openat_resolve(root_fd, b->target, O_PATH, 0, RESOLVE_IN_ROOT);
         snprintf(dp, sizeof(dp), "/proc/self/fd/%d", dst);
         if (dst < 0 || mount(NULL, dp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-                return snprintf(msg, size, "RUN --mount: Failed to make %s read-only", b->target), negative_errno();
+                return error_detail_set(err, negative_errno(), "RUN --mount: Failed to make %s read-only: %m", b->target);
         return 0;
 }
 
-int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, char *msg, size_t size) {
+int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, ErrorDetail *err) {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         if (run->n_binds == 0)
                 return 0;
         if (run->n_binds > SANDBOX_BINDS_MAX)
-                return snprintf(msg, size, "too many bind mounts"), -E2BIG;
+                return error_detail_set(err, -E2BIG, "RUN --mount: more than %d bind mounts", SANDBOX_BINDS_MAX);
         root_fd = open(run->root.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
-                return snprintf(msg, size, "Failed to open %s", run->root.merged), negative_errno();
+                return error_detail_set(err, negative_errno(), "Failed to open %s: %m", run->root.merged);
         for (size_t k = 0; k < run->n_binds; k++)
-                if ((r = bind_one(&run->binds[k], root_fd, (unsigned) k, stubs, msg, size)) < 0)
+                if ((r = bind_one(&run->binds[k], root_fd, (unsigned) k, stubs, err)) < 0)
                         return r;
         return 0;
 }

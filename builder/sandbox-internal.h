@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c, sandbox-bind.c) only: the sandbox's privileged
- * operations stay in those two. */
+/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c, sandbox-user.c, sandbox-bind.c) only: the
+ * namespace and mount calls stay in sandbox.c, sandbox-kernel.c and sandbox-bind.c. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,8 +19,8 @@
 pid_t sandbox_fork_userns(void);
 
 /* The bind mounts of run (sandbox-bind.c), in the step's mount namespace before pivot_root; adds
- * SANDBOX_STUB_BIND() bits to *stubs. Returns 0, or -errno with a message in msg. */
-int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, char *msg, size_t size);
+ * SANDBOX_STUB_BIND() bits to *stubs. Returns 0, or -errno with err set. */
+int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, ErrorDetail *err);
 
 /* Mount root at root->merged in the form this kernel takes (sandbox-kernel.c). Returns 0 or -errno. */
 int sandbox_mount_overlay(const SandboxRootfs *root);
@@ -28,3 +28,11 @@ int sandbox_mount_overlay(const SandboxRootfs *root);
 /* The classic overlayfs option string for root, naming its lowers, upper and work directories by
  * names[] (lowers first), escaped. Returns false when it does not fit in size bytes. For tests. */
 bool sandbox_overlay_options(const SandboxRootfs *root, char *const *names, char *buf, size_t size);
+
+/* sandbox-user.c, in the step's root: cut the capability bounding set (and the permitted, effective
+ * and inheritable sets) to Docker's default set. Returns 0 or -errno. */
+int sandbox_drop_bounding_set(void);
+
+/* Become USER ("name[:group]" or "uid[:gid]", NULL or "": stay root), resolved in the root's own
+ * /etc/passwd and /etc/group. Returns 0 or -errno with err saying which name was not found. */
+int sandbox_switch_user(const char *user, ErrorDetail *err);

@@ -11,9 +11,9 @@
 #include <stddef.h>
 
 #include "binfmt-entry.h"
+#include "error-detail.h"
 #include "platform.h"
 
-#define SANDBOX_ERROR_MAX 512
 
 /* A root filesystem: lowers stacked newest first over upper (NULL: a read-only view). */
 typedef struct SandboxRootfs {
@@ -72,7 +72,7 @@ typedef struct SandboxRun {
         size_t n_binds;
         /* Results: */
         unsigned stubs;                 /* SandboxStub and SANDBOX_STUB_BIND() bits */
-        char error[SANDBOX_ERROR_MAX];  /* set when setting up the sandbox failed */
+        ErrorDetail error;              /* set when setting up the sandbox failed */
 } SandboxRun;
 
 /* What this kernel lets a user namespace do, found by trying (sandbox-kernel.c). */
@@ -93,16 +93,16 @@ int sandbox_kernel_probe(const char *scratch, const SandboxKernel **ret);
 
 /* Run one command in a sandbox and wait for it. Returns 0 with *ret_status set to the command's exit
  * status (0..255, or 128 + signal), or -errno when the sandbox could not be set up or the command not
- * started (run->error says what; e.g. "exec /bin/sh: Exec format error"). */
+ * started (run->error.message says what; e.g. "exec /bin/sh: Exec format error"). */
 int sandbox_run(SandboxRun *run, int *ret_status);
 
 /* A function run inside a private mount namespace where root (read-write) and from (read-only, may
  * be NULL) are mounted; root_fd and from_fd (-1 without from) are O_PATH directory fds of their roots.
  * It runs as root of a user namespace with the same id map as sandbox_run(), in a child process: it may
- * change its cwd and credentials freely. Returns 0 or -errno, writing a message to error. */
-typedef int (*SandboxFunc)(int root_fd, int from_fd, void *userdata, char *error, size_t error_size);
+ * change its cwd and credentials freely. Returns 0 or -errno with err saying what failed. */
+typedef int (*SandboxFunc)(int root_fd, int from_fd, void *userdata, ErrorDetail *err);
 
-/* Run f in a child as described, and wait. Returns f's result (the message in error), or -errno from
- * the setup. */
+/* Run f in a child as described, and wait. Returns f's result (and its err), or -errno from the setup
+ * (err says what). */
 int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f, void *userdata,
-                 char error[static SANDBOX_ERROR_MAX]);
+                 ErrorDetail *err);

@@ -51,18 +51,19 @@ static int base_lowers(Store *s, const char *base, const Platform *p, char ***re
 int twins_image(Store *s, const char *base, const Platform *p, const char *name, const LayerWriteOptions *lo) {
         _cleanup_strv_free_ char **lowers = NULL;
         _cleanup_free_ char *tree = NULL, *created_by = NULL;
-        char why[TWINS_ERROR_MAX], buf[PLATFORM_STRING_MAX];
+        char buf[PLATFORM_STRING_MAX];
+        ErrorDetail why = {};
         char *slash;
         int r;
 
         r = base_lowers(s, base, p, &lowers);
         if (r < 0)
                 return r;
-        r = twins_install(s, p, lowers, &tree, why);
+        r = twins_install(s, p, lowers, &tree, &why);
         if (r < 0)
-                return log_error_errno(r, "Failed to install twins over %s: %s", base, why);
+                return log_error_errno(r, "Failed to install twins over %s: %s", base, why.message);
         if (r == 0)
-                return log_error_errno(ESRCH, "No twins for %s (%s): %s", base, platform_to_string(p, buf), why);
+                return log_error_errno(ESRCH, "No twins for %s (%s): %s", base, platform_to_string(p, buf), why.message);
         if (asprintf(&created_by, "archbuild twins %s", base) < 0)
                 return log_oom();
         /* The tree is DIR/upper: import it (moved into the store), then remove DIR. */

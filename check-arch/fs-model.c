@@ -19,8 +19,10 @@ static void entry_done(FsEntry *e) {
         free(e->path);
         free(e->link);
         free(e->shebang);
-        if (e->elf)
+        if (e->elf) {
                 free(e->elf->interp);
+                isa_free(e->elf->isa);
+        }
         free(e->elf);
 }
 
@@ -132,7 +134,8 @@ static int elf_identify(const LayerEntry *e, ElfId *id) {
         }
 }
 
-static int entry_fill_elf(const LayerEntry *e, FsEntry *f) {
+static int entry_fill_elf(const LayerEntry *e, FsEntry *f, const IsaWant *want) {
+        ElfIsa *isa = NULL;
         ElfInfo *info;
         ElfId *id;
         int r;
@@ -140,19 +143,27 @@ static int entry_fill_elf(const LayerEntry *e, FsEntry *f) {
         id = malloc(sizeof(ElfId));
         if (!id)
                 return -ENOMEM;
-        r = elf_identify(e, id);
+        /* a file a CPU-level check asks about is read whole (isa-read.c), and identified from that */
+        r = isa_identify_layer(want, e, id, &isa);
+        if (r == 0) {
+                r = elf_identify(e, id);
+                if (r >= 0)
+                        elf_refine_arm(e->reader, e->size, id);
+        }
         if (r < 0) {
                 free(id);
                 f->elf_error = r;
                 return r == -ENOMEM ? r : 0;
         }
-        elf_refine_arm(e->reader, e->size, id);
         info = calloc(1, sizeof(ElfInfo));
         if (!info || (id->dynamic && !(info->interp = strdup(id->interp)))) {
                 free(info);
                 free(id);
+                isa_free(isa);
                 return -ENOMEM;
         }
+        info->isa = isa;
+        info->isa_error = want && want->any && !isa && isa_want_file(want, id) ? -EBADMSG : 0;
         info->id_small = *id;
         info->id_small.interp[0] = 0;
         info->has_platform = platform_from_elf(id, &info->platform) >= 0;
@@ -202,7 +213,7 @@ int layer_scan_entry(const LayerEntry *e, void *userdata) {
         }
         s->n_entries++;
         if (e->head_size >= 4 && memcmp(e->head, ELFMAG, SELFMAG) == 0) {
-                r = entry_fill_elf(e, f);
+                r = entry_fill_elf(e, f, s->isa_want);
                 if (r < 0)
                         return r;
         } else if (e->head_size >= 2 && e->head[0] == '#' && e->head[1] == '!' &&

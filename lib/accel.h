@@ -23,6 +23,7 @@
  * accel_dpkg_version(). accel_install() does the file work; it neither logs nor spawns: the caller
  * hands in the host driver's -dumpspecs text. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,7 +39,7 @@ typedef enum AccelRole {
         ACCEL_ROLE_BINUTIL, /* as, ld, ar, ...: routed, with the plugin conditions */
         ACCEL_ROLE_HELPER,  /* cc1, collect2, ...: not routed, started by the twin driver */
         _ACCEL_ROLE_MAX,
-        _ACCEL_ROLE_INVALID = -22,
+        _ACCEL_ROLE_INVALID = -EINVAL,
 } AccelRole;
 
 /* One tool of a platform's twin set, paths relative to "/" (host) and to the root. */

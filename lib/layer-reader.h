@@ -10,6 +10,7 @@
  * names with ".." or absolute paths are refused (-EBADMSG). Truncated or corrupt streams are -EBADMSG.
  * What failed is said in the caller's ErrorDetail, as a phrase to follow "layer sha256:... ". */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ typedef enum LayerEntryType {
         LAYER_ENTRY_HARDLINK,
         LAYER_ENTRY_OTHER,      /* devices, fifos, sockets */
         _LAYER_ENTRY_TYPE_MAX,
-        _LAYER_ENTRY_TYPE_INVALID = -22,
+        _LAYER_ENTRY_TYPE_INVALID = -EINVAL,
 } LayerEntryType;
 
 typedef struct LayerReader LayerReader;

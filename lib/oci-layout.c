@@ -67,11 +67,14 @@ static int layout_check_version(int dirfd) {
         return r;
 }
 
+/* The layout open at dirfd, which it takes over (closed on failure too). */
 static int layout_new(int dirfd, OciLayout **ret) {
         OciLayout *l = calloc(1, sizeof(*l));
 
-        if (!l)
+        if (!l) {
+                closep(&dirfd);
                 return -ENOMEM;
+        }
         l->dirfd = dirfd;
         *ret = l;
         return 0;
@@ -89,11 +92,7 @@ int oci_layout_open(const char *path, OciLayout **ret) {
                 return -EMEDIUMTYPE;
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
 static int layout_write_file(int dirfd, const char *name, const void *buf, size_t size);
@@ -117,11 +116,7 @@ int oci_layout_create(const char *path, OciLayout **ret) {
                 r = layout_write_file(fd, "oci-layout", version, sizeof(version) - 1);
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
 OciLayout *oci_layout_free(OciLayout *l) {

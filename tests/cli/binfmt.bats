@@ -248,7 +248,7 @@ setup() {
 @test "usage and configuration errors exit 2 and name the line" {
         run "$BINFMT" --config "$CONF" frobnicate
         assert_failure 2
-        printf 'arch = arm64\nemulator = qemu\n' >"$CONF"
+        printf 'arch = arm64\nemulator = qemu-user\n' >"$CONF"
         run "$BINFMT" --config "$CONF" status
         assert_failure 2
         assert_output --partial "$CONF:2: invalid line"

@@ -24,122 +24,7 @@
 #include "file-util.h"
 #include "layer-extract.h"
 #include "macro.h"
-
-/* ---- fixtures: layers in memory ------------------------------------------------------------------ */
-
-typedef struct Buf {
-        uint8_t *data;
-        size_t size;
-} Buf;
-
-static la_ssize_t buf_write(struct archive *a, void *userdata, const void *data, size_t n) {
-        Buf *b = userdata;
-
-        b->data = realloc(b->data, b->size + n);
-        assert_non_null(b->data);
-        memcpy(b->data + b->size, data, n);
-        b->size += n;
-        return (la_ssize_t) n;
-}
-
-/* One tar entry. type is AE_IFREG, AE_IFDIR or AE_IFLNK; a hardlink is AE_IFREG with hardlink set. */
-typedef struct Ent {
-        const char *name;
-        int type;
-        mode_t mode;
-        const char *data;
-        const char *link;      /* symlink target (AE_IFLNK) or hardlink target (AE_IFREG) */
-} Ent;
-
-#define FILE_(n, m, d) { .name = (n), .type = AE_IFREG, .mode = (m), .data = (d) }
-#define DIR_(n, m)     { .name = (n), .type = AE_IFDIR, .mode = (m) }
-#define LINK_(n, t)    { .name = (n), .type = AE_IFLNK, .mode = 0777, .link = (t) }
-#define HARD_(n, t)    { .name = (n), .type = AE_IFREG, .mode = 0644, .link = (t) }
-
-#define MTIME 1234567890
-#define OWNER 4321
-
-static void add_ent(struct archive *a, const Ent *x) {
-        struct archive_entry *e = archive_entry_new();
-        size_t size = x->data ? strlen(x->data) : 0;
-
-        archive_entry_set_pathname(e, x->name);
-        archive_entry_set_filetype(e, (unsigned) x->type);
-        archive_entry_set_perm(e, x->mode);
-        archive_entry_set_uid(e, OWNER);
-        archive_entry_set_gid(e, OWNER);
-        archive_entry_set_mtime(e, MTIME, 0);
-        if (x->type == AE_IFLNK)
-                archive_entry_set_symlink(e, x->link);
-        else if (x->link)
-                archive_entry_set_hardlink(e, x->link);
-        archive_entry_set_size(e, x->type == AE_IFREG && !x->link ? (la_int64_t) size : 0);
-        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-        if (size > 0 && !x->link)
-                assert_int_equal(archive_write_data(a, x->data, size), (la_ssize_t) size);
-        archive_entry_free(e);
-}
-
-static Buf zstd_of(Buf plain) {
-        /* libarchive's zstd writer is not dependable across builds; libzstd directly is */
-        Buf z = { .data = malloc(ZSTD_compressBound(plain.size)) };
-
-        assert_non_null(z.data);
-        z.size = ZSTD_compress(z.data, ZSTD_compressBound(plain.size), plain.data, plain.size, 3);
-        assert_false(ZSTD_isError(z.size));
-        free(plain.data);
-        return z;
-}
-
-static struct archive *tar_open(Buf *b, OciCompression c) {
-        struct archive *a = archive_write_new();
-
-        assert_non_null(a);
-        assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
-        if (c == OCI_COMPRESSION_GZIP)
-                assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
-        assert_int_equal(archive_write_open(a, b, NULL, buf_write, NULL), ARCHIVE_OK);
-        return a;
-}
-
-/* b is what tar_open() was given: the writer fills it until it is closed. */
-static Buf tar_close(struct archive *a, Buf *b, OciCompression c) {
-        assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-        archive_write_free(a);
-        return c == OCI_COMPRESSION_ZSTD ? zstd_of(*b) : *b;
-}
-
-static Buf make_layer(const Ent *ents, size_t n, OciCompression c) {
-        Buf b = {};
-        struct archive *a = tar_open(&b, c);
-
-        for (size_t i = 0; i < n; i++)
-                add_ent(a, &ents[i]);
-        return tar_close(a, &b, c);
-}
-#define LAYER(ents, c) make_layer((ents), ELEMENTSOF(ents), (c))
-
-/* A sparse file of size bytes whose only data is the last 4 KiB of 'S'. */
-static Buf make_sparse_layer(const char *name, int64_t size) {
-        static uint8_t chunk[64 * 1024];
-        Buf b = {};
-        struct archive *a = tar_open(&b, OCI_COMPRESSION_NONE);
-        struct archive_entry *e = archive_entry_new();
-
-        archive_entry_set_pathname(e, name);
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_perm(e, 0644);
-        archive_entry_set_size(e, size);
-        archive_entry_sparse_add_entry(e, size - 4096, 4096);
-        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-        /* the writer takes the whole file and drops the holes */
-        for (int64_t off = 0; off < size; off += (int64_t) sizeof(chunk)) {
-                memset(chunk, off + (int64_t) sizeof(chunk) == size ? 'S' : 0, sizeof(chunk));
-                assert_int_equal(archive_write_data(a, chunk, sizeof(chunk)), (la_ssize_t) sizeof(chunk));
-        }
-        archive_entry_free(e);
-        return tar_close(a, &b, OCI_COMPRESSION_NONE);
-}
+#include "tar-fixture.h"
 
 /* ---- running the extractor ----------------------------------------------------------------------- */
 
@@ -267,10 +152,10 @@ static void test_extract_basic(void **state) {
                 assert_int_equal(st.st_mode & 07777, 0711);
                 /* times, and owners when we may set them */
                 assert_int_equal(lstat(tool, &st), 0);
-                assert_int_equal(st.st_mtime, MTIME);
+                assert_int_equal(st.st_mtime, TAR_MTIME);
                 if (geteuid() == 0) {
-                        assert_int_equal(st.st_uid, OWNER);
-                        assert_int_equal(st.st_gid, OWNER);
+                        assert_int_equal(st.st_uid, TAR_OWNER);
+                        assert_int_equal(st.st_gid, TAR_OWNER);
                 }
                 /* the hardlink is the same inode */
                 assert_int_equal(lstat(hard, &st2), 0);
@@ -359,7 +244,7 @@ static void test_extract_lower_hardlink(void **state) {
         assert_int_equal(stat(a, &st), 0);
         assert_int_equal(stat(bb, &st2), 0);
         assert_int_equal(st.st_ino, st2.st_ino);
-        assert_int_equal(st.st_mtime, MTIME);
+        assert_int_equal(st.st_mtime, TAR_MTIME);
         /* a copy: the lower layer's file is untouched and not linked */
         assert_int_equal(stat(la, &st3), 0);
         assert_true(st3.st_ino != st.st_ino);
@@ -409,7 +294,7 @@ static void test_extract_lower_hardlink_hidden(void **state) {
                 _cleanup_free_ char *middle = scratch(), *root = scratch();
                 char *lowers[] = { middle, bottom, NULL };
                 LayerExtractOptions o = { .lowers = lowers };
-                Buf mb = make_layer(middles[i].ents, middles[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_NONE);
+                Buf mb = tar_make(middles[i].ents, middles[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_NONE);
 
                 if (middles[i].opaque && !xattrs) {
                         print_message("skipped: %s (needs user.* xattrs)\n", middles[i].what);
@@ -551,7 +436,7 @@ static void test_extract_refusals(void **state) {
         assert_int_equal(write_file_atomic(AT_FDCWD, secret, "secret", 6, 0600, NULL), 0);
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 _cleanup_free_ char *root = scratch(), *parent_evil = join(root, "../evil");
-                Buf b = make_layer(rows[i].ents, rows[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_GZIP);
+                Buf b = tar_make(rows[i].ents, rows[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_GZIP);
                 int r;
 
                 print_message("row %zu: %s\n", i, rows[i].ents[rows[i].ents[1].name ? 1 : 0].name);
@@ -599,7 +484,7 @@ static void test_extract_refusals_name_the_entry(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 char *root = scratch();
 
-                got[i].r = extract_fails(make_layer(rows[i].ents, rows[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_NONE),
+                got[i].r = extract_fails(tar_make(rows[i].ents, rows[i].ents[1].name ? 2 : 1, OCI_COMPRESSION_NONE),
                                          root, NULL);
                 got[i].named = strstr(err.message, rows[i].entry) ||
                                (rows[i].or_target && strstr(err.message, rows[i].or_target));
@@ -716,7 +601,7 @@ static void test_extract_bounds(void **state) {
  * written sparse. */
 static void test_extract_sparse(void **state) {
         const int64_t size = 8 * 1024 * 1024;
-        Buf b = make_sparse_layer("./sparse", size);
+        Buf b = tar_make_sparse("./sparse", size);
         LayerReadResult res;
         LayerExtractOptions o;
 
