@@ -121,3 +121,108 @@ EOF
         run "$CHECK_ARCH" --platform linux/arm64 "docker-archive:$BATS_TEST_TMPDIR/twins-built.tar"
         assert_success
 }
+
+# The installer image: IMAGE_TAR (make image's, all default targets) or one built here by the same
+# scripts/make-image from the test targets' QEMU and QEMU+shim builds (made once per file).
+installer_image() {
+        if [[ -n ${IMAGE_TAR:-} ]]; then
+                INSTALLER_TAR=$IMAGE_TAR INSTALLER_OCI=${IMAGE_OCI:-$(dirname "$IMAGE_TAR")/oci}
+                INSTALLER_TAG=${IMAGE_TAG:?IMAGE_TAG names the tag of IMAGE_TAR}
+                return 0
+        fi
+        INSTALLER_TAR=$IMAGES/installer/archway-binfmt.tar INSTALLER_OCI=$IMAGES/installer/oci
+        INSTALLER_TAG=archway/binfmt:test
+        [[ -s $INSTALLER_TAR ]] && return 0
+        [[ -x $BUILD/image/binfmt ]] || skip "no static binfmt (make build/image/binfmt)"
+        [[ -x $BUILD/libexec/qemu-arm-archway ]] || skip "no QEMU+shim builds (make emulators)"
+        "$REPO/scripts/make-image" --binfmt "$BUILD/image/binfmt" --qemu-dir "$ARCHWAY_QEMU_DIR" \
+                --shim-dir "$BUILD/libexec" --libexecdir "$(libexecdir_of "$BUILD/image/binfmt")" \
+                --targets "aarch64 arm" --tag "$INSTALLER_TAG" --out "$IMAGES/installer" 2>/dev/null
+}
+
+# Where a binfmt looks for our QEMU by default (what --version prints without $ARCHWAY_QEMU_DIR).
+libexecdir_of() {
+        env -u ARCHWAY_QEMU_DIR "$1" --config /dev/null --version | sed -n 's|^qemu: .* in \(/.*\)/qemu\( .*\)\{0,1\}$|\1|p' | head -1
+}
+
+@test "installer image: FROM scratch, static; no arguments print the JSON; --install, --uninstall, --shim in the engine's binfmt_misc" {
+        installer_image
+        export INSTALLER_TAR INSTALLER_TAG
+        libexec=$(libexecdir_of "$BUILD/image/binfmt")
+        [[ -n $libexec ]]
+        run file -L "$BUILD/image/binfmt"
+        assert_output --partial 'statically linked'
+        run in_docker '
+                docker load -q -i "$INSTALLER_TAR" >/dev/null
+                img() { docker run --rm --privileged "$INSTALLER_TAG" "$@" 2>/dev/null; }
+                docker image inspect -f "{{.Os}}/{{.Architecture}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}}" "$INSTALLER_TAG"
+                img | jq -c "[keys_unsorted[0:2], (.emulators | length)]"
+                img --install arm64 | jq -c ".emulators"
+                grep -h "^interpreter\|^flags" /proc/sys/fs/binfmt_misc/qemu-aarch64
+                docker load -q -i "$IMAGES/bb.tar" >/dev/null
+                docker run --rm --network none --platform linux/arm64 bb:arm64 busybox uname -m
+                img --uninstall arm64 | jq -c ".emulators"
+                ls /proc/sys/fs/binfmt_misc
+                if docker run --rm --network none --platform linux/arm64 bb:arm64 busybox uname -m 2>/dev/null; then
+                        echo "arm64 still runs"; fi
+                img --install arm64 --shim | jq -c ".handlers[\"linux/arm64\"].owner"
+                grep -h "^interpreter" /proc/sys/fs/binfmt_misc/qemu-aarch64
+                docker run --rm --network none --platform linux/arm64 -e ARCHWAY_SHIM_DEBUG=1 bb:arm64 busybox uname -m 2>&1'
+        assert_success
+        assert_line --index 0 'linux/amd64 ["/usr/bin/binfmt"] 4'
+        # no arguments: tonistiigi's two keys first, nothing registered yet in this engine's instance
+        assert_line --index 1 '[["supported","emulators"],0]'
+        assert_line --index 2 '["qemu-aarch64"]'
+        # the interpreter is the image's QEMU, pinned by F: it keeps working after the container is gone
+        assert_line --index 3 "interpreter $libexec/qemu/qemu-aarch64"
+        assert_line --index 4 'flags: PF'
+        assert_line --index 5 aarch64
+        assert_line --index 6 '[]'
+        assert_line --index 7 register
+        assert_line --index 8 status
+        refute_line 'arm64 still runs'
+        assert_line --index 9 '"archway:shim"'
+        assert_line --index 10 "interpreter $libexec/qemu-aarch64-archway"
+        assert_line --partial 'archshim'
+        assert_line aarch64
+}
+
+start_registry() {
+        command -v docker-registry >/dev/null || skip "docker-registry not installed (scripts/install-deps peers)"
+        REG_PORT=$(shuf -i 20000-45000 -n 1)
+        printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+                "$BATS_TEST_TMPDIR/registry" "$REG_PORT" >"$BATS_TEST_TMPDIR/registry.yml"
+        docker-registry serve "$BATS_TEST_TMPDIR/registry.yml" >"$BATS_TEST_TMPDIR/registry.log" 2>&1 &
+        REG_PID=$!
+        for _ in $(seq 50); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.1; done
+        skip "registry did not start: $(cat "$BATS_TEST_TMPDIR/registry.log")"
+}
+
+teardown() {
+        [[ -n ${REG_PID:-} ]] && kill "$REG_PID" 2>/dev/null || true
+}
+
+@test "installer image: the OCI layout pushed to a loopback registry reads back (skopeo), and docker pulls and runs it" {
+        command -v skopeo >/dev/null || skip "skopeo not installed (scripts/install-deps peers)"
+        installer_image
+        start_registry
+        local ref=127.0.0.1:$REG_PORT/archway/binfmt:test
+        run skopeo copy -q --all --dest-tls-verify=false "oci:$INSTALLER_OCI:${INSTALLER_TAG##*:}" "docker://$ref"
+        assert_success
+        run skopeo inspect --tls-verify=false "docker://$ref"
+        assert_success
+        assert_output --partial '"Architecture": "amd64"'
+        # the registry holds the layout's own index (same digest)
+        run skopeo inspect --tls-verify=false --raw "docker://$ref"
+        assert_success
+        [[ sha256:$(printf '%s' "$output" | sha256sum | cut -d' ' -f1) == $(jq -r '.manifests[0].digest' "$INSTALLER_OCI/index.json") ]]
+        # every ELF file of the image runs on linux/amd64 (the static binfmt, QEMU and QEMU+shim builds)
+        run "$CHECK_ARCH" --platform linux/amd64 "oci:$INSTALLER_OCI"
+        assert_success
+        export ref
+        run in_docker '
+                docker pull -q "$ref" >/dev/null
+                docker run --rm --privileged "$ref" --install arm64 2>/dev/null | jq -c ".emulators"'
+        assert_success
+        assert_output '["qemu-aarch64"]'
+}
