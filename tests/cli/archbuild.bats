@@ -508,6 +508,24 @@ EOF2
         refute_output --partial 'DONE'
 }
 
+@test "busybox applets keep their argv[0] under bare QEMU (P registered when kernel and QEMU read AT_FLAGS), ours and Debian's" {
+        require_binfmt_ns
+        # busybox-static's sh runs an applet by re-executing /proc/self/exe with the applet's name as
+        # argv[0]; without P that name was lost and "cat /etc/passwd" ran the passwd applet.
+        printf 'FROM test/base:bb\nRUN cat /etc/passwd > /o; ls /etc/passwd >> /o; cat /o\n' >"$CTX/Dockerfile"
+        local modes=()
+        [[ -x ${ARCHWAY_QEMU_DIR:-/nonexistent}/qemu-aarch64 ]] && modes+=(archway)
+        [[ -x /usr/bin/qemu-aarch64-static ]] && modes+=(debian)
+        [[ ${#modes[@]} -gt 0 ]] || skip "neither our QEMU (ARCHWAY_QEMU_DIR) nor Debian's qemu-user-static"
+        for m in "${modes[@]}"; do
+                run ab --no-cache --emulator "$m" --platform linux/arm64 "$CTX"
+                assert_success
+                assert_line 'root:x:0:0:root:/root:/bin/sh'
+                assert_line '/etc/passwd'
+                refute_output --partial 'password'
+        done
+}
+
 @test "native twins are installed for foreign RUN steps through the shim; --no-accel opts out" {
         require_binfmt_ns
         local shim=${ARCHWAY_SHIM_DIR:-$(dirname "$ARCHBUILD")/../libexec}
