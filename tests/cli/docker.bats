@@ -5,7 +5,10 @@
 # Bases come from archbuild (docker load of a docker-archive), never from Docker Hub; builds run with
 # --network none. Covered: docker run and BuildKit RUN steps of linux/arm64 through archway's entries
 # (bare QEMU and the shim), the twins recipe (RUN --mount=type=bind,from=<twins image>) with its
-# objects compiled by the twins and nothing of them left in the image, and check-arch on docker save.
+# objects compiled by the twins and nothing of them left in the image, and check-arch on docker save;
+# the installer image (make image) against the engine's binfmt_misc and through a loopback registry;
+# trixie's dockerd 26.1 with the containerd image store and buildx 0.13 (scripts/docker-trixie) for
+# multi-platform --output type=oci and --push, each output checked by check-arch.
 
 load helpers
 
@@ -225,4 +228,61 @@ teardown() {
                 docker run --rm --privileged "$ref" --install arm64 2>/dev/null | jq -c ".emulators"'
         assert_success
         assert_output '["qemu-aarch64"]'
+}
+
+# The busybox base for linux/amd64 and linux/arm64 as one OCI layout (archbuild merge), made once.
+multi_base() {
+        [[ -s $IMAGES/multi/index.json ]] && return 0
+        ARCHBUILD=$ARCHBUILD "$REPO/scripts/make-base-image" --platform linux/amd64 --store "$STORE" bb:amd64 >/dev/null 2>&1 ||
+                skip "no amd64 base (scripts/make-base-image needs Debian's mirror)"
+        "$ARCHBUILD" merge --store "$STORE" -t bb:multi bb:amd64 bb:arm64 >/dev/null
+        printf 'FROM bb:multi\n' >"$BATS_FILE_TMPDIR/Dockerfile.multi"
+        "$ARCHBUILD" --store "$STORE" --platform linux/amd64,linux/arm64 -f "$BATS_FILE_TMPDIR/Dockerfile.multi" -t bb:multi \
+                -o "type=oci,dest=$IMAGES/multi" "$BATS_FILE_TMPDIR" >/dev/null
+}
+
+@test "trixie's dockerd 26.1 (containerd image store) and buildx 0.13: multi-platform --output type=oci and --push, each checked by check-arch" {
+        command -v skopeo >/dev/null || skip "skopeo not installed (scripts/install-deps peers)"
+        local root
+        root=$("$REPO/scripts/docker-trixie" 2>/dev/null) || skip "trixie's docker packages could not be fetched (Debian's mirror)"
+        multi_base
+        start_registry
+        # The base reaches BuildKit through the loopback registry: the containerd image store resolves
+        # a multi-platform FROM there, never on Docker Hub.
+        run skopeo copy -q --all --dest-tls-verify=false "oci:$IMAGES/multi:multi" "docker://127.0.0.1:$REG_PORT/bb:multi"
+        assert_success
+        mkdir -p "$BATS_TEST_TMPDIR/ctx"
+        printf 'FROM 127.0.0.1:%s/bb:multi\nRUN busybox uname -m > /m && cat /etc/passwd > /p\n' "$REG_PORT" \
+                >"$BATS_TEST_TMPDIR/ctx/Dockerfile"
+        export REG_PORT
+        DOCKER_ROOT=$root run in_docker '
+                docker version --format "{{.Server.Version}}"
+                docker info --format "{{.Driver}} {{index .DriverStatus 0 1}}"
+                "$BINFMT" --config "$CONF" -q --install arm64 >/dev/null
+                cd "$BATS_TEST_TMPDIR/ctx"
+                docker buildx build -q --network none --platform linux/amd64,linux/arm64 \
+                        --output "type=oci,dest=$BATS_TEST_TMPDIR/out.tar" . >/dev/null
+                docker buildx build -q --network none --platform linux/amd64,linux/arm64 \
+                        -t "127.0.0.1:$REG_PORT/t/multi:1" --push . >/dev/null
+                for p in amd64 arm64; do
+                        docker run --rm --network none --platform linux/$p "127.0.0.1:$REG_PORT/t/multi:1" busybox cat /m
+                done'
+        assert_success
+        assert_line --index 0 --regexp '^26\.1\.'
+        assert_line --index 1 'overlayfs io.containerd.snapshotter.v1'
+        assert_line --index 2 x86_64
+        assert_line --index 3 aarch64
+        mkdir "$BATS_TEST_TMPDIR/out"
+        tar -C "$BATS_TEST_TMPDIR/out" -xf "$BATS_TEST_TMPDIR/out.tar"
+        for p in linux/amd64 linux/arm64; do
+                run "$CHECK_ARCH" --platform "$p" "oci:$BATS_TEST_TMPDIR/out"
+                assert_success
+                assert_output --partial '0 platform checks failed'
+                run "$CHECK_ARCH" --platform "$p" --insecure "docker://127.0.0.1:$REG_PORT/t/multi:1"
+                assert_success
+                assert_output --partial '0 platform checks failed'
+        done
+        # a platform the build did not produce fails the check
+        run "$CHECK_ARCH" --platform linux/riscv64 --insecure "docker://127.0.0.1:$REG_PORT/t/multi:1"
+        assert_failure
 }
