@@ -8,6 +8,7 @@
 #   make qemu       build and cache our user-mode QEMU (scripts/build-qemu)
 #   make install    PREFIX=/usr/local DESTDIR= (also our QEMU and its QEMU+shim builds, QEMU_TARGETS)
 #   make deb        the Debian package (debian/, dpkg-buildpackage), then lintian
+#   make image      the installer image (image/Dockerfile): docker-archive and OCI layout in build/image
 #   make clean
 #
 # New files need no edits here: lib/*.c form libarchway.a, each program folder's *.c form that
@@ -66,7 +67,7 @@ SAN_LIB_OBJ  := $(call objs,$(SAN),$(LIB_SRC))
 SAN_LIB_A    := $(SAN)/libarchway.a
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(SAN)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures emulators fuzz fuzz-build
+.PHONY: all check unit cli demo bench qemu install clean deps test-deps fixtures emulators fuzz fuzz-build image
 .DEFAULT_GOAL := all
 
 # The values compiled into the programs (paths, version) and the flags they are built with. The stamp
@@ -114,7 +115,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c \
                                                        $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c)) $(unit_deps_$(1))
 # ... and the other modules of its program it needs, named here.
-unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c
+unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c
 unit_deps_test-check-arch-fs-model := check-arch/isa-read.c
 # The ELF images built in memory for lib/elf-id and lib/elf-sections.
 unit_deps_test-elf-id := tests/unit/elf-fixture.c
@@ -256,7 +257,7 @@ emulators: deps
 		--out $(O)/libexec --targets "$(TEST_QEMU_TARGETS)"
 
 check: test-deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators fuzz-build
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators fuzz-build $(O)/image/binfmt
 	@scripts/fetch-fixtures
 	$(if $(CHECK_DEB),@$(MAKE) --no-print-directory deb-test)
 	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) FUZZ_DIR=$(FUZZ_O) scripts/run-tests $(UNIT_BINS)
@@ -298,7 +299,7 @@ FUZZ_CFLAGS      = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP -fn
                    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                    -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"'
 fuzz_extra = $(if $(filter fuzz-binfmt-config,$(1)),binfmt/config.c) \
-             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c)
+             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c)
 
 $(FUZZ_O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -346,6 +347,33 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
+
+# --- the installer image (image/Dockerfile, docs/docker.md) --------------------------------------
+
+# FROM scratch: a static binfmt (Debian ships libelf.a and libcap.a; libsystemd only shared, so
+# binfmt/notify.c is compiled without it), our static QEMU for IMAGE_TARGETS and their QEMU+shim
+# builds, built by archbuild for the host's platform. IMAGE_O/archway-binfmt.tar is for docker load,
+# IMAGE_O/oci an OCI image layout (skopeo copy oci:build/image/oci docker://...).
+IMAGE_O       := $(O)/image
+IMAGE_TAG     ?= archway/binfmt:$(VERSION)
+IMAGE_TARGETS ?= $(QEMU_TARGETS)
+IMAGE_BINFMT_OBJ := $(filter-out $(O)/binfmt/notify.o,$(call objs,$(O),$(filter-out %-gen.c,$(wildcard binfmt/*.c))))
+
+$(IMAGE_O)/notify.o: binfmt/notify.c $(CONFIG_STAMP)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -DARCHWAY_NO_SYSTEMD=1 -c $< -o $@
+
+$(IMAGE_O)/binfmt: $(IMAGE_BINFMT_OBJ) $(IMAGE_O)/notify.o $(LIB_A)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $^ -lelf -lzstd -lz -lcap -lpthread
+
+image: deps
+	@$(MAKE) --no-print-directory all $(IMAGE_O)/binfmt
+	@CFLAGS="$(SHIM_QEMU_CFLAGS)" SYSCONFDIR="$(SYSCONFDIR)" scripts/link-shim-qemu --cache-dir $(QEMU_CACHE_DIR) \
+		--out $(IMAGE_O)/libexec --targets "$(IMAGE_TARGETS)"
+	@ARCHBUILD=$(O)/bin/archbuild scripts/make-image --binfmt $(IMAGE_O)/binfmt \
+		--qemu-dir "$$(scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(IMAGE_TARGETS)")" \
+		--shim-dir $(IMAGE_O)/libexec --libexecdir $(ARCHWAY_LIBEXECDIR) --targets "$(IMAGE_TARGETS)" \
+		--tag $(IMAGE_TAG) --out $(IMAGE_O)
 
 # --- Debian package ---------------------------------------------------------------------------
 

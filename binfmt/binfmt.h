@@ -171,6 +171,13 @@ void apply_reconcile(Context *c, Outcome *o);
 /* report.c */
 /* tonistiigi/binfmt's output: {"supported": [...], "emulators": [...]}. */
 int report_json(Context *c);
+
+/* The "supported" list as BuildKit's archutil (and so tonistiigi/binfmt) writes it: host_string (the
+ * host platform, e.g. "linux/amd64") first, the amd64 levels this CPU has, then each platform whose
+ * target probe (indexed like binfmt_target_table) is PROBE_OK, in archutil's order (archutil.c).
+ * Writes at most max static strings (and host_string) to ret; returns how many. */
+size_t archutil_supported(const Platform *host, const char *host_string, const ProbeResult *target_probe,
+                          size_t n_probe, const char **ret, size_t max);
 /* The human table. */
 int report_status(Context *c);
 

@@ -29,6 +29,7 @@
 #include "elf-id.h"
 #include "file-util.h"
 #include "macro.h"
+#include "qemu-version.h"
 
 /* linux-user honours AT_FLAGS_PRESERVE_ARGV0 since QEMU 6.1 (linux-user/main.c); the kernel passes
  * that flag since Linux 5.12. Earlier, P would shift the program's arguments. */
@@ -131,17 +132,6 @@ EmulatorSource emulator_classify(const Settings *s, const char *interpreter) {
         if (s->emulator != EMULATOR_ARCHWAY && fnmatch("/usr/bin/qemu-*-static", interpreter, FNM_PATHNAME) == 0)
                 return SOURCE_DEBIAN;
         return SOURCE_FOREIGN;
-}
-
-static bool version_at_least(const char *v, unsigned major, unsigned minor) {
-        char *end;
-        unsigned long a = strtoul(v, &end, 10), b = 0;
-
-        if (end == v)
-                return false;
-        if (*end == '.')
-                b = strtoul(end + 1, NULL, 10);
-        return a > major || (a == major && b >= minor);
 }
 
 /* Run "path --version" and look for "version X.Y". */

@@ -149,17 +149,8 @@ static void json_list(const char *key, const NameList *l, bool last) {
         printf(l->n ? "\n  ]%s\n" : "]%s\n", last ? "" : ",");
 }
 
-static void add_platforms_of(NameList *l, const BinfmtTarget *t) {
-        char buf[PLATFORM_STRING_MAX];
-
-        for (unsigned j = 0; j < platform_table_size; j++) {
-                Platform p;
-
-                if (!platform_table[j].qemu_target || !streq(platform_table[j].qemu_target, t->emulator))
-                        continue;
-                platform_from_info(&platform_table[j], &p);
-                names_add(l, platform_to_string(&p, buf));
-        }
+static int compare_names(const void *a, const void *b) {
+        return strcmp(a, b);
 }
 
 /* For one table row: the entries matching its probe program, newest first; [0] is the one the
@@ -281,16 +272,22 @@ int report_json(Context *c) {
                 return r;
         rows_probe(c, &rows);
 
-        if (platform_host(&host) >= 0)
-                names_add(supported, platform_to_string(&host, buf));
-        for (size_t i = 0; i < binfmt_target_table_size && i < ELEMENTSOF(rows.target_probe); i++)
-                if (rows.target_probe[i] == PROBE_OK)
-                        add_platforms_of(supported, &binfmt_target_table[i]);
-        for (size_t i = rows.n; i > 0; i--) /* oldest first, like a directory listing */
-                if (rows.rows[i - 1].entry.enabled)
-                        names_add(emulators, rows.rows[i - 1].entry.name);
+        if (platform_host(&host) >= 0) {
+                const char *names[32];
+                size_t n = archutil_supported(&host, platform_to_string(&host, buf), rows.target_probe,
+                                              binfmt_target_table_size < ELEMENTSOF(rows.target_probe) ? binfmt_target_table_size : ELEMENTSOF(rows.target_probe), names,
+                                              ELEMENTSOF(names));
+                for (size_t i = 0; i < n; i++)
+                        names_add(supported, names[i]);
+        }
+        /* Every enabled entry, ours or not, by name: tonistiigi/binfmt lists os.ReadDir(), which sorts. */
+        for (size_t i = 0; i < rows.n; i++)
+                if (rows.rows[i].entry.enabled)
+                        names_add(emulators, rows.rows[i].entry.name);
+        qsort(emulators->items, emulators->n, sizeof(emulators->items[0]), compare_names);
 
-        /* tonistiigi/binfmt's two keys first and unchanged; "fallback" is ours (an extra key). */
+        /* tonistiigi/binfmt's two keys first, in its order and form; "handlers" and "fallback" are
+         * ours (extra keys after them). */
         printf("{\n");
         json_list("supported", supported, false);
         json_list("emulators", emulators, false);

@@ -6,7 +6,7 @@
  *   build.c          the stage loop and its instruction table, the image at the end, build_run()
  *   build-vars.c     ARG and ENV: scopes, substitution, build arguments, the automatic platform args
  *   build-step.c     step bookkeeping: messages, history, cache keys, step directories, committing a layer
- *   build-run.c      RUN: emulator, probe, native twins, the sandbox
+ *   build-run.c      RUN: emulator, probe, native twins, --mount (run-mount.c), the sandbox
  *   build-copy.c     COPY and ADD
  *   build-config.c   the instructions that only change the config (WORKDIR, USER, CMD, LABEL ...)
  *   build-from.c     FROM: another stage, scratch, or an image from the store or a registry
@@ -78,6 +78,8 @@ char *step_created_now(const Build *b);
 int step_add_history(Build *b, Stage *s, const DockerfileInstruction *i, bool empty_layer);
 int step_hash_strs(OciHasher *h, const char *tag, char *const *l);
 int step_key_begin(const Build *b, const Stage *s, const char *kind, OciHasher **ret);
+/* The layer directories of s's root, newest first (its layers unpacked first). */
+int step_lowers_of(Build *b, const Stage *s, char ***ret);
 void step_dirs_done(StepDirs *d);
 int step_dirs_make(Build *b, const Stage *s, const Stage *from, StepDirs *d);
 int step_commit_upper(Build *b, Stage *s, const DockerfileInstruction *i, StepDirs *d, const OciDigest *key);

@@ -12,6 +12,7 @@
 #include "build-internal.h"
 #include "file-util.h"
 #include "log.h"
+#include "run-mount.h"
 #include "strv.h"
 #include "twins.h"
 
@@ -186,6 +187,47 @@ static void remove_stubs(const char *upper, unsigned stubs) {
         }
 }
 
+/* ---- RUN --mount (run-mount.c): from= is a stage of this build, else an image ---------------- */
+
+typedef struct MountCtx {
+        Build *b;
+        Stage *s;
+        const DockerfileInstruction *i;
+} MountCtx;
+
+static int mount_expand(void *userdata, const char *text, char **ret) {
+        MountCtx *c = userdata;
+        return vars_expand_word(c->b, c->s, c->i, text, ret);
+}
+
+static int mount_resolve(void *userdata, const char *from, char ***ret_lowers, char **ret_chain) {
+        MountCtx *c = userdata;
+        _cleanup_(stage_done) Stage image = {};
+        const Stage *src = stage_find(c->b, from);
+        int r;
+
+        if (src == c->s)
+                return step_fail(c->b, c->i, -ELOOP, "--mount from=%s: a stage cannot mount itself", from);
+        if (!src) {
+                image.platform = c->s->platform; /* as BuildKit: the image for this stage's platform */
+                if ((r = stage_from_image(c->b, &image, c->i, from)) < 0)
+                        return r;
+                src = &image;
+        }
+        if ((r = step_lowers_of(c->b, src, ret_lowers)) < 0)
+                return step_fail(c->b, c->i, r, "--mount from=%s: Failed to prepare its layers: %m", from);
+        return (*ret_chain = strdup(src->chain.str)) ? 0 : -ENOMEM;
+}
+
+static int mounts_prepare(Build *b, Stage *s, const DockerfileInstruction *i, RunMounts *ret) {
+        MountCtx mctx = { b, s, i };
+        RunMountResolver resolver = { mount_expand, mount_resolve, &mctx };
+        ErrorDetail err = {};
+        int r = run_mounts_prepare(i, &resolver, ret, &err);
+
+        return r < 0 && err.message[0] ? step_fail(b, i, r, "%s", err.message) : r;
+}
+
 int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **argv = NULL, **env = NULL;
         _cleanup_(oci_hasher_freep) OciHasher *h = NULL;
@@ -194,14 +236,16 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         char pbuf[PLATFORM_STRING_MAX];
         const char *ctx[] = { s->config.user ?: "", s->config.working_dir ?: "/", b->opts->network_host ? "host" : "none", NULL };
         bool emulate = emulator_needed(&s->platform);
+        _cleanup_(run_mounts_done) RunMounts mounts = {};
         OciDigest key;
         int status, r;
 
-        if ((r = run_argv(s, i, &argv)) < 0 || (r = dockerfile_run_env(s->config.env, s->args, DEFAULT_PATH, &env)) < 0)
+        if ((r = run_argv(s, i, &argv)) < 0 || (r = dockerfile_run_env(s->config.env, s->args, DEFAULT_PATH, &env)) < 0 ||
+            (r = mounts_prepare(b, s, i, &mounts)) < 0)
                 return r;
         if ((r = step_key_begin(b, s, "RUN", &h)) < 0 || (r = step_hash_strs(h, "argv", argv)) < 0 ||
             (r = step_hash_strs(h, "env", env)) < 0 || (r = step_hash_strs(h, "ctx", (char **) ctx)) < 0 ||
-            (r = oci_hasher_final(h, &key)) < 0)
+            (r = run_mounts_hash(&mounts, h)) < 0 || (r = oci_hasher_final(h, &key)) < 0)
                 return r;
         if (step_cache_hit(b, s, i, &key))
                 return 1;
@@ -212,8 +256,10 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 return step_fail(b, i, r, "Failed to prepare the step directory: %m");
         if (emulate && (r = probe_prepare(b, s, &d, &probe)) < 0)
                 return step_fail(b, i, r, "Failed to write the emulation probe: %m");
-        if (emulate && !b->opts->no_accel && (r = accel_prepare(b, s, i, &d)) < 0)
+        if (emulate && !b->opts->no_accel && !mounts.twins && (r = accel_prepare(b, s, i, &d)) < 0)
                 return r;
+        if ((r = run_mounts_bind(&mounts, d.dir)) < 0)
+                return step_fail(b, i, r, "Failed to prepare the --mount directories: %m");
 
         SandboxRun run = {
                 .root = { .lowers = d.lowers, .n_lowers = strv_length(d.lowers), .upper = d.upper, .work = d.work,
@@ -223,6 +269,7 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 .etc_hosts = b->hosts_file, .etc_resolv = b->resolv_file,
                 .platform = &s->platform, .emulator = emulate ? b->emulator : NULL,
                 .emulator_flags = b->emulator_flags, .host_binfmt = b->host_binfmt, .probe = probe,
+                .binds = mounts.binds, .n_binds = mounts.n,
         };
         r = sandbox_run(&run, &status);
         if (r < 0)
@@ -236,5 +283,6 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         if (status != 0)
                 return step_fail(b, i, -EIO, "the command exited with status %d", status);
         remove_stubs(d.upper, run.stubs);
+        run_mounts_remove_stubs(&mounts, d.upper, run.stubs);
         return step_commit_upper(b, s, i, &d, &key);
 }

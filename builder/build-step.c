@@ -121,7 +121,7 @@ void step_dirs_done(StepDirs *d) {
         *d = (StepDirs) {};
 }
 
-static int lowers_of(Build *b, const Stage *s, char ***ret) {
+int step_lowers_of(Build *b, const Stage *s, char ***ret) {
         Store *st = b->opts->store;
         char *p = NULL;
         int r;
@@ -161,9 +161,9 @@ int step_dirs_make(Build *b, const Stage *s, const Stage *from, StepDirs *d) {
         if (mkdir(d->upper, 0755) < 0 || mkdir(d->work, 0700) < 0 || mkdir(d->merged, 0755) < 0 ||
             mkdir(d->from_merged, 0755) < 0)
                 return negative_errno();
-        r = lowers_of(b, s, &d->lowers);
+        r = step_lowers_of(b, s, &d->lowers);
         if (r >= 0 && from)
-                r = lowers_of(b, from, &d->from_lowers);
+                r = step_lowers_of(b, from, &d->from_lowers);
         return r;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dockerfile-internal.h"
+#include "dockerfile-mount.h"
 #include "input-limits.h"
 #include "strbuf.h"
 #include "strv.h"
@@ -37,7 +38,7 @@ static const struct {
         [DOCKERFILE_FROM]       = { "FROM",       false, "platform",               check_from },
         [DOCKERFILE_ARG]        = { "ARG",        false, "",                       check_nonempty },
         [DOCKERFILE_ENV]        = { "ENV",        false, "",                       check_nonempty },
-        [DOCKERFILE_RUN]        = { "RUN",        true,  "",                       check_run },
+        [DOCKERFILE_RUN]        = { "RUN",        true,  "mount",                  check_run },
         [DOCKERFILE_COPY]       = { "COPY",       true,  "from chown chmod link",  check_copy },
         [DOCKERFILE_ADD]        = { "ADD",        true,  "chown chmod link",       check_add },
         [DOCKERFILE_WORKDIR]    = { "WORKDIR",    false, "",                       check_nonempty },
@@ -131,6 +132,23 @@ static bool has_heredoc(const char *s) {
         return false;
 }
 
+/* RUN --mount: what dockerfile-mount.c accepts, at most RUN_MOUNTS_MAX. */
+static int check_run_mounts(const DockerfileInstruction *i, ErrorDetail *err) {
+        const char *values[RUN_MOUNTS_MAX + 1];
+        size_t n = run_mount_values(i, values, ELEMENTSOF(values));
+
+        if (n > RUN_MOUNTS_MAX)
+                return error_detail_set_line(err, i->line, -E2BIG, "RUN has more than %d --mount flags", RUN_MOUNTS_MAX);
+        for (size_t k = 0; k < n; k++) {
+                RunMountSpec m = {};
+                int r = run_mount_parse(i, values[k], &m, err);
+                if (r < 0)
+                        return r;
+                run_mount_spec_done(&m);
+        }
+        return 0;
+}
+
 static int check_run(DockerfileInstruction *i, ErrorDetail *err) {
         int r = check_nonempty(i, err);
         if (r < 0)
@@ -139,7 +157,7 @@ static int check_run(DockerfileInstruction *i, ErrorDetail *err) {
                 return error_detail_set_line(err, i->line, -EOPNOTSUPP, "RUN with a heredoc is not supported");
         if (i->json && !i->argv[0])
                 return error_detail_set_line(err, i->line, -EINVAL, "RUN needs a command");
-        return 0;
+        return check_run_mounts(i, err);
 }
 
 static size_t copy_word_count(const DockerfileInstruction *i) {

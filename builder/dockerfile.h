@@ -5,8 +5,8 @@
  * continuations, comments), instructions with their --flags and their exec (JSON array) or shell
  * form, and variable substitution (ARG/ENV: $VAR, ${VAR}, ${VAR:-word}, ${VAR:+word}, ${VAR-word},
  * ${VAR+word}, ${VAR:?msg}, ${VAR?msg}) with the quoting rules of BuildKit's shell-word lexer.
- * Pure: a buffer in, structs out; no files, no logging. Everything archbuild cannot do (RUN --mount,
- * heredocs, HEALTHCHECK, ONBUILD, ADD of URLs, unknown flags) is refused here, with the line, before
+ * Pure: a buffer in, structs out; no files, no logging. Everything archbuild cannot do (RUN --mount
+ * other than a read-only bind from= a stage or image, dockerfile-mount.h; heredocs, HEALTHCHECK, ONBUILD, ADD of URLs, unknown flags) is refused here, with the line, before
  * any work starts.
  *
  * Sources, for facts only: the Dockerfile reference (docs.docker.com/reference/dockerfile: parser

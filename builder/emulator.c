@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "emulator.h"
 #include "libexec.h"
 #include "macro.h"
 #include "qemu-locate.h"
+#include "qemu-version.h"
 
 bool emulator_is_shim(const char *path) {
         size_t n = path ? strlen(path) : 0;
@@ -39,6 +41,19 @@ static int locate(const char *target, EmulatorMode mode, char **ret) {
         return emulator_locate(target, emulator_search_order(mode), getenv("ARCHWAY_QEMU_DIR"), shim_dirs, ret, NULL);
 }
 
+/* P for a bare QEMU when this kernel and that QEMU agree on it (lib/qemu-version.h): without it a
+ * program's argv[0] is its path, and busybox's applets, which re-execute busybox through
+ * /proc/self/exe with the applet's name as argv[0], run the wrong applet ("cat /etc/passwd" runs
+ * passwd). A QEMU whose version cannot be read gets F alone, as before. */
+static BinfmtFlags qemu_flags(const char *path) {
+        struct utsname u;
+        char version[64];
+
+        if (uname(&u) < 0 || qemu_binary_version(path, version, sizeof(version)) < 0)
+                return BINFMT_FIX_BINARY;
+        return BINFMT_FIX_BINARY | (qemu_preserve_argv0_ok(u.release, version) ? BINFMT_PRESERVE_ARGV0 : 0);
+}
+
 int emulator_find(const Platform *target, EmulatorMode mode, char **ret_path, BinfmtFlags *ret_flags) {
         const PlatformInfo *info = platform_info_lookup(target);
         int r;
@@ -54,6 +69,8 @@ int emulator_find(const Platform *target, EmulatorMode mode, char **ret_path, Bi
                 }
                 mode = EMULATOR_QEMU;
         }
-        *ret_flags = BINFMT_FIX_BINARY;
-        return locate(info->qemu_target, mode, ret_path);
+        r = locate(info->qemu_target, mode, ret_path);
+        if (r >= 0)
+                *ret_flags = qemu_flags(*ret_path);
+        return r;
 }

@@ -17,7 +17,8 @@ bool emulator_is_shim(const char *path);
 bool emulator_needed(const Platform *target);
 
 /* Find the interpreter for target. Returns 0 with a new path and the binfmt flags to register it
- * with (always F, so the kernel pins it and the step's root needs no copy), -ENOENT when none is
+ * with (always F, so the kernel pins it and the step's root needs no copy; P for the shim, and for a
+ * QEMU that reads AT_FLAGS on a kernel that sets it), -ENOENT when none is
  * installed, -EOPNOTSUPP when the platform has no QEMU target. The shim is the linked one,
  * qemu-<T>-archway, in $ARCHWAY_SHIM_DIR, the build tree's libexec/ or ARCHWAY_LIBEXECDIR; the QEMU
  * directory is $ARCHWAY_QEMU_DIR. */

@@ -106,6 +106,13 @@ static int check_file(Scan *s, int dirfd, const char *name) {
 }
 
 /* Walk the directory fd (consumed), staying on its filesystem and never following symlinks. */
+/* /.archway/native holds archway's native twins (docs/accel.md): the build host's tools by design, run
+ * only through the shim's routes in /.archway/routes.idx. A twins image and a root with twins
+ * installed carry them; they are not the platform's programs, so they are not checked here. */
+static bool is_twins_dir(const Scan *s, const char *name) {
+        return streq(s->path, "/.archway") && streq(name, "native");
+}
+
 static int scan_dir(Scan *s, int fd) {
         DIR *d = fdopendir(fd);
         struct dirent *de;
@@ -126,7 +133,7 @@ static int scan_dir(Scan *s, int fd) {
                         continue;
                 if (S_ISREG(st.st_mode) && st.st_size >= 52)
                         r = check_file(s, dirfd(d), de->d_name);
-                else if (S_ISDIR(st.st_mode) && st.st_dev == root.st_dev) {
+                else if (S_ISDIR(st.st_mode) && st.st_dev == root.st_dev && !is_twins_dir(s, de->d_name)) {
                         size_t len = strlen(s->path);
                         int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub < 0)

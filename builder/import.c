@@ -45,20 +45,14 @@ static char *created_string(int64_t sde) {
 int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *name, const LayerWriteOptions *lo,
                   bool allow_foreign) {
         _cleanup_free_ char *tmp = NULL, *created_by = NULL;
-        _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
-        _cleanup_(oci_descriptor_done) OciDescriptor desc = {};
-        OciConfig config = { .platform = *p };
-        OciHistory history = {};
-        LayerReadResult ex = {};
+        _cleanup_close_ int fd = -EBADF;
         LayerExtractOptions xo = {
                 .read.stream.max_bytes = s->limits.value[LIMIT_LAYER_BYTES],
                 .read.max_entries = s->limits.value[LIMIT_LAYER_ENTRIES],
                 .read.max_path = (size_t) s->limits.value[LIMIT_PATH_BYTES],
         };
         ErrorDetail err = {};
-        LayerWriteResult res;
-        StoreLayer layer = {};
-        char buf[PLATFORM_STRING_MAX];
+        LayerReadResult ex = {};
         int r;
 
         fd = streq(tarball, "-") ? dup(STDIN_FILENO) : open(tarball, O_RDONLY | O_CLOEXEC);
@@ -72,6 +66,22 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
                 (void) rm_rf(tmp);
                 return log_error_errno(r, "Failed to unpack %s: it %s", tarball, error_detail_or(&err, strerror(-r)));
         }
+        if (asprintf(&created_by, "archbuild import %s", strrchr(tarball, '/') ? strrchr(tarball, '/') + 1 : tarball) < 0)
+                return log_oom();
+        return import_tree(s, tmp, created_by, p, name, lo, allow_foreign, ex.n_entries);
+}
+
+int import_tree(Store *s, const char *tmp, const char *created_by, const Platform *p, const char *name,
+                const LayerWriteOptions *lo, bool allow_foreign, uint64_t n_entries) {
+        _cleanup_close_ int dfd = -EBADF;
+        _cleanup_(oci_descriptor_done) OciDescriptor desc = {};
+        OciConfig config = { .platform = *p };
+        OciHistory history = {};
+        LayerWriteResult res;
+        StoreLayer layer = {};
+        char buf[PLATFORM_STRING_MAX];
+        int r;
+
         r = check_tree(tmp, p, allow_foreign);
         if (r < 0)
                 goto fail;
@@ -97,10 +107,8 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
         layer.size = res.size;
         snprintf(layer.media_type, sizeof(layer.media_type), "%s", res.media_type);
 
-        if (asprintf(&created_by, "archbuild import %s", strrchr(tarball, '/') ? strrchr(tarball, '/') + 1 : tarball) < 0)
-                return log_oom();
         config.created = created_string(lo->source_date_epoch);
-        history = (OciHistory) { .created = config.created, .created_by = created_by, .comment = (char *) "archbuild" };
+        history = (OciHistory) { .created = config.created, .created_by = (char *) created_by, .comment = (char *) "archbuild" };
         config.history = &history;
         config.n_history = 1;
         config.diff_ids = &layer.diff_id;
@@ -116,7 +124,7 @@ int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *
         if (r < 0)
                 return log_error_errno(r, "Failed to tag %s: %m", name);
         printf("%s %s %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", name, platform_to_string(p, buf), desc.digest.str,
-               ex.n_entries, layer.size);
+               n_entries, layer.size);
         return 0;
 fail:
         (void) rm_rf(tmp);

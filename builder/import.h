@@ -15,3 +15,8 @@
 /* Returns 0 or a negative errno (already logged). tarball may be "-" (stdin). */
 int import_rootfs(Store *s, const char *tarball, const Platform *p, const char *name, const LayerWriteOptions *lo,
                   bool allow_foreign);
+
+/* The same for a tree already in the store's tmp/ (taken over: moved into the store or removed),
+ * recorded in the history as created_by. */
+int import_tree(Store *s, const char *tree, const char *created_by, const Platform *p, const char *name,
+                const LayerWriteOptions *lo, bool allow_foreign, uint64_t n_entries);

@@ -16,6 +16,7 @@
 #include "file-util.h"
 #include "openat-resolve.h"
 #include "import.h"
+#include "twins-image.h"
 #include "input-limits.h"
 #include "log.h"
 #include "output.h"
@@ -48,7 +49,7 @@ typedef enum OutputType {
 } OutputType;
 
 typedef struct Args {
-        const char *command;      /* "build", "import", "images", "merge" */
+        const char *command;      /* "build", "import", "images", "merge", "twins" */
         const char *file;
         const char *tag;
         const char *platforms;
@@ -81,6 +82,7 @@ static void args_done(Args *a) {
 static void help(void) {
         printf("Usage: archbuild [build] [OPTIONS] CONTEXT\n"
                "       archbuild import --platform P [--store DIR] ROOTFS.tar NAME[:TAG]\n"
+               "       archbuild twins --platform P [--store DIR] BASE NAME[:TAG]\n"
                "       archbuild images [--store DIR]\n"
                "       archbuild merge -t NAME:TAG [--output ...|--push] SOURCE...\n\n"
                "Build a container image for one or more platforms from a Dockerfile, without a daemon and\n"
@@ -238,7 +240,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const char *const commands[] = { "build", "import", "images", "merge" };
+        static const char *const commands[] = { "build", "import", "images", "merge", "twins" };
         int c, r;
 
         a->command = "build";
@@ -528,6 +530,21 @@ static int run_build(const Args *a) {
         return deliver(a, &s, &idx, res.manifests, res.n_manifests) < 0 ? EXIT_BUILD_FAILED : EXIT_OK;
 }
 
+/* archbuild twins: the twins image of a base (builder/twins-image.c, docs/docker.md). */
+static int run_twins(const Args *a) {
+        _cleanup_(store_close) Store s = { .lock_fd = -EBADF };
+        LayerWriteOptions lo;
+        Platform p;
+
+        if (strv_length(a->positional) != 2 || !a->platforms)
+                return log_error_errno(EINVAL, "Usage: archbuild twins --platform P BASE NAME[:TAG]"), EXIT_USAGE;
+        if (platform_parse(a->platforms, &p) < 0)
+                return log_error_errno(EINVAL, "--platform '%s' is not a platform", a->platforms), EXIT_USAGE;
+        if (layer_options(a, &lo) < 0 || open_store(a, &s) < 0)
+                return EXIT_USAGE;
+        return twins_image(&s, a->positional[0], &p, a->positional[1], &lo) < 0 ? EXIT_BUILD_FAILED : EXIT_OK;
+}
+
 static int run_import(const Args *a) {
         _cleanup_(store_close) Store s = { .lock_fd = -EBADF };
         LayerWriteOptions lo;
@@ -640,6 +657,7 @@ static int run(const Args *a) {
                 int (*fn)(const Args *a);
         } table[] = {
                 { "build", run_build }, { "import", run_import }, { "images", run_images }, { "merge", run_merge },
+                { "twins", run_twins },
         };
 
         for (size_t k = 0; k < ELEMENTSOF(table); k++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c, sandbox-user.c) only: the namespace and
- * mount calls stay in the first two. */
+/* Shared by the sandbox's files (sandbox.c, sandbox-kernel.c, sandbox-user.c, sandbox-bind.c) only: the
+ * namespace and mount calls stay in sandbox.c, sandbox-kernel.c and sandbox-bind.c. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +17,10 @@
 /* Fork a child in a new user namespace with its id maps written (the privilege model of sandbox.c).
  * The child returns 0, the parent the child's pid, or -errno. */
 pid_t sandbox_fork_userns(void);
+
+/* The bind mounts of run (sandbox-bind.c), in the step's mount namespace before pivot_root; adds
+ * SANDBOX_STUB_BIND() bits to *stubs. Returns 0, or -errno with err set. */
+int sandbox_mount_binds(const SandboxRun *run, unsigned *stubs, ErrorDetail *err);
 
 /* Mount root at root->merged in the form this kernel takes (sandbox-kernel.c). Returns 0 or -errno. */
 int sandbox_mount_overlay(const SandboxRootfs *root);

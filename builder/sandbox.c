@@ -32,8 +32,8 @@
  *   sandbox_kernel_probe() finds), nothing is mounted or registered: the step's programs go through
  *   the host's entries, which archbuild only reads (builder/emulation.c checks them before the build),
  *   never writes.
- * - The overlay root and the kernel probe are in sandbox-kernel.c, the only other file of the sandbox
- *   that mounts.
+ * - The overlay root and the kernel probe are in sandbox-kernel.c; RUN --mount's read-only binds of
+ *   other roots in sandbox-bind.c: the only other files of the sandbox that mount.
  * - No seccomp filter and no LSM profile are applied (documented in docs/builder.md).
  * - Every process gets PR_SET_PDEATHSIG, so killing archbuild kills the step.
  */
@@ -458,6 +458,10 @@ static int step_setup(SandboxRun *run, int report_fd) {
         r = make_stubs(run->root.merged, &rep.stubs);
         if (r < 0)
                 return child_fail(report_fd, r, "Failed to create mount points in the rootfs: %m");
+        ErrorDetail err = {};
+        r = sandbox_mount_binds(run, &rep.stubs, &err); /* RUN --mount (sandbox-bind.c) */
+        if (r < 0)
+                return child_fail(report_fd, r, "%s", error_detail_or(&err, "RUN --mount failed"));
         (void) !write(report_fd, &rep, sizeof(rep));
         r = mount_rootfs_extras(run, report_fd);
         if (r < 0)

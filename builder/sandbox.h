@@ -35,6 +35,17 @@ typedef enum SandboxStub {
         SANDBOX_STUB_HOSTS       = 1 << 5,
 } SandboxStub;
 
+/* A read-only bind mount of a path of another root (RUN --mount=type=bind,from=...; sandbox-bind.c). */
+typedef struct SandboxBind {
+        SandboxRootfs from;     /* lowers only (a read-only view); merged: an empty directory */
+        const char *source;     /* path in from, resolved inside it */
+        const char *target;     /* absolute path in the step's root; created when missing */
+} SandboxBind;
+
+#define SANDBOX_BINDS_MAX 8
+/* The stub bit of binds[k]: its target was created to mount over (SandboxRun.stubs). */
+#define SANDBOX_STUB_BIND(k) (1u << (8 + (k)))
+
 typedef struct SandboxRun {
         SandboxRootfs root;
         char **argv;            /* as executed: the shell form is already ["/bin/sh", "-c", text] */
@@ -57,8 +68,10 @@ typedef struct SandboxRun {
          * before the command; when it does not exit as probes do, the run fails with what it printed
          * (the shim's one-line message) and the command never starts. NULL: no probe. */
         const char *probe;
+        const SandboxBind *binds;       /* RUN --mount=type=bind,from=..., at most SANDBOX_BINDS_MAX */
+        size_t n_binds;
         /* Results: */
-        unsigned stubs;                 /* SandboxStub bits */
+        unsigned stubs;                 /* SandboxStub and SANDBOX_STUB_BIND() bits */
         ErrorDetail error;              /* set when setting up the sandbox failed */
 } SandboxRun;
 

@@ -338,6 +338,7 @@ static void buckets_fill(Compile *c) {
 int routes_compile(const char *text, size_t len, uint64_t source_size, int64_t source_mtime_ns,
                    void *out, size_t size, size_t *ret_size, RoutesError *ret_error) {
         Compile c = { .out = out, .size = size };
+        Sha256 sha;
         size_t total;
         int r;
 
@@ -366,6 +367,9 @@ int routes_compile(const char *text, size_t len, uint64_t source_size, int64_t s
         c.h.rule_size = sizeof(IndexRule);
         c.h.source_size = source_size;
         c.h.source_mtime_ns = source_mtime_ns;
+        sha256_init(&sha);
+        sha256_update(&sha, text, len);
+        sha256_final(&sha, c.h.source_sha256);
         memcpy(out, &c.h, sizeof(c.h));
         return 0;
 }

@@ -9,7 +9,8 @@
 
 #include "routes.h"
 
-#define ROUTES_MAGIC "ARWRTE1\n"
+/* 2: the source's SHA-256 joined its size and mtime (an image layer keeps whole seconds). */
+#define ROUTES_MAGIC "ARWRTE2\n"
 
 typedef struct IndexHeader {
         char magic[8];
@@ -19,6 +20,7 @@ typedef struct IndexHeader {
         uint32_t reserved;
         uint64_t source_size;
         int64_t source_mtime_ns;
+        uint8_t source_sha256[SHA256_DIGEST_SIZE];
 } IndexHeader;
 
 /* One rule. Strings are offsets into the string table, whose byte 0 is NUL ("none"); lists are

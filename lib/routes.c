@@ -169,6 +169,25 @@ void routes_index_source(const void *index, uint64_t *ret_size, int64_t *ret_mti
         *ret_mtime_ns = header(index)->source_mtime_ns;
 }
 
+int routes_index_fresh(const void *index, uint64_t size, int64_t mtime_ns, const void *text, size_t len) {
+        const IndexHeader *h = header(index);
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        Sha256 s;
+
+        if (h->source_size != size)
+                return 0;
+        if (h->source_mtime_ns == mtime_ns)
+                return 1;
+        if (!text)
+                return -ENODATA;
+        if (len != size)
+                return 0;
+        sha256_init(&s);
+        sha256_update(&s, text, len);
+        sha256_final(&s, digest);
+        return memcmp(digest, h->source_sha256, sizeof(digest)) == 0;
+}
+
 unsigned routes_index_count(const void *index) {
         return header(index)->n_rules;
 }

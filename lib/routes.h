@@ -82,7 +82,8 @@ typedef int (*RouteRuleFunc)(const RouteRuleSrc *rule, void *userdata);
 int routes_parse(const char *text, size_t len, RouteRuleFunc f, void *userdata, RoutesError *ret_error);
 
 /* Compile text into an index in out (size bytes). source_size and source_mtime_ns record which
- * routes.conf the index was made from, so the shim can tell a stale index (routes_index_source()).
+ * routes.conf the index was made from, together with the SHA-256 of text, so the shim can tell a
+ * stale index (routes_index_fresh()).
  * Returns 0 and the index size in *ret_size, -ENOBUFS when out is too small (*ret_size then holds the
  * size needed), or as routes_parse(). */
 int routes_compile(const char *text, size_t len, uint64_t source_size, int64_t source_mtime_ns,
@@ -93,6 +94,13 @@ int routes_index_check(const void *index, size_t size);
 
 /* The source stamp recorded by routes_compile(). Index must have passed routes_index_check(). */
 void routes_index_source(const void *index, uint64_t *ret_size, int64_t *ret_mtime_ns);
+
+/* Whether a checked index was compiled from the routes.conf at hand, which has size bytes and mtime
+ * mtime_ns. A different size: stale. The recorded mtime to the nanosecond: fresh, without reading the
+ * text. Otherwise (an image layer or tar keeps whole seconds, a copy sets a new mtime, a checkout
+ * rewrites it) the content decides: pass the text (len bytes) to compare its SHA-256 with the one
+ * recorded. Returns 1 fresh, 0 stale, -ENODATA when text is NULL and the content must decide. */
+int routes_index_fresh(const void *index, uint64_t size, int64_t mtime_ns, const void *text, size_t len);
 
 /* The number of rules in a checked index. */
 unsigned routes_index_count(const void *index);

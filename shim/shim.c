@@ -219,12 +219,38 @@ static bool trusted(const struct stat *st) {
         return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
+/* Whether conf (if it exists) is not the text the index was compiled from. Its size and mtime decide
+ * when they match the index; else its content does (an image layer keeps whole-second mtimes), read
+ * through a mapping: no heap on this path. */
+static bool conf_changed(const void *index, const char *conf, const ShimEnv *env) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        void *text;
+        int64_t mtime;
+        int r;
+
+        fd = open(conf, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return false; /* no conf beside it: the index stands alone */
+        mtime = (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        r = routes_index_fresh(index, (uint64_t) st.st_size, mtime, NULL, 0);
+        if (r != -ENODATA)
+                return r == 0;
+        if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t) st.st_size > ROUTES_TEXT_MAX)
+                return true;
+        text = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (text == MAP_FAILED)
+                return true;
+        r = routes_index_fresh(index, (uint64_t) st.st_size, mtime, text, (size_t) st.st_size);
+        (void) munmap(text, (size_t) st.st_size);
+        shim_debug(env, "routes %s: mtime differs from the index's, content %s", conf, r > 0 ? "identical" : "differs");
+        return r <= 0;
+}
+
 /* Map idx if it exists, is sane and is not older than its conf. Returns 1 mapped, 0 none. */
 static int index_map(const char *idx, const char *conf, const ShimInvocation *inv, const ShimEnv *env, Mapped *ret) {
         _cleanup_close_ int fd = -EBADF;
-        struct stat st, cst;
-        uint64_t src_size;
-        int64_t src_mtime;
+        struct stat st;
         void *p;
 
         fd = open(idx, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -248,10 +274,7 @@ static int index_map(const char *idx, const char *conf, const ShimInvocation *in
                 mapped_release(ret);
                 return shim_debug(env, "routes %s: corrupt or foreign index, ignoring", idx), 0;
         }
-        routes_index_source(p, &src_size, &src_mtime);
-        if (conf && stat(conf, &cst) == 0 &&
-            ((uint64_t) cst.st_size != src_size ||
-             (int64_t) cst.st_mtim.tv_sec * 1000000000 + cst.st_mtim.tv_nsec != src_mtime)) {
+        if (conf && conf_changed(p, conf, env)) {
                 mapped_release(ret);
                 return shim_debug(env, "routes %s is stale (%s changed): ignoring it until "
                                   "archshim --compile-routes %s", idx, conf, conf), 0;

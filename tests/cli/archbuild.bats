@@ -214,9 +214,38 @@ EOF
         assert_output --partial 'secret: no such file or directory in the build context'
 }
 
+@test "RUN --mount=type=bind,from=: a stage's directory, read-only, nothing of it in the layer (as BuildKit)" {
+        require_binfmt_ns
+        cat >"$CTX/Dockerfile" <<'EOF'
+FROM test/base:bb AS data
+RUN mkdir -p /d && echo hello > /d/f
+FROM test/base:bb
+RUN --mount=type=bind,from=data,source=/d,target=/x busybox cat /x/f > /out; busybox touch /x/g 2>/err; busybox ls -d /x > /seen; true
+EOF
+        run ab --platform linux/arm64 -t t/mount:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/out" "$CTX"
+        assert_success
+        unpack "$BATS_TEST_TMPDIR/out" 1 arm64 "$BATS_TEST_TMPDIR/b"
+        r=$BATS_TEST_TMPDIR/b/rootfs
+        [[ $(cat "$r/out") == hello && $(cat "$r/seen") == /x ]]
+        grep -q 'Read-only file system' "$r/err"
+        # the mount point the sandbox created is gone again
+        [[ ! -e $r/x ]]
+        # the same Dockerfile again: a cache hit (the key holds from='s chain)
+        run ab --platform linux/arm64 -t t/mount:1 -o "type=oci,dest=$BATS_TEST_TMPDIR/out2" "$CTX"
+        assert_success
+        assert_output --partial 'CACHED'
+        # a source that is not there fails with the line
+        sed -i 's|source=/d,|source=/nope,|' "$CTX/Dockerfile"
+        run ab --platform linux/arm64 "$CTX"
+        assert_failure
+        assert_output --partial 'Dockerfile:4:'
+        assert_output --partial 'source /nope not found in the from= root'
+}
+
 @test "refusals name the line before any work" {
         local -A cases=(
-                ['RUN --mount=type=cache,target=/c true']='Dockerfile:2: RUN --mount is not supported'
+                ['RUN --mount=type=cache,target=/c true']='Dockerfile:2: RUN --mount=type=cache is not supported (only type=bind with from=)'
+                ['RUN --mount=type=bind,target=/c true']='Dockerfile:2: RUN --mount: a bind without from= (of the build context) is not supported'
                 ['RUN <<EOF']='Dockerfile:2: RUN with a heredoc is not supported'
                 ['HEALTHCHECK CMD true']='Dockerfile:2: HEALTHCHECK is not supported'
                 ['ONBUILD RUN true']='Dockerfile:2: ONBUILD is not supported'
@@ -477,6 +506,24 @@ EOF2
         assert_output --partial 'Dockerfile:2: [linux/arm64] RUN echo one > /one: emulation of linux/arm64 with'
         assert_output --partial 'does not work: the probe program exited with status 127: archshim: qemu-aarch64: not found in /nowhere'
         refute_output --partial 'DONE'
+}
+
+@test "busybox applets keep their argv[0] under bare QEMU (P registered when kernel and QEMU read AT_FLAGS), ours and Debian's" {
+        require_binfmt_ns
+        # busybox-static's sh runs an applet by re-executing /proc/self/exe with the applet's name as
+        # argv[0]; without P that name was lost and "cat /etc/passwd" ran the passwd applet.
+        printf 'FROM test/base:bb\nRUN cat /etc/passwd > /o; ls /etc/passwd >> /o; cat /o\n' >"$CTX/Dockerfile"
+        local modes=()
+        [[ -x ${ARCHWAY_QEMU_DIR:-/nonexistent}/qemu-aarch64 ]] && modes+=(archway)
+        [[ -x /usr/bin/qemu-aarch64-static ]] && modes+=(debian)
+        [[ ${#modes[@]} -gt 0 ]] || skip "neither our QEMU (ARCHWAY_QEMU_DIR) nor Debian's qemu-user-static"
+        for m in "${modes[@]}"; do
+                run ab --no-cache --emulator "$m" --platform linux/arm64 "$CTX"
+                assert_success
+                assert_line 'root:x:0:0:root:/root:/bin/sh'
+                assert_line '/etc/passwd'
+                refute_output --partial 'password'
+        done
 }
 
 @test "native twins are installed for foreign RUN steps through the shim; --no-accel opts out" {

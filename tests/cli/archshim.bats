@@ -242,6 +242,35 @@ EOF
         assert_line --index 3 'native: uname -m'
 }
 
+@test "in-root routes survive an image layer's whole-second mtimes; an edit of the same size is stale" {
+        write_routes
+        printf '#include <stdio.h>\nint main(int c, char **v) { for (int i = 1; i < c; i++) printf("%%s%%s", v[i], i + 1 < c ? " " : "\\n"); return 0; }\n' \
+                >"$BATS_TEST_TMPDIR/echo.c"
+        cc -static -O2 -o "$BATS_TEST_TMPDIR/echo" "$BATS_TEST_TMPDIR/echo.c" || skip "no static libc for a native echo"
+        # ustar keeps whole seconds, as docker's and BuildKit's layers do.
+        run binfmt_ns "$SHIM_FUNCS
+                register aarch64 FP
+                S=\$BATS_TEST_TMPDIR/src R=\$BATS_TEST_TMPDIR/root
+                mkdir -p \$S/.archway \$S/bin \$R
+                cp \$BATS_TEST_TMPDIR/echo \$S/bin/echo
+                cp \"\$BB\" \$S/bb
+                cp \$BATS_TEST_TMPDIR/routes.conf \$S/.archway/routes.conf
+                touch -d '2024-01-02 03:04:05.678901234' \$S/.archway/routes.conf
+                \$ARCHSHIM --compile-routes \$S/.archway/routes.conf >/dev/null
+                tar -C \$S --format=ustar -cf - . | tar -C \$R -xf -
+                stat -c %y \$R/.archway/routes.conf
+                ARCHWAY_SHIM_DEBUG=1 chroot \$R /bb uname -m 2>\$BATS_TEST_TMPDIR/debug
+                grep -o 'content identical' \$BATS_TEST_TMPDIR/debug
+                sed -i 's/native/NATIVE/' \$R/.archway/routes.conf
+                chroot \$R /bb uname -m; echo rc=\$?"
+        assert_line --index 0 --partial '03:04:05.000000000'
+        assert_line --index 1 'native: uname -m'
+        assert_line --index 2 'content identical'
+        # The edit keeps the size; the content tells it apart: the index is ignored.
+        assert_line --index 3 --partial 'no emulator for linux/arm64 is reachable in this root'
+        assert_line --index 4 rc=127
+}
+
 @test "--check-routes reports file:line for a bad rule" {
         printf '[route]\nplatform = linux/arm64\npath = relative/gcc\n' >"$BATS_TEST_TMPDIR/bad.conf"
         run "$ARCHSHIM" --check-routes "$BATS_TEST_TMPDIR/bad.conf"

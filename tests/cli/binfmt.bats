@@ -65,6 +65,24 @@ setup() {
         assert_line "qemu-aarch64 qemu-riscv64"
 }
 
+@test "JSON as tonistiigi/binfmt prints it: archutil's order and names, emulators sorted by name" {
+        [[ $(uname -m) == x86_64 ]] || skip "the expected list is written for an x86_64 host"
+        # Registered in the order arm, riscv64, arm64: the JSON lists names sorted, as os.ReadDir does.
+        run binfmt_ns '
+                for a in arm riscv64 arm64; do
+                        "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install $a >/dev/null 2>&1 || exit 10
+                done
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" 2>/dev/null'
+        assert_success
+        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
+        assert_success
+        # BuildKit's archutil: host, its amd64 levels, then arm64 riscv64 ... 386 ... arm/v7 arm/v6.
+        assert_line --index 0 --regexp '^linux/amd64( linux/amd64/v[234])* linux/arm64 linux/riscv64 linux/386 linux/arm/v7 linux/arm/v6$'
+        assert_line --index 1 'qemu-aarch64 qemu-arm qemu-riscv64'
+        refute_output --partial 'arm/v5'
+        refute_output --partial 'arm/v8'
+}
+
 @test "install all: every available emulator registers and every probe passes" {
         run binfmt_ns '
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install all >/dev/null; echo "rc=$?"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../builder/dockerfile.h"
+#include "../../builder/dockerfile-mount.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -30,6 +31,32 @@ static void check_refused(const char *text, int r, unsigned line, const char *wa
         assert_int_equal(err.line, line);
         if (!strstr(err.message, want))
                 fail_msg("'%s': message '%s' lacks '%s'", text, err.message, want);
+}
+
+/* RUN --mount=type=bind,from=...: BuildKit's key names, the default source, several mounts. */
+static void test_run_mount(void **state) {
+        Dockerfile d = {};
+        ErrorDetail err;
+        const char *values[RUN_MOUNTS_MAX];
+        RunMountSpec m = {};
+        const DockerfileInstruction *i;
+
+        assert_int_equal(parse("FROM scratch\nRUN --mount=type=bind,from=twins:1,source=/.archway,target=/.archway "
+                               "--mount=from=0,dst=/src,ro make\n", &d, &err), 0);
+        i = &d.instructions[1];
+        assert_string_equal(i->args, "make");
+        assert_int_equal(run_mount_values(i, values, ELEMENTSOF(values)), 2);
+        assert_int_equal(run_mount_parse(i, values[0], &m, &err), 0);
+        assert_string_equal(m.from, "twins:1");
+        assert_string_equal(m.source, "/.archway");
+        assert_string_equal(m.target, "/.archway");
+        run_mount_spec_done(&m);
+        assert_int_equal(run_mount_parse(i, values[1], &m, &err), 0);
+        assert_string_equal(m.from, "0");
+        assert_string_equal(m.source, "/");
+        assert_string_equal(m.target, "/src");
+        run_mount_spec_done(&m);
+        dockerfile_done(&d);
 }
 
 static void test_every_instruction(void **state) {
@@ -160,7 +187,14 @@ static void test_flags(void **state) {
 
 static void test_refusals(void **state) {
         check_refused("FROM scratch\nRUN --mount=type=cache,target=/x true\n", -EOPNOTSUPP, 2,
-                      "RUN --mount is not supported");
+                      "RUN --mount=type=cache is not supported (only type=bind with from=)");
+        check_refused("FROM scratch\nRUN --mount=type=bind,target=/x true\n", -EOPNOTSUPP, 2,
+                      "a bind without from= (of the build context) is not supported");
+        check_refused("FROM scratch\nRUN --mount=type=bind,from=t,target=/x,rw true\n", -EOPNOTSUPP, 2,
+                      "only read-only bind mounts are supported");
+        check_refused("FROM scratch\nRUN --mount=from=t,source=/a true\n", -EINVAL, 2, "target= is required");
+        check_refused("FROM scratch\nRUN --mount=from=t,target=rel true\n", -EINVAL, 2, "must be absolute");
+        check_refused("FROM scratch\nRUN --mount=from=t,target=/x,size=1 true\n", -EINVAL, 2, "unknown key 'size'");
         check_refused("FROM scratch\nRUN --network=none true\n", -EOPNOTSUPP, 2, "RUN --network is not supported");
         check_refused("FROM scratch\nRUN <<EOF\necho\nEOF\n", -EOPNOTSUPP, 2, "heredoc is not supported");
         check_refused("FROM scratch\nRUN cat <<-'END' > /x\n", -EOPNOTSUPP, 2, "heredoc is not supported");
@@ -360,6 +394,7 @@ static void test_nul_byte(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_instruction),
+                cmocka_unit_test(test_run_mount),
                 cmocka_unit_test(test_forms),
                 cmocka_unit_test(test_continuations_and_comments),
                 cmocka_unit_test(test_directives),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -263,6 +264,24 @@ static void test_compile_buffer_size(void **state) {
         assert_int_equal(got, need);
 }
 
+/* An image layer keeps whole seconds, a copy sets a new mtime: the same text is still fresh, another
+ * text of the same size is stale. */
+static void test_index_fresh_by_content(void **state) {
+        RoutesError e = {};
+        size_t size = 0, len = strlen(gcc_rules);
+        int64_t ns = 1700000000123456789LL, secs = 1700000000000000000LL;
+        char *edited = strdup(gcc_rules);
+
+        assert_int_equal(routes_compile(gcc_rules, len, len, ns, index_buf, sizeof(index_buf), &size, &e), 0);
+        assert_int_equal(routes_index_fresh(index_buf, len, ns, NULL, 0), 1);
+        assert_int_equal(routes_index_fresh(index_buf, len, secs, NULL, 0), -ENODATA);
+        assert_int_equal(routes_index_fresh(index_buf, len, secs, gcc_rules, len), 1);
+        edited[len - 2] = edited[len - 2] == 'x' ? 'y' : 'x';
+        assert_int_equal(routes_index_fresh(index_buf, len, secs, edited, len), 0);
+        assert_int_equal(routes_index_fresh(index_buf, len, secs, gcc_rules, len - 1), 0);
+        free(edited);
+}
+
 static void test_index_source_and_corruption(void **state) {
         size_t size = compile(gcc_rules);
         RoutesQuery q = arm64_query("/usr/bin/as", NULL, 0, NULL);
@@ -274,6 +293,10 @@ static void test_index_source_and_corruption(void **state) {
         routes_index_source(index_buf, &src_size, &src_mtime);
         assert_int_equal(src_size, 11);
         assert_int_equal(src_mtime, 22);
+        /* Fresh by size and exact mtime; otherwise only the content tells. */
+        assert_int_equal(routes_index_fresh(index_buf, 11, 22, NULL, 0), 1);
+        assert_int_equal(routes_index_fresh(index_buf, 12, 22, NULL, 0), 0);
+        assert_int_equal(routes_index_fresh(index_buf, 11, 0, NULL, 0), -ENODATA);
 
         assert_int_equal(routes_index_check(index_buf, size - 1), -EBADMSG);
         assert_int_equal(routes_index_check((uint8_t *) index_buf + 8, size - 8), -EBADMSG);
@@ -403,6 +426,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_compile_buffer_size),
                 cmocka_unit_test(test_index_source_and_corruption),
+                cmocka_unit_test(test_index_fresh_by_content),
                 cmocka_unit_test(test_glob),
                 cmocka_unit_test(test_path_normalise),
                 cmocka_unit_test(test_sha256_vectors),
