@@ -51,7 +51,8 @@ static int install_in_root(int root_fd, int from_fd, void *userdata, char *error
 }
 
 int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, char why[static TWINS_ERROR_MAX]) {
-        _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
+        _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL,
+                           *compiler_cache = NULL;
         char error[SANDBOX_ERROR_MAX];
         const AccelPlatform *ap = accel_platform_lookup(p->arch);
         InstallCall call = {};
@@ -78,8 +79,10 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, c
         }
         SandboxRootfs root = { .lowers = lowers, .n_lowers = strv_length(lowers), .upper = upper, .work = work,
                                .merged = merged };
+        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
+                return -ENOMEM;
         call.install = (AccelInstall) { .root = merged, .host_root = "/", .launcher = launcher, .specs = specs,
-                                        .platform = ap };
+                                        .platform = ap, .compiler_cache = compiler_cache };
         r = sandbox_call(&root, NULL, install_in_root, &call, error);
         (void) rm_rf(work);
         if (r < 0) {

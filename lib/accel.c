@@ -23,12 +23,17 @@ static const AccelPlatform accel_platforms[] = {
  * reach the code that differs, so the rule can fall back to QEMU exactly there. */
 static const struct {
         const char *package, *twin, *target, *unless_arg, *why;
+        /* The difference is in the compiler proper only (cc1, cc1plus, lto1): a compiler proper built
+         * from the target's exact source (scripts/build-cross-gcc) removes it, and the condition. */
+        bool compiler_proper_only;
 } version_deltas[] = {
         /* gcc-12 (12.2.0-14+deb12u1): "Fix -fstack-protector handling of overflows on AArch64
-         * (CVE-2023-4039)". gcc-12-cross 12.2.0-14cross1 is built from 12.2.0-14, without it. */
+         * (CVE-2023-4039)": debian/patches/CVE-2023-4039.diff touches gcc/config/aarch64 and the
+         * testsuite only. gcc-12-cross 12.2.0-14cross1 is built from 12.2.0-14, without it. */
         { "gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", "-fstack-protector*",
           "gcc-12 12.2.0-14+deb12u1 fixes -fstack-protector on AArch64 (CVE-2023-4039); the twin "
-          "(12.2.0-14) does not: stack-protected compiles stay emulated" },
+          "(12.2.0-14) does not: stack-protected compiles stay emulated (scripts/build-cross-gcc builds "
+          "the fixed compiler)", true },
 };
 
 /* Arguments that make a twin driver differ from the target's driver (docs/accel.md says why, each). */
@@ -42,7 +47,15 @@ static const char *const driver_unless_args[] = {
 
 /* Environment that the twin would read differently (or the host loader would act on). */
 static const char *const driver_unless_envs[] = {
-        "GCC_EXEC_PREFIX", "COMPILER_PATH", "LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT",
+        "GCC_EXEC_PREFIX", "COMPILER_PATH", "LD_PRELOAD", "LD_AUDIT",
+};
+
+/* The native driver adds each directory of these to its library and startfile search; the twin, a
+ * cross driver, reads them before its specs say cross_compile 0, so it ignores them (gcc.cc,
+ * process_command() runs before read_specs()). Entries that are not directories in the root change
+ * nothing for the native driver either (it only searches existing ones): only an existing one vetoes. */
+static const char *const driver_unless_env_dirs[] = {
+        "LIBRARY_PATH", "LPATH",
 };
 
 static const char *const binutil_unless_args[] = {
@@ -62,6 +75,12 @@ static const struct {
         { "as", "as" }, { "ld.bfd", "ld" }, { "ar", "ar" }, { "ranlib", "ranlib" },
         { "strip", "strip" }, { "objcopy", "objcopy" }, { "nm", "nm" },
 };
+
+const char *const accel_compiler_proper[3] = { "cc1", "cc1plus", "lto1" };
+
+int accel_compiler_dir_name(const char *version, const AccelPlatform *p, char *ret, size_t size) {
+        return (size_t) snprintf(ret, size, "%s-%s", version, p->triple) < size ? 0 : -ENAMETOOLONG;
+}
 
 const AccelPlatform *accel_platform_lookup(const char *arch) {
         for (size_t i = 0; i < ELEMENTSOF(accel_platforms); i++)
@@ -154,7 +173,7 @@ int accel_dpkg_version(const char *status, size_t len, const char *pkg, char *re
 }
 
 int accel_version_check(const char *package, const char *twin, const char *target_version,
-                        const char **ret_unless_arg, const char **ret_why) {
+                        bool have_compiler_proper, const char **ret_unless_arg, const char **ret_why) {
         char base[128];
         const char *cross;
         size_t n;
@@ -174,9 +193,10 @@ int accel_version_check(const char *package, const char *twin, const char *targe
         for (size_t i = 0; i < ELEMENTSOF(version_deltas); i++)
                 if (streq(version_deltas[i].package, package) && streq(version_deltas[i].twin, base) &&
                     streq(version_deltas[i].target, target_version)) {
-                        *ret_unless_arg = version_deltas[i].unless_arg;
-                        *ret_why = version_deltas[i].why;
-                        return 0;
+                        bool lifted = have_compiler_proper && version_deltas[i].compiler_proper_only;
+                        *ret_unless_arg = lifted ? NULL : version_deltas[i].unless_arg;
+                        *ret_why = lifted ? NULL : version_deltas[i].why;
+                        return lifted ? 1 : 0;
                 }
         return -ESRCH;
 }
@@ -282,6 +302,8 @@ static void rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
                 buf_printf(b, "# %s\nunless-arg = %s\n", r->extra_why ?: "", r->extra_unless_arg);
         for (size_t i = 0; i < n_envs; i++)
                 buf_printf(b, "unless-env = %s\n", envs[i]);
+        for (size_t i = 0; driver && i < ELEMENTSOF(driver_unless_env_dirs); i++)
+                buf_printf(b, "unless-env-dir = %s\n", driver_unless_env_dirs[i]);
 }
 
 int accel_routes_format(const AccelPlatform *p, const AccelRule *rules, size_t n, char **ret) {

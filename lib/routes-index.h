@@ -9,7 +9,8 @@
 
 #include "routes.h"
 
-#define ROUTES_MAGIC "ARWRTE1\n"
+/* 2: unless-env-dir lists (an index of version 1 is refused as foreign: the shim emulates) */
+#define ROUTES_MAGIC "ARWRTE2\n"
 
 typedef struct IndexHeader {
         char magic[8];
@@ -37,6 +38,7 @@ typedef struct IndexRule {
         uint32_t path, exec, argv0;
         uint32_t args, n_args, post_args, n_post_args;
         uint32_t unless_args, n_unless_args, unless_envs, n_unless_envs;
+        uint32_t unless_env_dirs, n_unless_env_dirs;
 } IndexRule;
 
 /* FNV-1a, 32 bits: keys are short (a path, 20 bytes of build-id); any decent spread will do. The key

@@ -105,6 +105,31 @@ void shim_debug(const ShimEnv *env, const char *fmt, ...) {
         va_end(ap);
 }
 
+/* ARCHWAY_ACCEL_LOG: one line per program that a rule was about, "twinned PATH EXEC" or "emulated PATH
+ * WHY WHAT", tab-separated, appended with one write(2) (O_APPEND: lines of concurrent processes do not
+ * interleave). `archway accel report` sums a build's lines up. Failures are ignored: it is a report. */
+static void accel_log(const ShimEnv *env, const char *fmt, ...) {
+        char line[2 * PATH_MAX + 256];
+        va_list ap;
+        int fd, k;
+
+        if (!env->accel_log)
+                return;
+        va_start(ap, fmt);
+        k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return;
+        if ((size_t) k > sizeof(line) - 2)
+                k = (int) sizeof(line) - 2;
+        line[k++] = '\n';
+        fd = open(env->accel_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
+                return;
+        (void) !write(fd, line, (size_t) k);
+        (void) close(fd);
+}
+
 /* ---- reading and identifying ------------------------------------------------------------------- */
 
 typedef struct Program {
@@ -281,6 +306,11 @@ static const char *program_path(const ShimInvocation *inv, ProgramPath *pp) {
         return pp->norm;
 }
 
+static bool path_is_dir(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int sha256_of_program(void *userdata, uint8_t ret[static SHA256_DIGEST_SIZE]) {
         return sha256_fd(*(int *) userdata, ret);
 }
@@ -333,6 +363,7 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
                 .envp = envp,
                 .sha256 = sha256_of_program,
                 .userdata = &p->fd,
+                .is_dir = path_is_dir,
         };
         RouteMatch match;
         RouteMiss miss = {};
@@ -344,10 +375,13 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
         r = routes_lookup(m.p, m.size, &q, &match, &miss);
         if (r < 0)
                 shim_debug(env, "routes %s: inconsistent index, ignoring", idx);
-        else if (r == 0 && miss.line > 0)
+        else if (r == 0 && miss.line > 0) {
                 shim_debug(env, "routes %s line %u does not apply: %s%s%s", idx, miss.line, miss.why,
                            miss.what ? " " : "", miss.what ?: "");
-        else if (r > 0) {
+                accel_log(env, "emulated\t%s\t%s %s", q.path ?: inv->path, miss.why, miss.what ?: "");
+        } else if (r > 0) {
+                if (!engine->dry_run)
+                        accel_log(env, "twinned\t%s\t%s", q.path ?: inv->path, match.exec);
                 r = native_exec(engine, inv, env, &match, argv_buf, max, envp);
                 if (r == 0) {
                         mapped_release(&m);
@@ -355,6 +389,7 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
                 }
                 shim_fail(0, "route %s line %u: cannot run %s: %s; emulating instead", idx, match.line, match.exec,
                           strerror(-r));
+                accel_log(env, "emulated\t%s\texec-failed %s", q.path ?: inv->path, match.exec);
         }
         mapped_release(&m);
         return false;

@@ -34,18 +34,23 @@ static void test_version_check(void **state) {
         const char *arg, *why;
 
         /* equal once the cross package's suffix is dropped */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14", &arg, &why), 0);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14", false, &arg, &why), 0);
         assert_null(arg);
-        assert_int_equal(accel_version_check("binutils", "2.40", "2.40", &arg, &why), 0);
+        assert_int_equal(accel_version_check("binutils", "2.40", "2.40", false, &arg, &why), 0);
         /* the known bookworm delta: allowed, with the stack-protector condition */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", &arg, &why), 0);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", false, &arg, &why), 0);
         assert_string_equal(arg, "-fstack-protector*");
         assert_non_null(strstr(why, "CVE-2023-4039"));
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), 0);
-        /* anything else is refused */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", &arg, &why), -ESRCH);
-        assert_int_equal(accel_version_check("gcc-12", "12.3.0-1cross1", "12.2.0-14", &arg, &why), -ESRCH);
-        assert_int_equal(accel_version_check("cpp-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", false, &arg, &why), 0);
+        /* ... and without it when cc1 & co. are built from the root's exact source (the delta is theirs) */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", true, &arg, &why), 1);
+        assert_null(arg);
+        assert_null(why);
+        /* anything else is refused, with or without a version-exact compiler proper */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", false, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", true, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.3.0-1cross1", "12.2.0-14", false, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("cpp-12", "12.2.0-14", "12.2.0-14+deb12u1", false, &arg, &why), -ESRCH);
 }
 
 static const char specs_dump[] =
@@ -108,7 +113,11 @@ static void test_tools_and_routes(void **state) {
         assert_non_null(strstr(text, "argv0 = /.archway/native/usr/bin/gcc\n"));
         assert_non_null(strstr(text, "unless-arg = -march=native\n"));
         assert_non_null(strstr(text, "unless-arg = -fstack-protector*\n"));
-        assert_non_null(strstr(text, "unless-env = LIBRARY_PATH\n"));
+        /* LIBRARY_PATH vetoes only when it names a directory (the twin driver ignores it) */
+        assert_null(strstr(text, "unless-env = LIBRARY_PATH\n"));
+        assert_non_null(strstr(text, "unless-env-dir = LIBRARY_PATH\n"));
+        assert_non_null(strstr(text, "unless-env-dir = LPATH\n"));
+        assert_non_null(strstr(text, "unless-env = GCC_EXEC_PREFIX\n"));
         assert_non_null(strstr(text, "unless-arg = --plugin*\n"));
         /* the text is valid routes.conf for the shim's own parser */
         assert_int_equal(routes_parse(text, strlen(text), count_rule, &n, &err), 0);
