@@ -678,6 +678,9 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 return step_fail(b, i, r, "Failed to write the emulation probe: %m");
         if (emulate && !b->opts->no_accel && (r = accel_prepare(b, s, i, &d)) < 0)
                 return r;
+        /* After the cache key: where the shim says what ran native (twins_step_report() below). */
+        if (emulate && b->twins && (r = strv_extend(&env, "ARCHWAY_ACCEL_LOG=" TWINS_ACCEL_LOG)) < 0)
+                return r;
 
         SandboxRun run = {
                 .root = { .lowers = d.lowers, .n_lowers = strv_length(d.lowers), .upper = d.upper, .work = d.work,
@@ -696,6 +699,11 @@ static int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                         pf(&s->platform, pbuf), b->emulator);
                 if ((r = strv_extend(&b->probed, pbuf)) < 0)
                         return r;
+        }
+        if (emulate && b->twins) {
+                char line[1024];
+                if (twins_step_report(d.upper, line, sizeof(line)) > 0)
+                        fprintf(stderr, "#%u/%u native twins: %s\n", b->step, b->n_steps, line);
         }
         if (status != 0)
                 return step_fail(b, i, -EIO, "the command exited with status %d", status);

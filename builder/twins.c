@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "accel-report.h"
 #include "file-util.h"
 #include "libexec.h"
 #include "macro.h"
@@ -93,5 +94,33 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, c
         /* The tree is dir/upper; dir itself (with the empty merged/) goes with it. */
         (void) rmdir(merged);
         *ret_tree = TAKE_PTR(upper);
+        return 1;
+}
+
+int twins_step_report(const char *upper, char *line, size_t size) {
+        _cleanup_free_ char *path = NULL, *dir = NULL, *text = NULL;
+        _cleanup_free_ AccelReport *r = NULL;
+        size_t n, k;
+        int q;
+
+        if (asprintf(&path, "%s" TWINS_ACCEL_LOG, upper) < 0 || asprintf(&dir, "%s/.archway", upper) < 0)
+                return -ENOMEM;
+        q = read_file(path, 64u * 1024 * 1024, &text, &n);
+        (void) unlink(path);
+        (void) rmdir(dir); /* only when the log's copy-up made it and nothing else is in it */
+        if (q == -ENOENT)
+                return 0;
+        if (q < 0)
+                return q;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        accel_report_parse(r, text, n);
+        k = (size_t) snprintf(line, size, "%zu of %zu compiler runs twinned, %zu of %zu runs of other tools",
+                              r->drivers_twinned, r->drivers, r->twinned - r->drivers_twinned,
+                              r->twinned + r->emulated - r->drivers);
+        for (size_t i = 0; i < r->n_reasons && k < size; i++)
+                k += (size_t) snprintf(line + k, size - k, "%s%s (%zu)", i == 0 ? "; emulated: " : ", ",
+                                       r->reasons[i].key, r->reasons[i].n);
         return 1;
 }
