@@ -253,6 +253,7 @@ cli: all
 demo: test-deps
 	@$(MAKE) --no-print-directory all emulators
 	@scripts/fetch-fixtures
+	@scripts/fetch-fixtures gcc-root-amd64
 	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) scripts/demo
 
 bench: test-deps
