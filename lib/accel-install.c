@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "accel.h"
 #include "file-util.h"
@@ -287,10 +288,63 @@ static int program_version(const char *root, const char *program, char *ret, siz
         return -ESRCH;
 }
 
+/* The source version a package's changelog.Debian.gz starts with ("sed (4.9-1) unstable; ..."): what
+ * an extracted root without dpkg records still tells. */
+static int changelog_version(const char *root, const char *pkg, char *ret, size_t size) {
+        char path[PATH_MAX], line[256], *open_paren, *close_paren;
+        gzFile f;
+        bool ok;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/changelog.Debian.gz", root, pkg) >= sizeof(path))
+                return -ENAMETOOLONG;
+        f = gzopen(path, "rbe");
+        if (!f)
+                return -ENOENT;
+        ok = gzgets(f, line, sizeof(line)) != NULL;
+        gzclose(f);
+        if (!ok || !(open_paren = strchr(line, '(')) || !(close_paren = strchr(open_paren, ')')) ||
+            (size_t) (close_paren - open_paren) > size || close_paren == open_paren + 1)
+                return -EBADMSG;
+        memcpy(ret, open_paren + 1, (size_t) (close_paren - open_paren - 1));
+        ret[close_paren - open_paren - 1] = 0;
+        return 0;
+}
+
+/* A binary rebuild ("+b1") has the source version of its source: that is what decides behaviour. */
+static void version_drop_binnmu(char *v) {
+        char *b = strstr(v, "+b");
+
+        if (b && b[2] && strspn(b + 2, "0123456789") == strlen(b + 2))
+                *b = 0;
+}
+
+/* A build tool: the same Debian source version on both sides, from dpkg's records, else (an extracted
+ * root) from its changelog. */
+static int build_tool_version(const Ctx *c, const AccelTool *t) {
+        char tv[128], hv[128];
+
+        if ((dpkg_version(c->o->root, t->package, tv, sizeof(tv)) < 0 &&
+             changelog_version(c->o->root, t->package, tv, sizeof(tv)) < 0) ||
+            dpkg_version(c->o->host_root, t->host_package, hv, sizeof(hv)) < 0) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: version unknown; ", t->target);
+                return -ESRCH;
+        }
+        version_drop_binnmu(tv);
+        version_drop_binnmu(hv);
+        if (!streq(tv, hv)) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: host %s, root %s; ", t->target, hv, tv);
+                return -ESRCH;
+        }
+        return 0;
+}
+
 /* Versions of the tool's target package (in the root) and twin package (on the host). */
 static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule) {
         char tv[128], hv[128];
         int r;
+
+        if (t->role == ACCEL_ROLE_TOOL)
+                return build_tool_version(c, t);
 
         /* Both sides from dpkg's records, else both from what the programs say (an extracted root,
          * mmdebstrap --variant=extract, has no dpkg records). */
@@ -422,7 +476,8 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         if (r == 0 || access(host, X_OK) < 0) {
                 c->res->n_skipped++;
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s; ", t->target,
-                     r == 0 ? "not in the root" : "no host twin (install the cross package)");
+                     r == 0 ? "not in the root" :
+                     t->role == ACCEL_ROLE_TOOL ? "not on the host" : "no host twin (install the cross package)");
                 return 0;
         }
         /* Helpers come from the same source package as the driver that starts them: its check counts. */
@@ -503,8 +558,8 @@ static int install_base(Ctx *c) {
 }
 
 int accel_install(const AccelInstall *o, AccelResult *ret) {
-        AccelTool tools[32];
-        AccelRule rules[32];
+        AccelTool tools[64];
+        AccelRule rules[64];
         AccelResult res = {};
         Ctx c = { .o = o, .res = &res };
         char libdir[PATH_MAX];

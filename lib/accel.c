@@ -67,6 +67,39 @@ static const char *const binutil_unless_envs[] = {
         "LD_PRELOAD", "LD_AUDIT",
 };
 
+/* Build tools twinned as they are (docs/accel.md, "Build tools"): what they write depends on their
+ * input, arguments and environment only, never on the machine they run on, and they do not report
+ * it. Paths as Debian's packages ship them (on a merged-/usr host /bin resolves to /usr/bin). Left
+ * out on purpose, because they report the build machine: uname, arch (coreutils), make (MAKE_HOST),
+ * bash (HOSTTYPE, MACHTYPE), perl ($Config{archname}, its architecture's @INC), dpkg and
+ * dpkg-architecture, config.guess (a script, run by the twinned shell, calls the emulated uname). */
+static const struct {
+        const char *path, *package;
+} build_tools[] = {
+        { "bin/dash", "dash" },
+        { "bin/sed", "sed" },
+        { "bin/grep", "grep" },
+        { "usr/bin/gawk", "gawk" },
+        { "bin/gzip", "gzip" },
+        { "usr/bin/xz", "xz-utils" },
+        { "bin/bzip2", "bzip2" },
+        { "usr/bin/find", "findutils" },
+        { "usr/bin/xargs", "findutils" },
+        { "usr/bin/diff", "diffutils" },
+        { "usr/bin/cmp", "diffutils" },
+        /* coreutils: file and text tools, not the ones that describe the system */
+        { "bin/cat", "coreutils" }, { "bin/cp", "coreutils" }, { "bin/mv", "coreutils" },
+        { "bin/rm", "coreutils" }, { "bin/ln", "coreutils" }, { "bin/mkdir", "coreutils" },
+        { "bin/chmod", "coreutils" }, { "bin/touch", "coreutils" }, { "usr/bin/tr", "coreutils" },
+        { "usr/bin/sort", "coreutils" }, { "usr/bin/expr", "coreutils" }, { "usr/bin/head", "coreutils" },
+        { "usr/bin/tail", "coreutils" }, { "usr/bin/wc", "coreutils" }, { "usr/bin/cut", "coreutils" },
+        { "usr/bin/basename", "coreutils" }, { "usr/bin/dirname", "coreutils" },
+};
+
+static const char *const tool_unless_envs[] = {
+        "LD_PRELOAD", "LD_AUDIT", /* fakeroot & co.: meant for the target's loader, they change what tools do */
+};
+
 /* The gcc driver's private programs: started by the twin driver, never routed on their own. */
 static const char *const gcc_helpers[] = { "cc1", "cc1plus", "collect2", "lto1", "lto-wrapper" };
 static const struct {
@@ -134,6 +167,13 @@ size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
                 snprintf(t->target, sizeof(t->target), "%s", t->host);
                 snprintf(pkg, sizeof(pkg), "binutils-%s", p->triple);
                 tool_set(t, ACCEL_ROLE_BINUTIL, NULL, binutils[i].tooldir, pkg, pkg, "binutils");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(build_tools) && n < max; i++, n++) {
+                AccelTool *t = &tools[n];
+                snprintf(t->host, sizeof(t->host), "%s", build_tools[i].path);
+                snprintf(t->target, sizeof(t->target), "%s", build_tools[i].path);
+                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, build_tools[i].package, build_tools[i].package,
+                         build_tools[i].package);
         }
         return n;
 }
@@ -281,8 +321,23 @@ static void _printf_(2, 3) buf_printf(Buf *b, const char *fmt, ...) {
         b->n += (size_t) k;
 }
 
+static void tool_rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
+        const AccelTool *t = r->tool;
+
+        buf_printf(b, "\n# /%s (%s) -> its twin, the host's own\n[route]\nplatform = linux/%s\nbuild-id = ",
+                   t->target, t->package, p->arch);
+        for (size_t i = 0; i < r->build_id_size; i++)
+                buf_printf(b, "%02x", r->build_id[i]);
+        buf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\nkeep-argv0 = yes\n", t->host);
+        for (size_t i = 0; i < ELEMENTSOF(tool_unless_envs); i++)
+                buf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
+}
+
 static void rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
         const AccelTool *t = r->tool;
+
+        if (t->role == ACCEL_ROLE_TOOL)
+                return tool_rule_format(b, p, r);
         bool driver = t->role == ACCEL_ROLE_DRIVER;
         const char *const *args = driver ? driver_unless_args : binutil_unless_args;
         const char *const *envs = driver ? driver_unless_envs : binutil_unless_envs;

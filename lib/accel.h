@@ -37,6 +37,7 @@ typedef enum AccelRole {
         ACCEL_ROLE_DRIVER,  /* gcc, g++, cpp: routed, with the compiler conditions */
         ACCEL_ROLE_BINUTIL, /* as, ld, ar, ...: routed, with the plugin conditions */
         ACCEL_ROLE_HELPER,  /* cc1, collect2, ...: not routed, started by the twin driver */
+        ACCEL_ROLE_TOOL,    /* sed, grep, dash, xz, ...: routed as they are, the program's own argv[0] kept */
         _ACCEL_ROLE_MAX,
         _ACCEL_ROLE_INVALID = -22,
 } AccelRole;

@@ -127,6 +127,11 @@ static int rule_set(ParseState *st, RouteText key, RouteText v, const char **ret
                 r->exec = v;
         } else if (text_eq(key, "argv0"))
                 r->argv0 = v;
+        else if (text_eq(key, "keep-argv0")) {
+                if (!text_eq(v, "yes"))
+                        return *ret_msg = "keep-argv0= takes yes only", -EINVAL;
+                r->keep_argv0 = true;
+        }
         else if (text_eq(key, "unless-arg")) {
                 if (list_add(r->unless_args, &r->n_unless_args, v) < 0)
                         return *ret_msg = "too many unless-arg= lines", -EINVAL;
@@ -255,6 +260,7 @@ static int compile_rule(const RouteRuleSrc *r, void *userdata) {
                 .mips_abi = r->mips_abi,
                 .build_id_size = (uint8_t) r->build_id_size,
                 .has_sha256 = r->has_sha256,
+                .keep_argv0 = r->keep_argv0,
         };
 
         memcpy(ir.build_id, r->build_id, r->build_id_size);

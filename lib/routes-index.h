@@ -33,6 +33,7 @@ typedef struct IndexRule {
         uint8_t key;            /* RouteKey */
         uint8_t build_id_size;
         uint8_t has_sha256;
+        uint8_t keep_argv0;
         uint8_t build_id[ELF_BUILD_ID_MAX];
         uint8_t sha256[SHA256_DIGEST_SIZE];
         uint32_t path, exec, argv0;

@@ -382,6 +382,7 @@ int routes_lookup(const void *index, size_t size, const RoutesQuery *q, RouteMat
                 .line = ir->line,
                 .exec = str_at(index, ir->exec),
                 .argv0 = ir->argv0 ? str_at(index, ir->argv0) : str_at(index, ir->exec),
+                .keep_argv0 = ir->keep_argv0,
                 .n_args = ir->n_args,
                 .n_post_args = ir->n_post_args,
         };

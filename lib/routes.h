@@ -61,6 +61,7 @@ typedef struct RouteRuleSrc {
         bool has_sha256;
         RouteText exec;                    /* the native command: absolute path */
         RouteText argv0;                   /* n == 0: exec */
+        bool keep_argv0;                   /* keep-argv0 = yes: the program's own argv[0] */
         RouteText args[ROUTES_LIST_MAX];   /* arg=: before the program's arguments */
         unsigned n_args;
         RouteText post_args[ROUTES_LIST_MAX]; /* append-arg=: after them */
@@ -125,6 +126,7 @@ typedef struct RouteMatch {
         unsigned line;      /* in routes.conf */
         const char *exec;
         const char *argv0;  /* exec unless argv0= was given */
+        bool keep_argv0;    /* keep-argv0 = yes: pass the program's own argv[0] instead */
         unsigned n_args, n_post_args;
 } RouteMatch;
 

@@ -325,7 +325,7 @@ static int native_exec(const ShimEngine *engine, const ShimInvocation *inv, cons
                 pre[i] = routes_match_arg(m, i) ?: "";
         for (unsigned i = 0; i < m->n_post_args && i < ROUTES_LIST_MAX; i++)
                 post[i] = routes_match_post_arg(m, i) ?: "";
-        n = shim_native_argv(m->argv0, pre, MIN(m->n_args, ROUTES_LIST_MAX), inv->args, (size_t) inv->n_args,
+        n = shim_native_argv(m->keep_argv0 ? inv->argv0 : m->argv0, pre, MIN(m->n_args, ROUTES_LIST_MAX), inv->args, (size_t) inv->n_args,
                              post, MIN(m->n_post_args, ROUTES_LIST_MAX), argv_buf, max);
         if (n < 0)
                 return n;

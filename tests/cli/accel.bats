@@ -62,8 +62,11 @@ run_gcc() { local e=(); while [ "$1" != -- ]; do e+=("$1"); shift; done; shift
         id=$(aarch64-linux-gnu-readelf -n "$ROOT/usr/bin/aarch64-linux-gnu-gcc-12" | awk '/Build ID/ { print $3 }')
         run grep -A3 '^# /usr/bin/aarch64-linux-gnu-gcc-12' "$ROOT/.archway/routes.conf"
         assert_output --partial "build-id = $id"
-        run grep -c '^\[route\]' "$ROOT/.archway/routes.conf"
+        # 9 for the toolchain (drivers and binutils the root has), the rest for build tools
+        run grep -c '^# /usr/bin/aarch64-linux-gnu-' "$ROOT/.archway/routes.conf"
         assert_output 9
+        run grep -c '^keep-argv0 = yes$' "$ROOT/.archway/routes.conf"
+        [[ $output -ge 10 ]]
         run "$ARCHSHIM" --check-routes "$ROOT/.archway/routes.conf"
         assert_success
         [[ -x $ROOT/.archway/native/host-lib/ld-linux-x86-64.so.2 ]]
@@ -133,6 +136,37 @@ fallback() {
         refute_line "twin=0"
 }
 
+@test "build tools: the shell and file tools run as the host's, with their own argv[0]; uname stays emulated" {
+        grep -q '^# /bin/dash (dash)' "$ROOT/.archway/routes.conf" || skip "dash is not twinned here (host and root versions differ?)"
+        printf 'echo "$0 $#"; uname -m; printf "b\\na\\n" | sort | head -n1; expr 6 \\* 7\n' >"$ROOT/tmp/t.sh"
+        run in_root 'run_gcc ARCHWAY_ACCEL_LOG=/tmp/tools.log -- --version >/dev/null 2>&1; rm -f "$R/tmp/tools.log"
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_ACCEL_LOG=/tmp/tools.log chroot "$R" /bin/sh /tmp/t.sh x y
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM=qemu chroot "$R" /bin/sh /tmp/t.sh x y'
+        assert_success
+        # the same four lines both ways; the machine is the emulated one
+        assert_equal "$(sed -n 1,4p <<<"$output")" "$(sed -n 5,8p <<<"$output")"
+        assert_line --index 0 "/tmp/t.sh 2"
+        assert_line --index 1 "aarch64"
+        assert_line --index 3 "42"
+        run cat "$ROOT/tmp/tools.log"
+        assert_line --regexp $'^twinned\t/bin/sh\t/.archway/native/bin/dash$'
+        assert_line --regexp $'^twinned\t/usr/bin/sort\t'
+        assert_line --regexp $'^twinned\t/usr/bin/expr\t'
+        refute_output --partial uname
+}
+
+@test "build tools: LD_PRELOAD (fakeroot) keeps them emulated, and says so" {
+        grep -q '^# /usr/bin/sort (coreutils)' "$ROOT/.archway/routes.conf" || skip "sort is not twinned here"
+        run in_root 'env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 LD_PRELOAD=/nonexistent.so chroot "$R" /usr/bin/sort /dev/null'
+        assert_output --partial "does not apply: unless-env LD_PRELOAD"
+        refute_output --partial "route line"
+}
+
+@test "build tools: nothing that reports the machine is twinned (uname, make, bash)" {
+        run grep -c '^# /usr/bin/uname\|^# /bin/uname\|^# /usr/bin/make\|^# /bin/bash' "$ROOT/.archway/routes.conf"
+        assert_output 0
+}
+
 @test "ARCHWAY_ACCEL_LOG: one line per decision; accel report sums them up" {
         local log=$ROOT/tmp/accel.log
         rm -f "$log"
@@ -172,8 +206,8 @@ fallback() {
 }
 
 @test "--verify: emulated and routed agree on -dumpmachine, -E, objects, link and output" {
-        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" "$ARCHWAY" accel install --platform linux/arm64 --root "$ROOT" \
-                --launcher "$TWIN_LAUNCH" --verify
+        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" ARCHWAY_CACHE_DIR="$BATS_FILE_TMPDIR/no-cache" "$ARCHWAY" accel \
+                install --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" --verify
         assert_success
         assert_output --partial "no difference"
         assert_output --partial ".comment differs as expected"

@@ -85,16 +85,17 @@ static int count_rule(const RouteRuleSrc *r, void *userdata) {
 
 static void test_tools_and_routes(void **state) {
         const AccelPlatform *p = accel_platform_lookup("arm64");
-        AccelTool tools[32];
-        AccelRule rules[2] = {};
+        AccelTool tools[64];
+        AccelRule rules[3] = {};
+        size_t binutil = 0, tool = 0;
         char *text = NULL;
         RoutesError err = {};
         unsigned n = 0;
         size_t k;
 
         assert_null(accel_platform_lookup("riscv64"));
-        k = accel_tools(p, tools, 32);
-        assert_true(k >= 15);
+        k = accel_tools(p, tools, 64);
+        assert_true(k >= 15 && k < 64);
         assert_string_equal(tools[0].host, "usr/bin/aarch64-linux-gnu-gcc-12");
         assert_string_equal(tools[0].argv0, "gcc");
         assert_int_equal(tools[0].role, ACCEL_ROLE_DRIVER);
@@ -106,9 +107,23 @@ static void test_tools_and_routes(void **state) {
         rules[0] = (AccelRule) { .tool = &tools[0], .build_id_size = 20, .extra_unless_arg = "-fstack-protector*",
                                  .extra_why = "why" };
         memset(rules[0].build_id, 0xab, 20);
-        k = accel_tools(p, tools, 32);
-        rules[1] = (AccelRule) { .tool = &tools[k - 1], .build_id_size = 20 };
-        assert_int_equal(accel_routes_format(p, rules, 2, &text), 0);
+        k = accel_tools(p, tools, 64);
+        for (size_t i = 0; i < k; i++) {
+                if (tools[i].role == ACCEL_ROLE_BINUTIL && !binutil)
+                        binutil = i;
+                if (tools[i].role == ACCEL_ROLE_TOOL && !tool)
+                        tool = i;
+                /* nothing that reports the machine is a build-tool twin */
+                assert_null(strstr(tools[i].host, "uname"));
+                assert_null(strstr(tools[i].host, "bin/make"));
+                assert_null(strstr(tools[i].host, "bin/bash"));
+                assert_null(strstr(tools[i].host, "perl"));
+        }
+        assert_true(binutil > 0 && tool > 0);
+        rules[1] = (AccelRule) { .tool = &tools[binutil], .build_id_size = 20 };
+        rules[2] = (AccelRule) { .tool = &tools[tool], .build_id_size = 20 };
+        assert_int_equal(accel_routes_format(p, rules, 3, &text), 0);
+        assert_non_null(strstr(text, "exec = /.archway/native/bin/dash\nkeep-argv0 = yes\nunless-env = LD_PRELOAD\n"));
         assert_non_null(strstr(text, "build-id = abababab"));
         assert_non_null(strstr(text, "argv0 = /.archway/native/usr/bin/gcc\n"));
         assert_non_null(strstr(text, "unless-arg = -march=native\n"));
@@ -119,9 +134,10 @@ static void test_tools_and_routes(void **state) {
         assert_non_null(strstr(text, "unless-env-dir = LPATH\n"));
         assert_non_null(strstr(text, "unless-env = GCC_EXEC_PREFIX\n"));
         assert_non_null(strstr(text, "unless-arg = --plugin*\n"));
+        assert_true(strstr(text, "keep-argv0") > strstr(text, "# /bin/dash (dash)")); /* tools only */
         /* the text is valid routes.conf for the shim's own parser */
         assert_int_equal(routes_parse(text, strlen(text), count_rule, &n, &err), 0);
-        assert_int_equal(n, 2);
+        assert_int_equal(n, 3);
         free(text);
 }
 

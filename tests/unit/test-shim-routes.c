@@ -150,6 +150,23 @@ static void test_lookup_env_dir(void **state) {
         assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 0);
 }
 
+static void test_keep_argv0(void **state) {
+        static const char rules[] = "[route]\nplatform = arm64\npath = /bin/sed\nexec = /n/sed\nkeep-argv0 = yes\n"
+                                    "[route]\nplatform = arm64\npath = /bin/grep\nexec = /n/grep\n";
+        char *plain[] = { (char *) "x" };
+        size_t size = compile(rules);
+        RoutesQuery q = arm64_query("/bin/sed", plain, 1, NULL);
+        RouteMatch m;
+
+        q.build_id_size = 0;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, NULL), 1);
+        assert_true(m.keep_argv0);
+        q.path = "/bin/grep";
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, NULL), 1);
+        assert_false(m.keep_argv0);
+        assert_string_equal(m.argv0, "/n/grep");
+}
+
 static void test_lookup_conditions(void **state) {
         char *native[] = { (char *) "-c", (char *) "-march=native", (char *) "x.c" };
         char *plugin[] = { (char *) "-fplugin=foo.so" };
@@ -284,6 +301,7 @@ static void test_parse_errors(void **state) {
         check_error("[route]\nplatform = arm64\nfrobnicate = 1\n", 3, "unknown key");
         check_error("[route]\nplatform = arm64\nunless-env = =x\n", 3, "variable name");
         check_error("[route]\nplatform = arm64\nunless-env-dir = LPATH=/x\n", 3, "variable name only");
+        check_error("[route]\nplatform = arm64\nkeep-argv0 = no\n", 3, "yes only");
         check_error("[route]\nplatform = arm64\nexec\n", 3, "key = value");
         check_error("[route]\nplatform =\n", 2, "empty value");
 }
@@ -432,6 +450,7 @@ int main(void) {
                 cmocka_unit_test(test_lookup_build_id),
                 cmocka_unit_test(test_lookup_conditions),
                 cmocka_unit_test(test_lookup_env_dir),
+                cmocka_unit_test(test_keep_argv0),
                 cmocka_unit_test(test_lookup_path_and_glob),
                 cmocka_unit_test(test_lookup_platform),
                 cmocka_unit_test(test_first_rule_wins),
