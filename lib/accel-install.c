@@ -452,7 +452,7 @@ static void find_compiler_proper(Ctx *c) {
                 return;
         snprintf(want, sizeof(want), "\nversion=%s\n", tv);
         /* The manifest starts with a comment line, so every key=value line follows a newline. */
-        if (!strstr(manifest, want))
+        if (!strstr(manifest, want) || !strstr(manifest, "\nrecipe=" ACCEL_COMPILER_RECIPE "\n"))
                 return;
         for (size_t i = 0; i < ELEMENTSOF(accel_compiler_proper); i++)
                 if (path_join(path, sizeof(path), dir, accel_compiler_proper[i]) < 0 || access(path, X_OK) < 0)
