@@ -32,7 +32,7 @@ VERSION  ?= 0.1.0
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 O        ?= build
-PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd
+PKGS     := libelf json-c libarchive libcurl libcrypto libzstd zlib libcap libsystemd capstone
 WARN     := -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
             -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers -Werror=implicit-function-declaration
 CFLAGS   ?= -O2 -g
@@ -44,7 +44,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PROGRAMS   := binfmt check-arch archbuild
-# archway (folder archway/): the umbrella command; today `archway accel` (issue 6, docs/accel.md).
+# archway (folder archway/): the umbrella command; today `archway accel` (docs/accel.md).
 PROGRAMS   += archway
 # A program's sources are in the folder of its name, except archbuild's, which live in builder/ (the
 # folder names the role, the binary the command). program_dir maps a program to its folder.
@@ -111,8 +111,20 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 # Unit tests may also test a program's pure modules: tests/unit/test-binfmt-foo.c links binfmt/foo.c
 # when it exists (see unit_extra).
-unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c))
-$(SAN)/tests/%: tests/unit/%.c $(SAN_LIB_A) $(CONFIG_STAMP)
+unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(p)-%,%,$(1)).c \
+                                                       $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c)) $(unit_deps_$(1))
+# ... and the other modules of its program it needs, named here.
+unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c
+unit_deps_test-check-arch-fs-model := check-arch/isa-read.c
+# The ELF images built in memory for lib/elf-id and lib/elf-sections.
+unit_deps_test-elf-id := tests/unit/elf-fixture.c
+unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
+unit_deps_test-elf-sections := tests/unit/elf-fixture.c
+# Layer tarballs built in memory.
+unit_deps_test-layer := tests/unit/tar-fixture.c
+unit_deps_test-layer-extract := tests/unit/tar-fixture.c
+.SECONDEXPANSION:
+$(SAN)/tests/%: tests/unit/%.c $$(call unit_extra,$$*) $(SAN_LIB_A) $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(SANITIZE) $(PKG_CFLAGS) -o $@ $< $(call unit_extra,$*) $(SAN_LIB_A) \
 		$(PKG_LIBS) -lcmocka
@@ -155,7 +167,7 @@ install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf ] || \
 		install -m 0644 $(O)/systemd/binfmt.conf $(DESTDIR)$(SYSCONFDIR)/archway/binfmt.conf
 
-# --- shim: archshim, the exec shim (issue 5) -------------------------------------------------
+# --- shim: archshim, the exec shim (docs/shim.md) --------------------------------------------
 # Not in PROGRAMS: it runs on every foreign exec, also inside chroots, so it is linked -static from
 # its own objects and only the lib/ files it needs (no libelf, json-c, ...). lib/elf-id.c is built
 # again with -DELF_ID_NO_SECTIONS for it. shim/qemu-main.c is the entry of the linked QEMU+shim
@@ -164,8 +176,10 @@ install-binfmt: $(BINFMT_UNITS) $(O)/systemd/binfmt.conf
 # musl when installed (Debian: musl-tools): its static startup costs ~250 us less per exec than
 # glibc's here (bench/shim, docs/shim.md), and the shim runs on every foreign exec.
 SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
-# (qemu-locate.c and file-util.c only for --version, which reads the installed QEMU's manifest.)
-SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/qemu-cpu.c lib/routes.c lib/routes-compile.c lib/sha256.c lib/qemu-locate.c lib/file-util.c
+# (emulator-paths.c: where QEMU is; qemu-locate.c and file-util.c only for --version, which reads the
+# installed QEMU's manifest.)
+SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/isa-table.c lib/qemu-cpu.c lib/routes.c lib/routes-compile.c \
+                lib/sha256.c lib/emulator-paths.c lib/qemu-locate.c lib/file-util.c
 SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
 SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
 SHIM_BIN     := $(O)/libexec/archshim
@@ -192,7 +206,7 @@ install-shim: $(SHIM_BIN)
 	install -m 0755 $(SHIM_BIN) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 docs/man/archshim.8 $(DESTDIR)$(MANDIR)/man8/
 
-# --- accel: archway-twin-launch (issue 6) ----------------------------------------------------
+# --- accel: archway-twin-launch (docs/accel.md) ----------------------------------------------
 # Hard-linked into ROOT/.archway/native for every twinned tool; runs the copied host loader on the
 # copied program. Static and allocation-free like the shim (it starts once per compiler process), so
 # it gets its own rule, with the shim's compiler.
@@ -230,7 +244,9 @@ fixtures: test-deps
 # The QEMU targets the tests and the demo need; make qemu builds the rest. Both share one cache
 # (scripts/build-qemu), so a second make check rebuilds nothing.
 TEST_QEMU_TARGETS ?= aarch64 arm
-qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS)"
+# check-arch's CPU-level tests also run x86-64 programs under qemu-x86_64 -cpu MODEL (no shim needed).
+ISA_QEMU_TARGETS  ?= x86_64
+qemu_dir_cmd = scripts/build-qemu --cache-dir $(QEMU_CACHE_DIR) --print-dir --targets "$(TEST_QEMU_TARGETS) $(ISA_QEMU_TARGETS)"
 
 # Our QEMU for the test targets, and the same QEMU with the shim linked in ($(O)/libexec).
 emulators: deps
@@ -294,7 +310,7 @@ FUZZ_CFLAGS      = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -I$(O)/gen -MMD -MP -fn
                    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                    -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"'
 fuzz_extra = $(if $(filter fuzz-binfmt-config,$(1)),binfmt/config.c) \
-             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c)
+             $(if $(filter fuzz-dockerfile,$(1)),builder/dockerfile.c builder/dockerfile-expand.c)
 
 $(FUZZ_O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -328,7 +344,7 @@ fuzz: test-deps
 # The shim objects linked into QEMU get SHIM_QEMU_CFLAGS, not CFLAGS: QEMU's own link keeps QEMU's flags,
 # and one set of flags for every build (make check, make install, make deb) lets all of them share the
 # cached links (scripts/link-shim-qemu keys them by compiler, flags and sources).
-# TARGETS= is accepted too (the name `make shim-qemu` and the VM test of issue 15 use).
+# TARGETS= is accepted too (the name `make shim-qemu` and the VM test use).
 QEMU_TARGETS ?= $(or $(TARGETS),$(shell scripts/build-qemu --print-default-targets))
 SHIM_QEMU_CFLAGS ?=
 
@@ -348,7 +364,7 @@ install: all
 # debian/ with debhelper (dpkg-buildpackage -us -uc -b), then lintian; the .deb lands in $(O)/deb/.
 # deb-test installs, removes and purges it in a fresh Debian 12 chroot (scripts/test-deb).
 #
-# Not part of `make check` (issue 16's decision): the package needs all nine QEMU targets and their
+# Not part of `make check`: the package needs all nine QEMU targets and their
 # nine shim links where the tests need two, so a first CI run would grow by about 12 minutes (QEMU
 # 6.5, links 6) and every change to shim/ by 6 minutes of relinking; a cached run by about 4.5
 # minutes (dpkg-deb compresses ~100 MB of QEMU, lintian, the chroot) on top of today's 3-4; and the

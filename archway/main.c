@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* archway: the umbrella command. Today one verb group, `archway accel` (issue 6, docs/accel.md):
+/* archway: the umbrella command. Today one verb group, `archway accel` (docs/accel.md):
  *
  *   archway accel install --platform linux/arm64 --root DIR [--verify]
  *   archway accel remove --root DIR

@@ -43,7 +43,7 @@ int desired_entry(Context *c, const ArchSetting *a, bool explicit_request, Binfm
         if (r < 0)
                 return log_full_errno(level, r, "No emulator for %s (emulator = %s): install Debian's "
                                       "qemu-user-static, run 'make qemu', or pass --qemu-dir DIR.",
-                                      t->name, emulator_kind_to_string(c->settings.emulator));
+                                      t->name, emulator_mode_to_string(c->settings.emulator));
         flags = flags_for(c, a, &e);
         r = emulator_check(e.path, flags);
         if (r == -ENOEXEC)
@@ -83,9 +83,8 @@ static int register_entry(Context *c, const BinfmtEntry *e, const char *action, 
         return 0;
 }
 
-/* Bring one entry to want. Returns 0 when it is, -EEXIST when a foreign entry holds the name (it
- * stays), -errno else. */
-static int ensure_entry(Context *c, const BinfmtEntry *want, Outcome *o) {
+/* Bring the entry named want->name to want. Returns 0 or -errno. */
+static int ensure_named(Context *c, const BinfmtEntry *want, Outcome *o) {
         BinfmtEntry have;
         int r;
 
@@ -96,13 +95,61 @@ static int ensure_entry(Context *c, const BinfmtEntry *want, Outcome *o) {
                 return log_error_errno(r, "Failed to read %s/%s: %m", c->settings.binfmt_dir, want->name);
         if (binfmt_entry_equal(&have, want) && have.enabled)
                 return 0;
-        if (emulator_classify(&c->settings, have.interpreter) == SOURCE_FOREIGN && !c->force)
-                return log_error_errno(EEXIST, "%s is registered by someone else (interpreter %s): not registering "
-                                       "ours; leaving theirs alone (--force replaces it).", want->name, have.interpreter);
+
         r = binfmt_dir_remove(c->dirfd, want->name);
         if (r < 0 && r != -ENOENT)
                 return log_error_errno(r, "Failed to remove drifted %s: %m", want->name);
         return register_entry(c, want, "replaced", o);
+}
+
+/* The kernel takes the newest enabled match, so ours must be newer than any other tool's entry for
+ * the same files (Debian's qemu-user-static registers at every boot, binfmt-support when a package
+ * is installed): when one is, ours is registered again, which puts it first. Theirs stays as it is. */
+static int ensure_first(Context *c, const BinfmtTarget *t, const BinfmtEntry *want, Outcome *o) {
+        const unsigned char *elf;
+        BinfmtEntry handler;
+        size_t size;
+        int r;
+
+        elf = probe_program(t, &size);
+        if (!elf || binfmt_dir_find_handler(c->dirfd, elf, size, NULL, &handler, NULL) < 0 ||
+            streq(handler.name, want->name) || emulator_classify(&c->settings, handler.interpreter) != SOURCE_FOREIGN)
+                return 0;
+        log_notice("%s (interpreter %s) was registered after %s and would run %s programs: registering ours again so "
+                   "that the kernel takes it first.", handler.name, handler.interpreter, want->name, t->name);
+        r = binfmt_dir_remove(c->dirfd, want->name);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "Failed to remove %s: %m", want->name);
+        return register_entry(c, want, "reordered", o);
+}
+
+/* Bring target t's entry to want (named qemu-T). When another tool holds that name (Debian's
+ * qemu-user-static does), ours is qemu-T-archway beside it; then ensure_first(). Returns 0 or -errno. */
+static int ensure_entry(Context *c, const BinfmtTarget *t, BinfmtEntry *want, Outcome *o) {
+        char alternate[BINFMT_NAME_MAX + sizeof(ARCHWAY_NAME_SUFFIX)];
+        BinfmtEntry have;
+        int r;
+
+        snprintf(alternate, sizeof(alternate), "%s" ARCHWAY_NAME_SUFFIX, want->name);
+        r = binfmt_dir_read_entry(c->dirfd, want->name, &have);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "Failed to read %s/%s: %m", c->settings.binfmt_dir, want->name);
+        if (r >= 0 && emulator_classify(&c->settings, have.interpreter) == SOURCE_FOREIGN && !c->force) {
+                log_notice("%s is registered by someone else (interpreter %s); leaving it alone, ours is %s.",
+                           want->name, have.interpreter, alternate);
+                if (strlen(alternate) >= sizeof(want->name)) /* table names are short: never */
+                        return -ENAMETOOLONG;
+                memcpy(want->name, alternate, strlen(alternate) + 1);
+        } else if (binfmt_dir_read_entry(c->dirfd, alternate, &have) >= 0 &&
+                   emulator_classify(&c->settings, have.interpreter) != SOURCE_FOREIGN) {
+                /* qemu-T is free again (or --force takes it): the stand-in goes. */
+                r = binfmt_dir_remove(c->dirfd, alternate);
+                if (r < 0 && r != -ENOENT)
+                        return log_error_errno(r, "Failed to remove %s: %m", alternate);
+                journal_entry_changed("removed", &have);
+        }
+        r = ensure_named(c, want, o);
+        return r < 0 ? r : ensure_first(c, t, want, o);
 }
 
 static void check_probes(Context *c, const BinfmtTarget **targets, size_t n, Outcome *o) {
@@ -131,13 +178,13 @@ static void warn_fallbacks(Context *c, const BinfmtEntry *fallbacks, size_t n, b
         size_t len = 0;
 
         for (size_t i = 0; i < n && explicit_request; i++) {
-                const BinfmtTarget *t = binfmt_target_lookup(fallbacks[i].name);
+                const BinfmtTarget *t = our_entry_target(fallbacks[i].name);
 
                 if (!t || emulator_preferred(&c->settings, t, want, sizeof(want)) < 0)
                         continue;
                 log_warning("%s uses %s, not %s as configured (emulator = %s): it %s; see binfmt status.",
                             fallbacks[i].name, fallbacks[i].interpreter, want,
-                            emulator_kind_to_string(c->settings.emulator),
+                            emulator_mode_to_string(c->settings.emulator),
                             access(want, X_OK) < 0 ? "is not installed" : "could not be used");
         }
         if (explicit_request || n == 0)
@@ -145,7 +192,7 @@ static void warn_fallbacks(Context *c, const BinfmtEntry *fallbacks, size_t n, b
         for (size_t i = 0; i < n && len < sizeof(names) - 1; i++)
                 len += (size_t) snprintf(names + len, sizeof(names) - len, "%s%s", i ? " " : "", fallbacks[i].name);
         log_warning("%zu entries use a fallback emulator, not the one the configuration names (emulator = %s; "
-                    "e.g. %s -> %s): %s; see binfmt status.", n, emulator_kind_to_string(c->settings.emulator),
+                    "e.g. %s -> %s): %s; see binfmt status.", n, emulator_mode_to_string(c->settings.emulator),
                     fallbacks[0].name, fallbacks[0].interpreter, names);
 }
 
@@ -159,7 +206,7 @@ static int install_one(Context *c, const ArchSetting *a, bool explicit_request, 
         r = desired_entry(c, a, explicit_request, ret);
         if (r < 0)
                 return explicit_request ? r : 0;
-        r = ensure_entry(c, ret, o);
+        r = ensure_entry(c, a->target, ret, o);
         return r < 0 ? r : 1;
 }
 
@@ -177,6 +224,13 @@ void apply_install(Context *c, const ArchSetting *arches, size_t n, bool explici
                 BinfmtEntry want;
                 int r = install_one(c, &arches[i], explicit_request, &want, o);
 
+                /* In reconcile, no emulator for one configured architecture does not stop the others:
+                 * it is "not working" (exit 3), which archway-binfmt.service counts as success, so
+                 * the unit stays active. An explicit --install of it fails (exit 1). */
+                if (r == -ENOENT && c->reconciling) {
+                        o->not_working++;
+                        continue;
+                }
                 if (r < 0)
                         o->failed++;
                 if (r <= 0)
@@ -188,6 +242,26 @@ void apply_install(Context *c, const ArchSetting *arches, size_t n, bool explici
         }
         warn_fallbacks(c, fallbacks, n_fallbacks, explicit_request);
         check_probes(c, done, n_done, o);
+}
+
+/* The table row of one of our entry names: qemu-T, or qemu-T-archway. NULL for any other name. */
+const BinfmtTarget *our_entry_target(const char *name) {
+        char buf[BINFMT_NAME_MAX + 1];
+        size_t n = strlen(name), k = strlen(ARCHWAY_NAME_SUFFIX);
+
+        if (!strneq(name, "qemu-", 5) || n >= sizeof(buf))
+                return NULL;
+        strcpy(buf, name);
+        if (n > k && streq(buf + n - k, ARCHWAY_NAME_SUFFIX))
+                buf[n - k] = 0;
+        return binfmt_target_lookup(buf);
+}
+
+static bool strv_contains(char **l, const char *s) {
+        for (; l && *l; l++)
+                if (streq(*l, s))
+                        return true;
+        return false;
 }
 
 static bool is_glob(const char *s) {
@@ -250,8 +324,20 @@ static void uninstall_pattern(Context *c, char **names, const char *pattern, Out
                 return;
         }
         for (int i = 0; i < n; i++) {
+                char alternate[BINFMT_NAME_MAX + sizeof(ARCHWAY_NAME_SUFFIX)];
+                bool found = false;
+
                 snprintf(name, sizeof(name), "qemu-%s", targets[i]->name);
-                remove_one(c, name, true, o);
+                snprintf(alternate, sizeof(alternate), "%s" ARCHWAY_NAME_SUFFIX, name);
+                for (char **p = names; *p; p++)
+                        found = found || streq(*p, alternate);
+                if (found)
+                        remove_one(c, alternate, true, o);
+                /* qemu-T beside our stand-in is another tool's: not asked for, so not an error. */
+                if (strv_contains(names, name))
+                        remove_one(c, name, !found, o);
+                if (!found && !strv_contains(names, name))
+                        log_info("%s is not registered.", name);
         }
 }
 
@@ -272,9 +358,9 @@ void apply_uninstall(Context *c, const char *patterns, Outcome *o) {
 }
 
 static bool is_desired(const Settings *s, const char *name) {
-        const BinfmtTarget *t = binfmt_target_lookup(name);
+        const BinfmtTarget *t = our_entry_target(name);
 
-        if (!t || !strneq(name, "qemu-", 5))
+        if (!t)
                 return false;
         for (size_t i = 0; i < s->n_arches; i++)
                 if (s->arches[i].target == t)
@@ -290,7 +376,9 @@ void apply_reconcile(Context *c, Outcome *o) {
                 log_notice("No 'arch =' in the configuration: nothing to reconcile.");
                 return;
         }
+        c->reconciling = true;
         apply_install(c, c->settings.arches, c->settings.n_arches, true, o);
+        c->reconciling = false;
 
         r = binfmt_dir_list(c->dirfd, &names);
         if (r < 0) {

@@ -4,6 +4,7 @@
 /* The binfmt program's own modules: settings (config file + command line), emulator resolution and
  * ownership, probes, and the verbs. Shared lib/ code lives in lib/binfmt-*.h. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -13,9 +14,10 @@
 
 #define CONFIG_FILE_DEFAULT ARCHWAY_SYSCONFDIR "/archway/binfmt.conf"
 #define CONFIG_DIR_DEFAULT ARCHWAY_SYSCONFDIR "/archway/binfmt.d"
-#define QEMU_DIR_LIBEXEC QEMU_ARCHWAY_DIR
 #define SHIM_PATH_DEFAULT ARCHWAY_LIBEXECDIR "/archshim"
 #define ARCHES_MAX 64
+/* Our entry for target T is named qemu-T, or qemu-T-archway when another tool holds qemu-T. */
+#define ARCHWAY_NAME_SUFFIX "-archway"
 
 /* Exit codes of the binfmt command (also in binfmt(1)). */
 enum {
@@ -25,15 +27,6 @@ enum {
         EXIT_NOT_WORKING = 3, /* something requested is not registered and working (probe failed) */
         EXIT_PRIVILEGE = 4,   /* missing CAP_SYS_ADMIN over the binfmt_misc instance */
 };
-
-typedef enum EmulatorKind {
-        EMULATOR_AUTO,    /* our QEMU build, else Debian's qemu-user-static */
-        EMULATOR_ARCHWAY, /* our QEMU build only */
-        EMULATOR_DEBIAN,  /* Debian's qemu-user-static only */
-        EMULATOR_SHIM,    /* archshim, which picks the emulator itself */
-        _EMULATOR_MAX,
-        _EMULATOR_INVALID = -22,
-} EmulatorKind;
 
 /* Where an interpreter comes from, as status reports it. */
 typedef enum EmulatorSource {
@@ -56,7 +49,7 @@ typedef struct Settings {
         char binfmt_dir[4096];
         char qemu_dir[4096];   /* "" unless set */
         char shim_path[4096];
-        EmulatorKind emulator;
+        EmulatorMode emulator;  /* auto means qemu here: registrations are plain QEMU unless the shim is asked for */
         BinfmtFlags flags;
         bool flags_set;
         ArchSetting arches[ARCHES_MAX];
@@ -77,8 +70,6 @@ int config_parse(const char *text, size_t len, Settings *s, unsigned *ret_line);
 int arch_resolve(const char *name, const BinfmtTarget **ret, size_t max);
 /* Add the rows of name to s with flags (flags_set false: the default). Returns 0 or -EINVAL/-E2BIG. */
 int settings_add_arch(Settings *s, const char *name, BinfmtFlags flags, bool flags_set);
-EmulatorKind emulator_kind_from_string(const char *s);
-const char *emulator_kind_to_string(EmulatorKind k);
 const char *emulator_source_to_string(EmulatorSource s);
 /* Read the default configuration (CONFIG_FILE_DEFAULT, then CONFIG_DIR_DEFAULT/\*.conf in order), or
  * path (a file or such a directory). Missing defaults are fine; a missing path is -ENOENT. Logs. */
@@ -151,6 +142,7 @@ typedef struct Context {
         char host_machine[65];   /* uname -m */
         bool force;              /* touch foreign entries; allow the host's family (not its own arch) */
         bool probe;              /* run probes after changes (default) */
+        bool reconciling;        /* apply_reconcile() is running: a missing emulator is "not working" */
         VersionCache versions;
         /* Probe results of this run, by binfmt_target_table index, so one run probes a target once. */
         signed char probed[64];  /* ProbeResult + 1; 0: not probed yet */
@@ -171,6 +163,8 @@ int desired_entry(Context *c, const ArchSetting *a, bool explicit_request, Binfm
 void apply_install(Context *c, const ArchSetting *arches, size_t n, bool explicit_request, Outcome *o);
 /* Remove entries matching each comma-separated pattern: a glob, a name, or an architecture. */
 void apply_uninstall(Context *c, const char *patterns, Outcome *o);
+/* The table row of one of our entry names (qemu-T or qemu-T-archway), or NULL. */
+const BinfmtTarget *our_entry_target(const char *name);
 /* Apply the configured set; remove our entries that are not in it. */
 void apply_reconcile(Context *c, Outcome *o);
 

@@ -26,13 +26,6 @@
 
 #define CONFIG_FILE_MAX (64 * 1024)
 
-static const char *const emulator_kinds[_EMULATOR_MAX] = {
-        [EMULATOR_AUTO] = "auto",
-        [EMULATOR_ARCHWAY] = "archway",
-        [EMULATOR_DEBIAN] = "debian",
-        [EMULATOR_SHIM] = "shim",
-};
-
 static const char *const emulator_sources[_SOURCE_MAX] = {
         [SOURCE_QEMU_DIR] = "qemu-dir",
         [SOURCE_ARCHWAY] = "archway",
@@ -40,17 +33,6 @@ static const char *const emulator_sources[_SOURCE_MAX] = {
         [SOURCE_SHIM] = "shim",
         [SOURCE_FOREIGN] = "foreign",
 };
-
-EmulatorKind emulator_kind_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(emulator_kinds); i++)
-                if (streq(emulator_kinds[i], s))
-                        return (EmulatorKind) i;
-        return _EMULATOR_INVALID;
-}
-
-const char *emulator_kind_to_string(EmulatorKind k) {
-        return k >= 0 && k < _EMULATOR_MAX ? emulator_kinds[k] : NULL;
-}
 
 const char *emulator_source_to_string(EmulatorSource s) {
         return s < _SOURCE_MAX ? emulator_sources[s] : NULL;
@@ -151,7 +133,7 @@ static int parse_assignment(const char *key, char *value, Settings *s) {
         if (streq(key, "shim"))
                 return set_path(s->shim_path, sizeof(s->shim_path), value);
         if (streq(key, "emulator")) {
-                EmulatorKind k = emulator_kind_from_string(value);
+                EmulatorMode k = emulator_mode_from_string(value);
 
                 if (k < 0)
                         return -EINVAL;

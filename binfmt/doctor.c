@@ -68,8 +68,10 @@ static void check_handler(Context *c, const Match *m, const char *arch_hint, Out
         char flags[5], fix[8192];
         struct stat st;
 
-        printf("handler: %s (interpreter %s, flags %s)%s\n", m->entry.name, m->entry.interpreter,
-               binfmt_flags_to_string(m->entry.flags, flags), m->entry.enabled ? "" : " DISABLED");
+        printf("handler: %s (interpreter %s, flags %s, %s)%s\n", m->entry.name, m->entry.interpreter,
+               binfmt_flags_to_string(m->entry.flags, flags),
+               emulator_classify(&c->settings, m->entry.interpreter) == SOURCE_FOREIGN ? "another tool's" : "archway's",
+               m->entry.enabled ? "" : " DISABLED");
         if (!m->entry.enabled) {
                 snprintf(fix, sizeof(fix), "echo 1 > %s/%s", c->settings.binfmt_dir, m->entry.name);
                 problem(o, "the matching entry is disabled", fix);

@@ -58,68 +58,50 @@ static int try_path(Emulator *ret, EmulatorSource source, const char *path) {
         return is_executable_file(path) ? set_path(ret, source, path) : -ENOENT;
 }
 
-/* Our QEMU or Debian's, from the places ORIGINS allows (lib/qemu-locate: the same search as
- * archbuild's; it checked that the file is executable). */
-static int try_qemu(Emulator *ret, const char *dir, unsigned origins, const char *target) {
-        _cleanup_free_ char *path = NULL;
-        QemuOrigin origin;
-        int r = qemu_locate(target, dir, origins, &path, &origin);
-
-        if (r < 0)
-                return r;
-        return set_path(ret, origin == QEMU_FROM_DIR ? SOURCE_QEMU_DIR :
-                             origin == QEMU_FROM_ARCHWAY ? SOURCE_ARCHWAY : SOURCE_DEBIAN, path);
+/* binfmt's auto is plain QEMU: a registration is what tonistiigi/binfmt makes unless the shim is asked for. */
+static EmulatorMode mode_of(const Settings *s) {
+        return s->emulator == EMULATOR_AUTO ? EMULATOR_QEMU : s->emulator;
 }
 
 /* The linked QEMU+shim lives in the directory of the standalone shim: SHIM_DIR/qemu-T-archway. */
-static int try_linked_shim(Emulator *ret, const Settings *s, const char *target) {
+static const char *shim_dir_of(const Settings *s, char buf[static sizeof(s->shim_path)]) {
         const char *slash = strrchr(s->shim_path, '/');
-        char path[sizeof(ret->path) + 64];
 
-        if (!slash)
-                return -ENOENT;
-        snprintf(path, sizeof(path), "%.*s/qemu-%s-archway", (int) (slash - s->shim_path), s->shim_path, target);
-        return try_path(ret, SOURCE_SHIM, path);
+        snprintf(buf, sizeof(s->shim_path), "%.*s", slash ? (int) (slash - s->shim_path) : 0, s->shim_path);
+        return buf;
 }
 
 int emulator_resolve(const Settings *s, const BinfmtTarget *t, Emulator *ret) {
-        const char *dir = qemu_dir_of(s);
-        Emulator e = {};
+        static const EmulatorSource sources[_EMULATOR_ORIGIN_MAX] = {
+                [EMULATOR_FROM_DIR] = SOURCE_QEMU_DIR, [EMULATOR_FROM_ARCHWAY] = SOURCE_ARCHWAY,
+                [EMULATOR_FROM_DEBIAN] = SOURCE_DEBIAN, [EMULATOR_FROM_DEBIAN_DYNAMIC] = SOURCE_DEBIAN,
+                [EMULATOR_FROM_SHIM] = SOURCE_SHIM,
+        };
+        _cleanup_free_ char *path = NULL;
+        char dir[sizeof(s->shim_path)];
+        const char *shim_dirs[] = { shim_dir_of(s, dir), NULL };
+        EmulatorOrigin origin;
+        int r;
 
-        switch (s->emulator) {
-        case EMULATOR_SHIM:
-                if (try_linked_shim(&e, s, t->emulator) < 0 && try_path(&e, SOURCE_SHIM, s->shim_path) < 0)
-                        return -ENOENT;
-                break;
-        case EMULATOR_DEBIAN:
-                if (try_qemu(&e, NULL, QEMU_FROM_DEBIAN, t->emulator) < 0)
-                        return -ENOENT;
-                break;
-        default:
-                if (try_qemu(&e, dir, s->emulator == EMULATOR_ARCHWAY ? QEMU_FROM_DIR | QEMU_FROM_ARCHWAY : QEMU_FROM_ANY,
-                             t->emulator) < 0)
-                        return -ENOENT;
-        }
-        *ret = e;
-        return 0;
+        r = emulator_locate(t->emulator, emulator_search_order(mode_of(s)), qemu_dir_of(s), shim_dirs, &path, &origin);
+        /* Without the linked shim, the standalone archshim (which finds QEMU itself). */
+        if (r == -ENOENT && mode_of(s) == EMULATOR_SHIM)
+                return try_path(ret, SOURCE_SHIM, s->shim_path);
+        if (r < 0)
+                return -ENOENT;
+        return set_path(ret, sources[origin], path);
 }
 
 int emulator_preferred(const Settings *s, const BinfmtTarget *t, char *buf, size_t size) {
-        const char *dir = qemu_dir_of(s), *slash = strrchr(s->shim_path, '/');
-        int n;
+        char dir[sizeof(s->shim_path)];
 
-        switch (s->emulator) {
-        case EMULATOR_SHIM:
-                n = snprintf(buf, size, "%.*s/qemu-%s-archway", slash ? (int) (slash - s->shim_path) : 0, s->shim_path,
-                             t->emulator);
-                break;
-        case EMULATOR_DEBIAN:
-                n = snprintf(buf, size, "%s/qemu-%s-static", QEMU_DEBIAN_DIR, t->emulator);
-                break;
-        default:
-                n = snprintf(buf, size, "%s/qemu-%s", dir ?: QEMU_DIR_LIBEXEC, t->emulator);
+        for (const EmulatorOrigin *o = emulator_search_order(mode_of(s)); *o != _EMULATOR_ORIGIN_MAX; o++) {
+                int r = emulator_path(*o, t->emulator, *o == EMULATOR_FROM_SHIM ? shim_dir_of(s, dir) : qemu_dir_of(s),
+                                      buf, size);
+                if (r != -ENOENT)
+                        return r;
         }
-        return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
+        return -ENOENT;
 }
 
 bool emulator_is_fallback(const Settings *s, const BinfmtTarget *t, const char *interpreter) {
@@ -144,7 +126,7 @@ EmulatorSource emulator_classify(const Settings *s, const char *interpreter) {
                 return SOURCE_SHIM;
         if (dir && path_in_dir(interpreter, dir))
                 return SOURCE_QEMU_DIR;
-        if (path_in_dir(interpreter, QEMU_DIR_LIBEXEC))
+        if (path_in_dir(interpreter, QEMU_ARCHWAY_DIR))
                 return SOURCE_ARCHWAY;
         if (s->emulator != EMULATOR_ARCHWAY && fnmatch("/usr/bin/qemu-*-static", interpreter, FNM_PATHNAME) == 0)
                 return SOURCE_DEBIAN;

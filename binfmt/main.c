@@ -25,7 +25,7 @@ typedef enum Verb {
         VERB_EXPORT,
         VERB_DOCTOR,
         _VERB_MAX,
-        _VERB_INVALID = -22,
+        _VERB_INVALID = -EINVAL,
 } Verb;
 
 static const char *const verbs[_VERB_MAX] = {
@@ -158,8 +158,8 @@ static int apply_args(const Args *a, Context *c) {
                 snprintf(s->binfmt_dir, sizeof(s->binfmt_dir), "%s", a->binfmt_dir);
         if (a->qemu_dir)
                 snprintf(s->qemu_dir, sizeof(s->qemu_dir), "%s", a->qemu_dir);
-        if (a->emulator && (s->emulator = emulator_kind_from_string(a->emulator)) < 0)
-                return log_error_errno(EINVAL, "Unknown emulator '%s': auto, archway, debian or shim.", a->emulator);
+        if (a->emulator && (s->emulator = emulator_mode_from_string(a->emulator)) < 0)
+                return log_error_errno(EINVAL, "Unknown emulator '%s': auto, qemu, archway, debian or shim.", a->emulator);
         if (a->shim)
                 s->emulator = EMULATOR_SHIM;
         if (a->flags) {
@@ -285,7 +285,7 @@ static int run(const Args *a, Context *c, Outcome *o) {
 static const char *qemu_dir(const Settings *s) {
         const char *env = getenv("ARCHWAY_QEMU_DIR");
 
-        return !isempty(s->qemu_dir) ? s->qemu_dir : !isempty(env) ? env : QEMU_DIR_LIBEXEC;
+        return !isempty(s->qemu_dir) ? s->qemu_dir : !isempty(env) ? env : QEMU_ARCHWAY_DIR;
 }
 
 static int print_version(const Settings *s) {
@@ -294,7 +294,7 @@ static int print_version(const Settings *s) {
         printf("binfmt (archway) %s\n", ARCHWAY_VERSION);
         if (qemu_version_text(qemu_dir(s), s->emulator != EMULATOR_ARCHWAY, text, sizeof(text)) >= 0)
                 fputs(text, stdout);
-        printf("emulator: %s (configuration %s)\n", emulator_kind_to_string(s->emulator), CONFIG_FILE_DEFAULT);
+        printf("emulator: %s (configuration %s)\n", emulator_mode_to_string(s->emulator), CONFIG_FILE_DEFAULT);
         return EXIT_OK;
 }
 

@@ -19,9 +19,7 @@
 #include "binfmt-probe.h"
 #include "binfmt.h"
 #include "macro.h"
-
-/* Generous for a cold QEMU start on a loaded machine; a probe normally takes a few milliseconds. */
-#define PROBE_TIMEOUT_MS 10000
+#include "time-util.h"
 
 static const char *const probe_results[_PROBE_MAX] = {
         [PROBE_NONE] = "none",
@@ -77,12 +75,10 @@ static ProbeResult status_to_result(int status) {
 
 /* Wait for every started child, killing what outlives the timeout. pids[i] <= 0: not started. */
 static void wait_all(pid_t *pids, size_t n, ProbeResult *results) {
-        struct timespec start, now;
+        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 size_t running = 0;
-                long elapsed;
 
                 for (size_t i = 0; i < n; i++) {
                         int status;
@@ -97,9 +93,7 @@ static void wait_all(pid_t *pids, size_t n, ProbeResult *results) {
                 }
                 if (running == 0)
                         return;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-                if (elapsed > PROBE_TIMEOUT_MS)
+                if (now_usec() > deadline)
                         break;
                 (void) poll(NULL, 0, 1);
         }

@@ -162,6 +162,85 @@ static void add_platforms_of(NameList *l, const BinfmtTarget *t) {
         }
 }
 
+/* For one table row: the entries matching its probe program, newest first; [0] is the one the
+ * kernel uses (binfmt_misc takes the most recently registered enabled match), the rest are shadowed. */
+static size_t target_matches(const Rows *rows, const BinfmtTarget *t, const Row **ret, size_t max) {
+        const unsigned char *elf;
+        size_t size, n = 0;
+
+        elf = probe_program(t, &size);
+        for (size_t i = 0; elf && i < rows->n && n < max; i++)
+                if (binfmt_entry_matches(&rows->rows[i].entry, elf, size, NULL))
+                        ret[n++] = &rows->rows[i];
+        return n;
+}
+
+static const char *target_platform(const BinfmtTarget *t, char buf[static PLATFORM_STRING_MAX]) {
+        Platform p;
+
+        return platform_parse(t->emulator, &p) < 0 ? t->name : platform_to_string(&p, buf);
+}
+
+static const char *owner_of(const Context *c, const BinfmtEntry *e, char buf[static 32]) {
+        EmulatorSource src = emulator_classify(&c->settings, e->interpreter);
+
+        snprintf(buf, 32, src == SOURCE_FOREIGN ? "foreign" : "archway:%s", emulator_source_to_string(src));
+        return buf;
+}
+
+/* "handlers": per platform that an entry handles, the entry the kernel uses and those it shadows. */
+static void json_handlers(const Context *c, const Rows *rows) {
+        bool first = true;
+
+        printf("  \"handlers\": {");
+        for (size_t i = 0; i < binfmt_target_table_size; i++) {
+                const Row *m[16];
+                char plat[PLATFORM_STRING_MAX], owner[32];
+                size_t n = target_matches(rows, &binfmt_target_table[i], m, ELEMENTSOF(m));
+
+                if (n == 0)
+                        continue;
+                printf(first ? "\n    " : ",\n    ");
+                first = false;
+                json_string(target_platform(&binfmt_target_table[i], plat));
+                printf(": {\n      \"entry\": ");
+                json_string(m[0]->entry.name);
+                printf(",\n      \"interpreter\": ");
+                json_string(m[0]->entry.interpreter);
+                printf(",\n      \"owner\": ");
+                json_string(owner_of(c, &m[0]->entry, owner));
+                printf(",\n      \"shadowed\": [");
+                for (size_t k = 1; k < n; k++) {
+                        printf(k > 1 ? ", " : "");
+                        json_string(m[k]->entry.name);
+                }
+                printf("]\n    }");
+        }
+        printf(first ? "},\n" : "\n  },\n");
+}
+
+/* The same as a table under the status listing. */
+static void print_handlers(const Context *c, const Rows *rows) {
+        bool header = false;
+
+        for (size_t i = 0; i < binfmt_target_table_size; i++) {
+                const Row *m[16];
+                char plat[PLATFORM_STRING_MAX], owner[32];
+                size_t n = target_matches(rows, &binfmt_target_table[i], m, ELEMENTSOF(m));
+
+                if (n == 0)
+                        continue;
+                if (!header)
+                        printf("\n%-16s %-24s %-16s %s\n", "PLATFORM", "KERNEL USES", "OWNER", "SHADOWED");
+                header = true;
+                printf("%-16s %-24s %-16s", target_platform(&binfmt_target_table[i], plat), m[0]->entry.name,
+                       owner_of(c, &m[0]->entry, owner));
+                for (size_t k = 1; k < n; k++)
+                        printf("%s%s (%s)", k > 1 ? ", " : " ", m[k]->entry.name, owner_of(c, &m[k]->entry, owner));
+                printf("%s\n", n > 1 ? "" : " -");
+        }
+}
+
 /* Our entries whose interpreter is not the one the configuration names, for the JSON's extra key. */
 static void json_fallbacks(Context *c, const Rows *rows) {
         char want[sizeof(rows->rows->entry.interpreter) + 64];
@@ -170,7 +249,7 @@ static void json_fallbacks(Context *c, const Rows *rows) {
         printf("  \"fallback\": [");
         for (size_t i = rows->n; i > 0; i--) { /* oldest first, like "emulators" */
                 const BinfmtEntry *e = &rows->rows[i - 1].entry;
-                const BinfmtTarget *t = strneq(e->name, "qemu-", 5) ? binfmt_target_lookup(e->name) : NULL;
+                const BinfmtTarget *t = our_entry_target(e->name);
 
                 if (!t || emulator_classify(&c->settings, e->interpreter) == SOURCE_FOREIGN ||
                     !emulator_is_fallback(&c->settings, t, e->interpreter) ||
@@ -215,6 +294,7 @@ int report_json(Context *c) {
         printf("{\n");
         json_list("supported", supported, false);
         json_list("emulators", emulators, false);
+        json_handlers(c, &rows);
         json_fallbacks(c, &rows);
         printf("}\n");
         return 0;
@@ -223,7 +303,7 @@ int report_json(Context *c) {
 /* The table row an entry serves: by its qemu-<target> name, else (a foreign entry may carry any name)
  * by which probe program it matches. NULL when neither tells. */
 static const BinfmtTarget *target_of(const BinfmtEntry *e) {
-        const BinfmtTarget *t = strneq(e->name, "qemu-", 5) ? binfmt_target_lookup(e->name) : NULL;
+        const BinfmtTarget *t = our_entry_target(e->name);
 
         for (size_t i = 0; !t && i < binfmt_target_table_size; i++) {
                 size_t size;
@@ -261,16 +341,16 @@ static void print_emulator_sources(const Context *c) {
         const char *dir = !isempty(c->settings.qemu_dir) ? c->settings.qemu_dir : !isempty(env) ? env : NULL;
         struct stat st;
 
-        printf("emulator: %s; search order: ", emulator_kind_to_string(c->settings.emulator));
+        printf("emulator: %s; search order: ", emulator_mode_to_string(c->settings.emulator));
         if (c->settings.emulator == EMULATOR_SHIM)
                 printf("shim %s%s\n", c->settings.shim_path, access(c->settings.shim_path, X_OK) ? " (absent)" : "");
         else if (c->settings.emulator == EMULATOR_DEBIAN)
                 printf("debian /usr/bin/qemu-*-static\n");
         else
                 printf("qemu-dir %s%s, archway %s%s%s\n", dir ? dir : "(unset)",
-                       dir && stat(dir, &st) < 0 ? " (absent)" : "", QEMU_DIR_LIBEXEC,
-                       stat(QEMU_DIR_LIBEXEC, &st) < 0 ? " (absent)" : "",
-                       c->settings.emulator == EMULATOR_AUTO ? ", debian /usr/bin/qemu-*-static" : "");
+                       dir && stat(dir, &st) < 0 ? " (absent)" : "", QEMU_ARCHWAY_DIR,
+                       stat(QEMU_ARCHWAY_DIR, &st) < 0 ? " (absent)" : "",
+                       c->settings.emulator != EMULATOR_ARCHWAY ? ", debian /usr/bin/qemu-*-static" : "");
 }
 
 /* EMULATOR column: "configured" for our entries that use what the configuration names, "fallback" for
@@ -309,5 +389,6 @@ int report_status(Context *c) {
                        isempty(binfmt_flags_to_string(row->entry.flags, flags)) ? "-" : flags, owner,
                        emulator_state(c, &row->entry, t, src), c->probe ? probe_result_to_string(row->probe) : "-");
         }
+        print_handlers(c, &rows);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dockerfile.h"
+#include "emulation.h"
 #include "emulator.h"
 #include "layer-write.h"
 #include "oci.h"
@@ -39,6 +40,8 @@ typedef struct BuildOptions {
         bool no_accel;                  /* no native twins in foreign RUN steps */
         unsigned jobs;                  /* platforms built at once (a process each); 0: one per CPU */
         EmulatorMode emulator_mode;
+        const SandboxKernel *kernel;      /* sandbox_kernel_probe()'s result, or NULL: not probed */
+        const EmulationPlan *emulation;   /* how each foreign target is emulated (emulation_plan()) */
         LayerWriteOptions layer;        /* compression, SOURCE_DATE_EPOCH */
 } BuildOptions;
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "copy.h"
-#include "errbuf.h"
+#include "error-detail.h"
 #include "file-util.h"
 #include "openat-resolve.h"
 #include "macro.h"
@@ -29,12 +29,38 @@ static int open_in_root(int root_fd, const char *rel, int flags) {
 
 /* ---- .dockerignore --------------------------------------------------------------------------- */
 
+/* One line of .dockerignore as docker's reader (moby/patternmatcher/ignorefile) takes it: blanks
+ * trimmed (also after '!'), the path cleaned as Go's filepath.Clean does, a leading '/' dropped.
+ * Returns 0 with *ret NULL for a comment or a blank line. */
+static int ignore_line(const char *line, size_t n, char **ret) {
+        _cleanup_free_ char *raw = strndup(line, n), *clean = NULL;
+        char *s;
+        bool neg;
+        int r;
+
+        if (!raw)
+                return -ENOMEM;
+        s = raw + strspn(raw, " \t\r");
+        if (*s == '#' || !*s) {
+                *ret = NULL;
+                return 0;
+        }
+        for (size_t k = strlen(s); k > 0 && strchr(" \t\r", s[k - 1]); k--)
+                s[k - 1] = 0;
+        neg = *s == '!';
+        if (neg)
+                s += 1 + strspn(s + 1, " \t");
+        r = path_clean(s, &clean);
+        if (r < 0)
+                return r;
+        return asprintf(ret, "%s%s", neg ? "!" : "", clean[0] == '/' && clean[1] ? clean + 1 : clean) < 0 ? -ENOMEM : 0;
+}
+
 int copy_read_dockerignore(int context_fd, uint64_t max_bytes, char ***ret) {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_strv_free_ char **l = NULL;
-        char line[4096];
-        struct stat st;
+        size_t size;
         int r;
 
         /* Beneath the context: a .dockerignore that is a symlink out of it is not read (-EXDEV). */
@@ -45,55 +71,115 @@ int copy_read_dockerignore(int context_fd, uint64_t max_bytes, char ***ret) {
         }
         if (fd < 0)
                 return fd;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        if ((uint64_t) st.st_size > max_bytes)
-                return -EFBIG;
-        f = fdopen(TAKE_FD(fd), "re");
-        if (!f)
-                return negative_errno();
-        while (fgets(line, sizeof(line), f)) {
-                char *s = line, *neg = "";
-                size_t n;
+        r = read_fd(fd, (size_t) max_bytes, &text, &size);
+        if (r < 0)
+                return r;
+        for (const char *p = text; p < text + size;) {
+                size_t n = strcspn(p, "\n");
+                char *pattern = NULL;
 
-                s[strcspn(s, "\r\n")] = 0;
-                s += strspn(s, " \t");
-                if (!*s || *s == '#')
-                        continue;
-                if (*s == '!')
-                        neg = "!", s++;
-                while (strneq(s, "./", 2) || *s == '/')
-                        s += *s == '/' ? 1 : 2;
-                n = strlen(s);
-                while (n > 1 && s[n - 1] == '/')
-                        s[--n] = 0;
-                char *p = NULL;
-                if (asprintf(&p, "%s%s", neg, s) < 0)
-                        return -ENOMEM;
-                r = strv_extend(&l, p);
-                free(p);
+                r = ignore_line(p, n, &pattern);
+                if (r >= 0 && pattern)
+                        r = strv_consume(&l, pattern);
                 if (r < 0)
                         return r;
+                p += n + (p[n] == '\n');
         }
         *ret = TAKE_PTR(l);
         return 0;
 }
 
-/* fnmatch where "**" also spans directories: try the pattern as-is with FNM_PATHNAME, and where it
- * has "**", without (so '*' crosses '/'). */
-static bool pattern_match(const char *pattern, const char *path) {
-        if (fnmatch(pattern, path, FNM_PATHNAME) == 0)
-                return true;
-        if (strstr(pattern, "**")) {
-                if (fnmatch(pattern, path, 0) == 0)
-                        return true;
-                /* "**\/x" also matches "x" at the top. */
-                if (strneq(pattern, "**/", 3) && fnmatch(pattern + 3, path, FNM_PATHNAME) == 0)
-                        return true;
+/* A .dockerignore pattern as moby/patternmatcher compiles it to a regular expression: '*' is any run
+ * of characters but '/', '?' one character but '/', [...] a class, "**" followed by '/' any run of
+ * directories (none too), any other "**" any run of characters, a backslash escapes the next
+ * character. */
+typedef enum IgnoreTokenKind { TOK_CHAR, TOK_ANY, TOK_CLASS, TOK_STAR, TOK_DSTAR, TOK_DSTAR_SLASH } IgnoreTokenKind;
+
+typedef struct IgnoreToken {
+        IgnoreTokenKind kind;
+        char c;                 /* TOK_CHAR */
+        const char *class;      /* TOK_CLASS: "[...]" in the pattern */
+        size_t class_len;
+} IgnoreToken;
+
+static size_t ignore_tokenize(const char *p, IgnoreToken *t) {
+        size_t n = 0;
+
+        while (*p) {
+                if (p[0] == '*' && p[1] == '*') {
+                        p += 2;
+                        t[n++] = (IgnoreToken) { .kind = *p == '/' ? TOK_DSTAR_SLASH : TOK_DSTAR };
+                        p += *p == '/';
+                } else if (*p == '*')
+                        t[n++] = (IgnoreToken) { .kind = TOK_STAR }, p++;
+                else if (*p == '?')
+                        t[n++] = (IgnoreToken) { .kind = TOK_ANY }, p++;
+                else if (*p == '[' && strchr(p + 1, ']')) {
+                        const char *end = strchr(p + (p[1] == ']' ? 2 : 1), ']') ?: strchr(p + 1, ']');
+                        t[n++] = (IgnoreToken) { .kind = TOK_CLASS, .class = p, .class_len = (size_t) (end - p + 1) };
+                        p = end + 1;
+                } else {
+                        if (*p == '\\' && p[1])
+                                p++;
+                        t[n++] = (IgnoreToken) { .kind = TOK_CHAR, .c = *p++ };
+                }
         }
-        return false;
+        return n;
+}
+
+static bool class_match(const IgnoreToken *t, char c) {
+        char pat[PATH_MAX], str[2] = { c, 0 };
+
+        if (t->class_len >= sizeof(pat))
+                return false;
+        memcpy(pat, t->class, t->class_len);
+        pat[t->class_len] = 0;
+        return c != '/' && fnmatch(pat, str, 0) == 0;
+}
+
+/* One token against s[j..]: next[] is what the rest of the pattern matches from each position. */
+static void token_row(const IgnoreToken *t, const char *s, size_t len, const bool *next, bool *cur) {
+        bool slash_then = false;
+
+        cur[len] = (t->kind == TOK_STAR || t->kind == TOK_DSTAR || t->kind == TOK_DSTAR_SLASH) && next[len];
+        for (size_t j = len; j-- > 0;) {
+                char c = s[j];
+                switch (t->kind) {
+                case TOK_CHAR:  cur[j] = c == t->c && next[j + 1]; break;
+                case TOK_ANY:   cur[j] = c != '/' && next[j + 1]; break;
+                case TOK_CLASS: cur[j] = class_match(t, c) && next[j + 1]; break;
+                case TOK_STAR:  cur[j] = next[j] || (c != '/' && cur[j + 1]); break;
+                case TOK_DSTAR: cur[j] = next[j] || cur[j + 1]; break;
+                case TOK_DSTAR_SLASH:
+                        slash_then = (c == '/' && next[j + 1]) || slash_then;
+                        cur[j] = next[j] || slash_then;
+                        break;
+                }
+        }
+}
+
+/* Whether the whole of s matches pattern. Dynamic programming over (token, position): time is the
+ * product of the two lengths, whatever the pattern, so a hostile .dockerignore cannot make it
+ * backtrack exponentially. */
+static bool ignore_match(const char *pattern, const char *s) {
+        size_t len = strlen(s), n;
+        _cleanup_free_ IgnoreToken *t = NULL;
+        _cleanup_free_ bool *a = NULL, *b = NULL;
+
+        t = malloc((strlen(pattern) + 1) * sizeof(IgnoreToken));
+        a = calloc(len + 1, sizeof(bool));
+        b = calloc(len + 1, sizeof(bool));
+        if (!t || !a || !b)
+                return false;
+        n = ignore_tokenize(pattern, t);
+        a[len] = true; /* the empty pattern matches only the end */
+        for (size_t i = n; i-- > 0;) {
+                token_row(&t[i], s, len, a, b);
+                bool *swap = a;
+                a = b;
+                b = swap;
+        }
+        return a[0];
 }
 
 static bool matches_or_parent(const char *pattern, const char *rel) {
@@ -101,7 +187,7 @@ static bool matches_or_parent(const char *pattern, const char *rel) {
 
         snprintf(buf, sizeof(buf), "%s", rel);
         for (;;) {
-                if (pattern_match(pattern, buf))
+                if (ignore_match(pattern, buf))
                         return true;
                 char *slash = strrchr(buf, '/');
                 if (!slash)
@@ -119,6 +205,15 @@ bool copy_is_ignored(char *const *patterns, const char *rel) {
                         ignored = !neg;
         }
         return ignored;
+}
+
+/* Whether some pattern re-includes ("!..."): then an excluded directory is still walked, as docker
+ * does, for the files an exception takes back. */
+static bool has_exceptions(char *const *patterns) {
+        for (char *const *p = patterns; p && *p; p++)
+                if ((*p)[0] == '!')
+                        return true;
+        return false;
 }
 
 /* ---- matching sources ------------------------------------------------------------------------ */
@@ -181,9 +276,10 @@ static int join(const char *a, const char *b, char *buf, size_t size) {
         return 0;
 }
 
-/* Visit rel and, for a directory, everything below it in sorted order; dest is where rel goes. */
-static int walk(int src_root, const char *rel, const char *dest, char *const *ignore, bool top, VisitFunc f,
-                void *userdata) {
+/* Visit rel (unless visit is false: an excluded directory walked for its exceptions) and, for a
+ * directory, everything below it in sorted order; dest is where rel goes. */
+static int walk(int src_root, const char *rel, const char *dest, char *const *ignore, bool top, bool visit,
+                VisitFunc f, void *userdata) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         char **names = NULL;
@@ -197,7 +293,7 @@ static int walk(int src_root, const char *rel, const char *dest, char *const *ig
                 return fd;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-        r = f(src_root, rel, &st, dest, userdata);
+        r = visit ? f(src_root, rel, &st, dest, userdata) : 0;
         if (r < 0 || !S_ISDIR(st.st_mode))
                 return r;
 
@@ -233,7 +329,9 @@ static int walk(int src_root, const char *rel, const char *dest, char *const *ig
                 if (r >= 0)
                         r = join(dest, names[k], cdest, sizeof(cdest));
                 if (r >= 0 && !copy_is_ignored(ignore, crel))
-                        r = walk(src_root, crel, cdest, ignore, false, f, userdata);
+                        r = walk(src_root, crel, cdest, ignore, false, true, f, userdata);
+                else if (r >= 0 && has_exceptions(ignore))
+                        r = walk(src_root, crel, cdest, ignore, false, false, f, userdata);
                 free(names[k]);
         }
         free(names);
@@ -294,7 +392,7 @@ int copy_hash_context(const CopySpec *spec, OciHasher *h, char **ret_missing) {
                         return -ENOENT;
                 }
                 for (char **m = matches; *m; m++) {
-                        r = walk(spec->context_fd, *m, "", spec->ignore, true, hash_visit, h);
+                        r = walk(spec->context_fd, *m, "", spec->ignore, true, true, hash_visit, h);
                         if (r < 0)
                                 return r;
                 }
@@ -338,8 +436,7 @@ typedef struct CopyState {
         bool chown;
         uid_t uid;
         gid_t gid;
-        char *error;
-        size_t error_size;
+        ErrorDetail *err;
 } CopyState;
 
 static void apply_meta(const CopyState *c, int fd, const char *dest, const struct stat *st, bool link) {
@@ -362,17 +459,17 @@ static int copy_regular(CopyState *c, int src_root, const char *rel, const struc
         off_t left = st->st_size;
 
         if (in < 0)
-                return errbuf_set(c->error, c->error_size, in, "Failed to open source %s: %m", rel);
+                return error_detail_set(c->err, in, "Failed to open source %s: %m", rel);
         (void) unlink(dest);
         out = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (out < 0)
-                return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dest);
+                return error_detail_set(c->err, errno, "Failed to create %s: %m", dest);
         while (left > 0) {
                 ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t) left, 0);
                 if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS))
                         n = sendfile(out, in, NULL, (size_t) left);
                 if (n <= 0)
-                        return errbuf_set(c->error, c->error_size, n < 0 ? errno : EIO, "Failed to copy %s: %m", rel);
+                        return error_detail_set(c->err, n < 0 ? errno : EIO, "Failed to copy %s: %m", rel);
                 left -= n;
         }
         apply_meta(c, out, dest, st, false);
@@ -385,14 +482,14 @@ static int copy_visit(int src_root, const char *rel, const struct stat *st, cons
 
         r = mkdir_parents(dest, 0755);
         if (r < 0)
-                return errbuf_set(c->error, c->error_size, r, "Failed to create the parents of %s: %m", dest);
+                return error_detail_set(c->err, r, "Failed to create the parents of %s: %m", dest);
         if (S_ISDIR(st->st_mode)) {
                 _cleanup_close_ int fd = -EBADF;
                 if (mkdir(dest, 0755) < 0 && errno != EEXIST)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dest);
+                        return error_detail_set(c->err, errno, "Failed to create %s: %m", dest);
                 fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0)
-                        return errbuf_set(c->error, c->error_size, errno,
+                        return error_detail_set(c->err, errno,
                                 "Failed to open %s (not a directory?): %m", dest);
                 apply_meta(c, fd, dest, st, false);
                 return 0;
@@ -405,11 +502,11 @@ static int copy_visit(int src_root, const char *rel, const struct stat *st, cons
                 _cleanup_close_ int dfd = dir ? open_in_root(src_root, dir, O_PATH | O_DIRECTORY) : -ENOMEM;
                 ssize_t n = dfd < 0 ? -1 : readlinkat(dfd, slash ? slash + 1 : rel, target, sizeof(target) - 1);
                 if (n < 0)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to read link %s: %m", rel);
+                        return error_detail_set(c->err, errno, "Failed to read link %s: %m", rel);
                 target[n] = 0;
                 (void) unlink(dest);
                 if (symlink(target, dest) < 0)
-                        return errbuf_set(c->error, c->error_size, errno, "Failed to create link %s: %m", dest);
+                        return error_detail_set(c->err, errno, "Failed to create link %s: %m", dest);
                 apply_meta(c, -1, dest, st, true);
                 return 0;
         }
@@ -425,7 +522,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
         int ar, r = 0;
 
         if (fd < 0)
-                return errbuf_set(c->error, c->error_size, fd, "Failed to open %s: %m", rel);
+                return error_detail_set(c->err, fd, "Failed to open %s: %m", rel);
         in = archive_read_new();
         archive_read_support_filter_all(in);
         archive_read_support_format_tar(in);
@@ -436,7 +533,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
         }
         if (mkdir_parents(dir, 0755) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST) || chdir(dir) < 0) {
                 archive_read_free(in);
-                return errbuf_set(c->error, c->error_size, errno, "Failed to create %s: %m", dir);
+                return error_detail_set(c->err, errno, "Failed to create %s: %m", dir);
         }
         out = archive_write_disk_new();
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
@@ -444,7 +541,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
                                                     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
         do {
                 if (archive_write_header(out, e) < ARCHIVE_OK) {
-                        r = errbuf_set(c->error, c->error_size, EBADMSG, "Failed to unpack %s from %s: %s",
+                        r = error_detail_set(c->err, EBADMSG, "Failed to unpack %s from %s: %s",
                                        archive_entry_pathname(e), rel, archive_error_string(out));
                         break;
                 }
@@ -456,7 +553,7 @@ static int try_unpack(CopyState *c, int src_root, const char *rel, const char *d
                 archive_write_finish_entry(out);
         } while ((ar = archive_read_next_header(in, &e)) == ARCHIVE_OK);
         if (r == 0 && ar != ARCHIVE_EOF)
-                r = errbuf_set(c->error, c->error_size, EBADMSG,
+                r = error_detail_set(c->err, EBADMSG,
                         "Failed to read archive %s: %s", rel, archive_error_string(in));
         archive_write_close(out);
         archive_write_free(out);
@@ -478,11 +575,11 @@ static int resolve_chown(CopyState *c) {
         if ((group = strchr(user, ':')))
                 *group++ = 0;
         if (lookup_id("/etc/passwd", user, &uid) < 0)
-                return errbuf_set(c->error, c->error_size, ENOENT,
+                return error_detail_set(c->err, ENOENT,
                         "--chown: unable to find user %s in the image", user);
         if (group) {
                 if (lookup_id("/etc/group", group, &gid) < 0)
-                        return errbuf_set(c->error, c->error_size, ENOENT,
+                        return error_detail_set(c->err, ENOENT,
                                 "--chown: unable to find group %s in the image", group);
         } else
                 gid = uid; /* docker: a lone user means the same-numbered group */
@@ -499,10 +596,10 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
         const char *base;
 
         if (fd < 0 || fstat(fd, &st) < 0)
-                return errbuf_set(c->error, c->error_size, fd < 0 ? fd : errno, "Failed to stat source %s: %m", rel);
+                return error_detail_set(c->err, fd < 0 ? fd : errno, "Failed to stat source %s: %m", rel);
         if (S_ISDIR(st.st_mode))
                 /* A directory's contents go into the destination. */
-                return walk(src_root, rel, dest_root, c->spec->ignore, true, copy_visit, c);
+                return walk(src_root, rel, dest_root, c->spec->ignore, true, true, copy_visit, c);
         if (c->spec->add && S_ISREG(st.st_mode)) {
                 int r = try_unpack(c, src_root, rel, dest_root);
                 if (r <= 0)
@@ -511,7 +608,7 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
         base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
         if (c->spec->dest_is_dir) {
                 if (join(dest_root, base, dest, sizeof(dest)) < 0)
-                        return errbuf_set(c->error, c->error_size, ENAMETOOLONG, "Destination too long");
+                        return error_detail_set(c->err, ENAMETOOLONG, "Destination too long");
         } else {
                 struct stat dst;
                 /* An existing directory as destination takes the file inside. */
@@ -520,12 +617,12 @@ static int copy_one_source(CopyState *c, int src_root, const char *rel, const ch
                 else
                         snprintf(dest, sizeof(dest), "%s", dest_root);
         }
-        return walk(src_root, rel, dest, c->spec->ignore, true, copy_visit, c);
+        return walk(src_root, rel, dest, c->spec->ignore, true, true, copy_visit, c);
 }
 
-int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error_size) {
+int copy_run(int root_fd, int from_fd, void *userdata, ErrorDetail *err) {
         const CopySpec *spec = userdata;
-        CopyState c = { .spec = spec, .error = error, .error_size = error_size };
+        CopyState c = { .spec = spec, .err = err };
         int src = from_fd >= 0 ? from_fd : spec->context_fd;
         _cleanup_strv_free_ char **all = NULL;
         int r;
@@ -535,16 +632,16 @@ int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error
                 _cleanup_strv_free_ char **m = NULL;
                 r = match_sources(src, *s, from_fd >= 0 ? NULL : spec->ignore, &m);
                 if (r < 0)
-                        return errbuf_set(error, error_size, r, "Failed to match %s: %m", *s);
+                        return error_detail_set(err, r, "Failed to match %s: %m", *s);
                 if (r == 0)
-                        return errbuf_set(error, error_size, ENOENT, "%s: no such file or directory in the %s", *s,
+                        return error_detail_set(err, ENOENT, "%s: no such file or directory in the %s", *s,
                                           from_fd >= 0 ? "source stage" : "build context");
                 for (char **x = m; *x; x++)
                         if ((r = strv_extend(&all, *x)) < 0)
                                 return r;
         }
         if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-                return errbuf_set(error, error_size, errno, "Failed to enter the step's root: %m");
+                return error_detail_set(err, errno, "Failed to enter the step's root: %m");
         r = resolve_chown(&c);
         if (r < 0)
                 return r;

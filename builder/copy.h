@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error-detail.h"
 #include "oci.h"
 
 typedef struct CopySpec {
@@ -42,4 +43,4 @@ int copy_hash_context(const CopySpec *spec, OciHasher *h, char **ret_missing);
 
 /* The SandboxFunc that performs a COPY/ADD: root_fd is the step's root, from_fd the --from stage's
  * root or -1 (then spec->context_fd is the source). userdata is a CopySpec. */
-int copy_run(int root_fd, int from_fd, void *userdata, char *error, size_t error_size);
+int copy_run(int root_fd, int from_fd, void *userdata, ErrorDetail *err);

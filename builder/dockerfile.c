@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Dockerfile parser: directives, logical lines, the instruction table and its checks. */
 #include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -7,343 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dockerfile.h"
+#include "dockerfile-internal.h"
 #include "input-limits.h"
-#include "macro.h"
+#include "strbuf.h"
 #include "strv.h"
-
-/* ---- errors ---------------------------------------------------------------------------------- */
-
-_printf_(4, 5) static int fail(ErrorDetail *err, int r, unsigned line, const char *format, ...) {
-        va_list ap;
-
-        if (err)
-                err->line = line;
-        va_start(ap, format);
-        r = error_detail_setv(err, r, format, ap);
-        va_end(ap);
-        return r;
-}
-
-/* ---- a growable string ----------------------------------------------------------------------- */
-
-typedef struct Buf {
-        char *s;
-        size_t len, cap;
-} Buf;
-
-static int buf_putn(Buf *b, const char *s, size_t n) {
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = (b->len + n + 1) * 2;
-                char *t = realloc(b->s, cap);
-
-                if (!t)
-                        return -ENOMEM;
-                b->s = t;
-                b->cap = cap;
-        }
-        memcpy(b->s + b->len, s, n);
-        b->len += n;
-        b->s[b->len] = 0;
-        return 0;
-}
-
-/* Hand the string on; an empty Buf yields "". */
-static char *buf_steal(Buf *b) {
-        char *s = b->s ? b->s : strdup("");
-
-        *b = (Buf) {};
-        return s;
-}
-
-static void buf_done(Buf *b) {
-        free(b->s);
-        *b = (Buf) {};
-}
-
-/* ---- variable expansion ---------------------------------------------------------------------- */
-
-typedef struct Lexer {
-        const char *p;
-        const DockerfileExpander *x;
-        unsigned depth, max_depth;
-        size_t produced, max_bytes; /* every byte appended anywhere during this expansion */
-        ErrorDetail *err;
-} Lexer;
-
-static Lexer lexer_new(const char *s, const DockerfileExpander *x, ErrorDetail *err) {
-        return (Lexer) {
-                .p = s, .x = x, .err = err,
-                .max_depth = x->max_depth ?: (unsigned) limit_default(LIMIT_EXPANSION_DEPTH),
-                .max_bytes = x->max_bytes ?: (size_t) limit_default(LIMIT_EXPANSION_BYTES),
-        };
-}
-
-static const char *lex_lookup(const Lexer *lx, const char *name) {
-        return lx->x->lookup ? lx->x->lookup(name, lx->x->userdata) : NULL;
-}
-
-/* Append within the expansion's byte budget: a variable expanded many times (or a large one) stops at
- * the expansion-bytes limit instead of growing to gigabytes. */
-static int lex_putn(Lexer *lx, Buf *out, const char *s, size_t n) {
-        if (n > lx->max_bytes - lx->produced)
-                return fail(lx->err, -E2BIG, 0, "the substitutions make more than %zu bytes (the expansion-bytes limit)",
-                            lx->max_bytes);
-        lx->produced += n;
-        return buf_putn(out, s, n);
-}
-
-static int lex_putc(Lexer *lx, Buf *out, char c) {
-        return lex_putn(lx, out, &c, 1);
-}
-
-static bool is_name_char(char c) {
-        return isalnum((unsigned char) c) || c == '_';
-}
-
-static int lex_word_until(Lexer *lx, Buf *out, char stop, bool in_double);
-
-/* After "${NAME" and a modifier (":-", "-", ":+", "+", ":?", "?"): the word up to the matching '}'. */
-static int lex_modifier(Lexer *lx, const char *name, char mod, bool colon, Buf *out) {
-        const char *value = lex_lookup(lx, name);
-        bool set = colon ? !isempty(value) : value != NULL;
-        _cleanup_(buf_done) Buf word = {};
-        int r;
-
-        r = lex_word_until(lx, &word, '}', false);
-        if (r < 0)
-                return r;
-        if (*lx->p != '}')
-                return fail(lx->err, -EINVAL, 0, "missing '}' in ${%s...}", name);
-        lx->p++;
-
-        switch (mod) {
-        case '-':
-                return set ? lex_putn(lx, out, value, strlen(value)) : lex_putn(lx, out, word.s ?: "", word.len);
-        case '+':
-                return set ? lex_putn(lx, out, word.s ?: "", word.len) : 0;
-        case '?':
-                if (!set)
-                        return fail(lx->err, -EINVAL, 0, "%s: %s", name, word.len ? word.s : "is not set");
-                return lex_putn(lx, out, value, strlen(value));
-        }
-        return fail(lx->err, -EINVAL, 0, "unsupported modifier '%c' in ${%s}", mod, name);
-}
-
-/* At '$': append the expansion. A '$' not followed by a name or '{' is literal, as in BuildKit. */
-static int lex_variable(Lexer *lx, Buf *out) {
-        char name[256];
-        size_t n = 0;
-        const char *value;
-        bool braced;
-
-        lx->p++; /* '$' */
-        braced = *lx->p == '{';
-        if (braced)
-                lx->p++;
-        else if (!is_name_char(*lx->p))
-                return lex_putc(lx, out, '$');
-
-        while (is_name_char(*lx->p)) {
-                if (n + 1 >= sizeof(name))
-                        return fail(lx->err, -EINVAL, 0, "variable name too long");
-                name[n++] = *lx->p++;
-        }
-        name[n] = 0;
-
-        if (braced) {
-                if (n == 0)
-                        return fail(lx->err, -EINVAL, 0, "bad substitution: empty variable name");
-                /* strchr() finds the terminating NUL too: "${A:" at the end is not a modifier. */
-                if (*lx->p == ':' && lx->p[1] && strchr("-+?", lx->p[1])) {
-                        char mod = lx->p[1];
-                        lx->p += 2;
-                        return lex_modifier(lx, name, mod, true, out);
-                }
-                if (*lx->p && strchr("-+?", *lx->p)) {
-                        char mod = *lx->p++;
-                        return lex_modifier(lx, name, mod, false, out);
-                }
-                if (*lx->p != '}')
-                        return fail(lx->err, -EINVAL, 0, "unsupported substitution in ${%s%c...}: only :- :+ :? - + ? are", name, *lx->p ?: ' ');
-                lx->p++;
-        }
-
-        value = lex_lookup(lx, name);
-        return value ? lex_putn(lx, out, value, strlen(value)) : 0;
-}
-
-static int lex_single_quoted(Lexer *lx, Buf *out) {
-        lx->p++;
-        while (*lx->p && *lx->p != '\'') {
-                int r = lex_putc(lx, out, *lx->p++);
-                if (r < 0)
-                        return r;
-        }
-        if (*lx->p != '\'')
-                return fail(lx->err, -EINVAL, 0, "unexpected end of text: missing '");
-        lx->p++;
-        return 0;
-}
-
-static int lex_double_quoted(Lexer *lx, Buf *out) {
-        int r;
-
-        lx->p++;
-        r = lex_word_until(lx, out, '"', true);
-        if (r < 0)
-                return r;
-        if (*lx->p != '"')
-                return fail(lx->err, -EINVAL, 0, "unexpected end of text: missing \"");
-        lx->p++;
-        return 0;
-}
-
-/* Append characters until stop (not consumed), a blank when stop is ' ', or the end. Inside double
- * quotes the escape character only escapes '"', '$' and itself (else it stays, as sh does). Sets
- * *quoted when any quotes were seen (an empty "" is still a word). */
-static int lex_word_until_q(Lexer *lx, Buf *out, char stop, bool in_double, bool *quoted) {
-        char escape = lx->x->escape;
-        int r;
-
-        while (*lx->p) {
-                char c = *lx->p;
-
-                if (stop == ' ' ? (c == ' ' || c == '\t' || c == '\n' || c == '\r') : c == stop)
-                        return 0;
-                if (c == escape) {
-                        char next = lx->p[1];
-                        if (!next) {
-                                lx->p++;
-                                return lex_putc(lx, out, c);
-                        }
-                        if (in_double && next != '"' && next != '$' && next != escape) {
-                                r = lex_putc(lx, out, c);
-                        } else {
-                                r = lex_putc(lx, out, next);
-                                lx->p++;
-                        }
-                        lx->p++;
-                } else if (c == '$')
-                        r = lex_variable(lx, out);
-                else if (!in_double && c == '\'') {
-                        r = lex_single_quoted(lx, out);
-                        if (quoted)
-                                *quoted = true;
-                } else if (!in_double && c == '"') {
-                        r = lex_double_quoted(lx, out);
-                        if (quoted)
-                                *quoted = true;
-                } else {
-                        r = lex_putc(lx, out, c);
-                        lx->p++;
-                }
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* Words nest (${a:-${b:-...}}, quotes inside them): each level is a recursion, bounded so that a
- * hostile Dockerfile cannot exhaust the stack. */
-static int lex_word_until(Lexer *lx, Buf *out, char stop, bool in_double) {
-        int r;
-
-        if (lx->depth >= lx->max_depth)
-                return fail(lx->err, -E2BIG, 0, "substitutions nested deeper than %u (the expansion-depth limit)",
-                            lx->max_depth);
-        lx->depth++;
-        r = lex_word_until_q(lx, out, stop, in_double, NULL);
-        lx->depth--;
-        return r;
-}
-
-int dockerfile_expand_word(const char *s, const DockerfileExpander *x, char **ret, ErrorDetail *err) {
-        Lexer lx = lexer_new(s, x, err);
-        _cleanup_(buf_done) Buf out = {};
-        int r;
-
-        r = lex_word_until(&lx, &out, 0, false);
-        if (r < 0)
-                return r;
-        *ret = buf_steal(&out);
-        return *ret ? 0 : -ENOMEM;
-}
-
-int dockerfile_expand_words(const char *s, const DockerfileExpander *x, char ***ret, ErrorDetail *err) {
-        Lexer lx = lexer_new(s, x, err);
-        _cleanup_strv_free_ char **words = NULL;
-        int r;
-
-        words = calloc(1, sizeof(char *));
-        if (!words)
-                return -ENOMEM;
-        for (;;) {
-                _cleanup_(buf_done) Buf w = {};
-                bool quoted = false;
-
-                while (*lx.p && isspace((unsigned char) *lx.p))
-                        lx.p++;
-                if (!*lx.p)
-                        break;
-                r = lex_word_until_q(&lx, &w, ' ', false, &quoted);
-                if (r < 0)
-                        return r;
-                if (w.len == 0 && !quoted)
-                        continue;
-                r = strv_extend(&words, w.s ?: "");
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(words);
-        return 0;
-}
-
-int dockerfile_split_pairs(const DockerfileInstruction *i, const DockerfileExpander *x, char ***ret,
-                           ErrorDetail *err) {
-        _cleanup_strv_free_ char **words = NULL, **pairs = NULL;
-        const char *blank;
-        int r;
-
-        /* ARG names are never expanded, but their default values are. */
-        r = dockerfile_expand_words(i->args, x, &words, err);
-        if (r < 0)
-                return r;
-        if (!words[0])
-                return fail(err, -EINVAL, i->line, "%s needs at least one argument",
-                            dockerfile_instruction_to_string(i->type));
-
-        /* Legacy "ENV key value with blanks": the first raw word has no '='. */
-        blank = i->args + strcspn(i->args, " \t");
-        if (i->type != DOCKERFILE_ARG && !memchr(i->args, '=', blank - i->args)) {
-                _cleanup_free_ char *value = NULL, *pair = NULL;
-
-                r = dockerfile_expand_word(blank + strspn(blank, " \t"), x, &value, err);
-                if (r < 0)
-                        return r;
-                if (asprintf(&pair, "%s=%s", words[0], value) < 0)
-                        return -ENOMEM;
-                pairs = calloc(2, sizeof(char *));
-                if (!pairs)
-                        return -ENOMEM;
-                pairs[0] = TAKE_PTR(pair);
-                *ret = TAKE_PTR(pairs);
-                return 0;
-        }
-
-        for (char **w = words; *w; w++) {
-                char *eq = strchr(*w, '=');
-
-                if (eq == *w)
-                        return fail(err, -EINVAL, i->line, "%s: empty name in '%s'",
-                                    dockerfile_instruction_to_string(i->type), *w);
-                if (!eq && i->type != DOCKERFILE_ARG)
-                        return fail(err, -EINVAL, i->line, "%s: '%s' is not of the form key=value",
-                                    dockerfile_instruction_to_string(i->type), *w);
-        }
-        *ret = TAKE_PTR(words);
-        return 0;
-}
 
 /* ---- the instruction table ------------------------------------------------------------------- */
 
@@ -427,30 +95,23 @@ static const char *name_of(const DockerfileInstruction *i) {
 
 static int check_nonempty(DockerfileInstruction *i, ErrorDetail *err) {
         if (isempty(i->args))
-                return fail(err, -EINVAL, i->line, "%s requires at least one argument", name_of(i));
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires at least one argument", name_of(i));
         return 0;
 }
 
 static int check_from(DockerfileInstruction *i, ErrorDetail *err) {
-        size_t n = 0;
-        char *copy, *save = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+        int r;
 
-        copy = strdup(i->args);
-        if (!copy)
-                return -ENOMEM;
-        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-                n++;
-        free(copy);
-        /* "image" or "image AS name" */
-        if (n != 1 && n != 3)
-                return fail(err, -EINVAL, i->line, "FROM takes an image and an optional 'AS name'");
-        if (n == 3) {
-                const char *as = i->args + strcspn(i->args, " \t");
-                as += strspn(as, " \t");
-                if (strncasecmp(as, "as", 2) != 0 || !strchr(" \t", as[2]))
-                        return fail(err, -EINVAL, i->line, "FROM takes an image and an optional 'AS name'");
-        }
-        return 0;
+        /* "image" or "image AS name": the words as they stand (FROM expands only the image, later) */
+        r = strv_split(i->args, " \t", &w);
+        if (r < 0)
+                return r;
+        if (!(strv_length(w) == 1 || (strv_length(w) == 3 && strcasecmp(w[1], "as") == 0)))
+                return error_detail_set_line(err, i->line, -EINVAL, "FROM takes an image and an optional 'AS name'");
+        i->from_image = strdup(w[0]);
+        i->stage_name = w[1] ? strdup(w[2]) : NULL;
+        return i->from_image && (!w[1] || i->stage_name) ? 0 : -ENOMEM;
 }
 
 /* A heredoc starts a word with "<<" or "<<-" and a delimiter word (optionally quoted). "$((1<<2))"
@@ -475,9 +136,9 @@ static int check_run(DockerfileInstruction *i, ErrorDetail *err) {
         if (r < 0)
                 return r;
         if (!i->json && has_heredoc(i->args))
-                return fail(err, -EOPNOTSUPP, i->line, "RUN with a heredoc is not supported");
+                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "RUN with a heredoc is not supported");
         if (i->json && !i->argv[0])
-                return fail(err, -EINVAL, i->line, "RUN needs a command");
+                return error_detail_set_line(err, i->line, -EINVAL, "RUN needs a command");
         return 0;
 }
 
@@ -499,9 +160,9 @@ static size_t copy_word_count(const DockerfileInstruction *i) {
 
 static int check_copy(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json && has_heredoc(i->args))
-                return fail(err, -EOPNOTSUPP, i->line, "%s with a heredoc is not supported", name_of(i));
+                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "%s with a heredoc is not supported", name_of(i));
         if (copy_word_count(i) < 2)
-                return fail(err, -EINVAL, i->line, "%s requires at least two arguments: source(s) and destination",
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires at least two arguments: source(s) and destination",
                             name_of(i));
         return 0;
 }
@@ -522,13 +183,13 @@ static int check_add(DockerfileInstruction *i, ErrorDetail *err) {
         if (i->json) {
                 for (char **a = i->argv; *a; a++)
                         if (is_url(*a))
-                                return fail(err, -EOPNOTSUPP, i->line, "ADD of URLs is not supported (%s)", *a);
+                                return error_detail_set_line(err, i->line, -EOPNOTSUPP, "ADD of URLs is not supported (%s)", *a);
                 return 0;
         }
         for (const char *p = i->args; *p;) {
                 p += strspn(p, " \t");
                 if (is_url(p))
-                        return fail(err, -EOPNOTSUPP, i->line, "ADD of URLs is not supported (%.*s)",
+                        return error_detail_set_line(err, i->line, -EOPNOTSUPP, "ADD of URLs is not supported (%.*s)",
                                     (int) strcspn(p, " \t"), p);
                 p += strcspn(p, " \t");
         }
@@ -537,7 +198,7 @@ static int check_add(DockerfileInstruction *i, ErrorDetail *err) {
 
 static int check_json_only(DockerfileInstruction *i, ErrorDetail *err) {
         if (!i->json || !i->argv[0])
-                return fail(err, -EINVAL, i->line, "%s requires the JSON form, e.g. %s [\"/bin/sh\", \"-c\"]",
+                return error_detail_set_line(err, i->line, -EINVAL, "%s requires the JSON form, e.g. %s [\"/bin/sh\", \"-c\"]",
                             name_of(i), name_of(i));
         return 0;
 }
@@ -642,15 +303,15 @@ static int parse_directives(Reader *rd, char *escape, ErrorDetail *err) {
 
                 if (streq(key, "escape")) {
                         if (seen_escape)
-                                return fail(err, -EINVAL, l.number, "only one escape parser directive can be used");
+                                return error_detail_set_line(err, l.number, -EINVAL, "only one escape parser directive can be used");
                         if (!streq(value, "\\") && !streq(value, "`"))
-                                return fail(err, -EINVAL, l.number, "invalid escape token '%s' does not match ` or \\", value);
+                                return error_detail_set_line(err, l.number, -EINVAL, "invalid escape token '%s' does not match ` or \\", value);
                         *escape = value[0];
                         seen_escape = true;
                 } else if (streq(key, "syntax")) {
                         /* Accepted and ignored: archbuild is its own frontend. */
                         if (seen_syntax)
-                                return fail(err, -EINVAL, l.number, "only one syntax parser directive can be used");
+                                return error_detail_set_line(err, l.number, -EINVAL, "only one syntax parser directive can be used");
                         seen_syntax = true;
                 } else if (!streq(key, "check"))
                         break;
@@ -662,7 +323,7 @@ done:
 
 /* Join one logical line starting at first: continuation lines are appended (with the escape
  * character removed); comment lines inside a continuation are dropped, as are blank ones. */
-static int join_logical(Reader *rd, Line first, char escape, Buf *out, bool *ret_eof_in_continuation) {
+static int join_logical(Reader *rd, Line first, char escape, StrBuf *out, bool *ret_eof_in_continuation) {
         Line l = first;
         size_t len;
         int r;
@@ -671,7 +332,7 @@ static int join_logical(Reader *rd, Line first, char escape, Buf *out, bool *ret
         for (;;) {
                 bool more = line_continues(l, escape, &len);
 
-                r = buf_putn(out, l.s, len);
+                r = strbuf_putn(out, l.s, len);
                 if (r < 0)
                         return r;
                 if (!more)
@@ -745,7 +406,7 @@ static int parse_flags(DockerfileInstruction *i, const char **p, ErrorDetail *er
                 end = name + strcspn(name, " \t");
                 n = strcspn(name, "= \t");
                 if (!flag_allowed(allowed, name, n))
-                        return fail(err, -EOPNOTSUPP, i->line, "%s --%.*s is not supported", name_of(i), (int) n, name);
+                        return error_detail_set_line(err, i->line, -EOPNOTSUPP, "%s --%.*s is not supported", name_of(i), (int) n, name);
                 if (name[n] == '=')
                         r = asprintf(&flag, "%.*s", (int) (end - name), name);
                 else
@@ -764,6 +425,8 @@ static void instruction_done(DockerfileInstruction *i) {
         strv_free(i->flags);
         strv_free(i->argv);
         free(i->args);
+        free(i->from_image);
+        free(i->stage_name);
         *i = (DockerfileInstruction) {};
 }
 
@@ -782,17 +445,17 @@ static int parse_instruction(const char *text, unsigned line, DockerfileInstruct
         int r;
 
         if (n >= sizeof(keyword))
-                return fail(err, -EINVAL, line, "unknown instruction: %.*s", (int) n, p);
+                return error_detail_set_line(err, line, -EINVAL, "unknown instruction: %.*s", (int) n, p);
         memcpy(keyword, p, n);
         keyword[n] = 0;
         if (is_refused(keyword)) {
                 for (char *c = keyword; *c; c++)
                         *c = (char) toupper((unsigned char) *c);
-                return fail(err, -EOPNOTSUPP, line, "%s is not supported", keyword);
+                return error_detail_set_line(err, line, -EOPNOTSUPP, "%s is not supported", keyword);
         }
         i.type = dockerfile_instruction_from_string(keyword);
         if (i.type < 0)
-                return fail(err, -EINVAL, line, "unknown instruction: %s", keyword);
+                return error_detail_set_line(err, line, -EINVAL, "unknown instruction: %s", keyword);
         i.original = strndup_trim(p, strlen(p));
         if (!i.original)
                 return -ENOMEM;
@@ -843,10 +506,10 @@ static int check_order(const Dockerfile *d, ErrorDetail *err) {
                 if (i->type == DOCKERFILE_FROM)
                         return 0;
                 if (i->type != DOCKERFILE_ARG)
-                        return fail(err, -EINVAL, i->line, "%s before the first FROM (only ARG may come first)",
+                        return error_detail_set_line(err, i->line, -EINVAL, "%s before the first FROM (only ARG may come first)",
                                     name_of(i));
         }
-        return fail(err, -EINVAL, 0, "no FROM instruction");
+        return error_detail_set(err, -EINVAL, "no FROM instruction");
 }
 
 int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dockerfile *ret, ErrorDetail *err) {
@@ -856,14 +519,14 @@ int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dock
         int r;
 
         if (memchr(buf, 0, size))
-                return fail(err, -EINVAL, 0, "NUL byte in the Dockerfile");
+                return error_detail_set(err, -EINVAL, "NUL byte in the Dockerfile");
         r = parse_directives(&rd, &d.escape, err);
         if (r < 0)
                 return r;
 
         while (reader_next(&rd, &l)) {
                 _cleanup_(instruction_done) DockerfileInstruction i = {};
-                _cleanup_(buf_done) Buf text = {};
+                _cleanup_(strbuf_done) StrBuf text = {};
                 bool eof;
 
                 if (line_is_blank(l) || line_is_comment(l))
@@ -874,7 +537,7 @@ int dockerfile_parse(const char *buf, size_t size, size_t max_instructions, Dock
                 if (!text.s || line_is_blank((Line) { .s = text.s, .len = text.len }))
                         continue; /* a lone escape character */
                 if (d.n_instructions >= (max_instructions ?: limit_default(LIMIT_INSTRUCTIONS)))
-                        return fail(err, -E2BIG, l.number, "more than %zu instructions (the instructions limit)",
+                        return error_detail_set_line(err, l.number, -E2BIG, "more than %zu instructions (the instructions limit)",
                                     d.n_instructions);
                 r = parse_instruction(text.s, l.number, &i, err);
                 if (r < 0)

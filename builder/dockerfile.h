@@ -12,6 +12,7 @@
  * Sources, for facts only: the Dockerfile reference (docs.docker.com/reference/dockerfile: parser
  * directives, escape, environment replacement, each instruction's forms). */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,7 +35,7 @@ typedef enum DockerfileInstructionType {
         DOCKERFILE_SHELL,
         DOCKERFILE_STOPSIGNAL,
         _DOCKERFILE_INSTRUCTION_MAX,
-        _DOCKERFILE_INSTRUCTION_INVALID = -22,
+        _DOCKERFILE_INSTRUCTION_INVALID = -EINVAL,
 } DockerfileInstructionType;
 
 typedef struct DockerfileInstruction {
@@ -45,6 +46,8 @@ typedef struct DockerfileInstruction {
         bool json;          /* exec form: argv holds the decoded JSON array */
         char **argv;        /* exec form only (RUN, CMD, ENTRYPOINT, SHELL, COPY, ADD, VOLUME) */
         char *args;         /* the text after the flags, trimmed; never NULL */
+        char *from_image;   /* FROM only: the image word, not yet expanded */
+        char *stage_name;   /* FROM only: the name after AS, or NULL */
 } DockerfileInstruction;
 
 typedef struct Dockerfile {

@@ -6,15 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf-id.h"
+#include "elf-isa.h"
 #include "foreign.h"
+#include "isa-check.h"
 #include "macro.h"
 
 typedef struct Scan {
         const Platform *target;
+        IsaTarget isa;     /* the CPU level the target's variant names, if any */
         ForeignElf *list;
         size_t n;
         char path[4096];   /* layer path of the directory being walked, "" for the root */
@@ -42,6 +46,37 @@ static int record(Scan *s, const char *name, const Platform *p, const char *deta
         return 0;
 }
 
+/* The file must not need more of the CPU than the target's level (the whole file is mapped, up to
+ * ELF_ISA_FILE_MAX). A file that cannot be analysed is not judged here, like a malformed ELF. */
+static int check_isa(Scan *s, const char *name, int fd, const ElfId *id, const Platform *p) {
+        _cleanup_free_ char *why = NULL;
+        ElfIsa isa;
+        struct stat st;
+        size_t n;
+        void *m;
+        int r;
+
+        if (!s->isa.active || elf_isa_arch(id) != s->isa.arch || fstat(fd, &st) < 0 || st.st_size <= 0)
+                return 0;
+        n = (uint64_t) st.st_size > ELF_ISA_FILE_MAX ? ELF_ISA_FILE_MAX : (size_t) st.st_size;
+        m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED)
+                return 0;
+        r = elf_isa_analyze(m, n, (uint64_t) st.st_size, id,
+                            &(ElfIsaOptions) { .have_targets = true, .targets_have = s->isa.have }, &isa);
+        (void) munmap(m, n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
+        if (isa_target_missing(&s->isa, &isa))
+                r = isa_target_explain(&s->isa, &isa, &why);
+        elf_isa_done(&isa);
+        if (r < 0)
+                return r;
+        return why ? record(s, name, p, why, 0) : 0;
+}
+
 static int check_file(Scan *s, int dirfd, const char *name) {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         unsigned char magic[4];
@@ -67,7 +102,7 @@ static int check_file(Scan *s, int dirfd, const char *name) {
                 return record(s, name, NULL, "unknown machine", 1);
         if (!platform_runs_on(&p, s->target))
                 return record(s, name, &p, elf_kind_to_string(id.kind) ?: "elf", 0);
-        return 0;
+        return check_isa(s, name, fd, &id, &p);
 }
 
 /* Walk the directory fd (consumed), staying on its filesystem and never following symlinks. */
@@ -119,6 +154,7 @@ int foreign_scan_tree(const char *tree, const Platform *target, ForeignElf **ret
         Scan s = { .target = target };
         int fd, r;
 
+        isa_target_from_platform(target, &s.isa);
         fd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();

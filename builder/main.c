@@ -12,6 +12,7 @@
 
 #include "build.h"
 #include "dockerfile.h"
+#include "emulation.h"
 #include "file-util.h"
 #include "openat-resolve.h"
 #include "import.h"
@@ -66,6 +67,7 @@ typedef struct Args {
         bool allow_foreign;
         const char *compression;
         const char *emulator;
+        bool debug;
         Limits limits;
         ProgressMode progress;
         char **positional;
@@ -82,8 +84,9 @@ static void help(void) {
                "       archbuild images [--store DIR]\n"
                "       archbuild merge -t NAME:TAG [--output ...|--push] SOURCE...\n\n"
                "Build a container image for one or more platforms from a Dockerfile, without a daemon and\n"
-               "without touching the host's binfmt_misc: foreign RUN steps are emulated through a private\n"
-               "binfmt_misc instance of the build's own user namespace (Linux >= 6.7).\n\n"
+               "without changing the host's binfmt_misc: foreign RUN steps are emulated through a private\n"
+               "binfmt_misc instance of the build's own user namespace (Linux >= 6.7), else through the\n"
+               "host's registered entries (binfmt --install, archway-binfmt.service), which are only read.\n\n"
                "  -f, --file FILE              the Dockerfile (default: CONTEXT/Dockerfile)\n"
                "  -t, --tag NAME:TAG           name of the result (in the store and the outputs)\n"
                "      --platform P[,P...]      target platforms (default: this host's)\n"
@@ -103,7 +106,8 @@ static void help(void) {
                "      --network host           give RUN steps the host's network (default: none)\n"
                "      --allow-foreign-binaries warn instead of failing on ELF files of another platform\n"
                "      --compression gzip|zstd|none   layer compression (default gzip)\n"
-               "      --emulator auto|shim|qemu      interpreter for foreign steps (default auto)\n"
+               "      --emulator MODE                auto, shim, qemu, archway or debian (default auto)\n"
+               "      --debug                  say what the kernel offers and how each step is set up\n"
                "      --limit NAME=VALUE       change a bound on what inputs may cost, e.g. layer-bytes=2G\n"
                "                               (see archbuild(1), LIMITS)\n"
                "      --progress auto|plain|tty|quiet  progress display (default auto: tty on a terminal)\n"
@@ -138,6 +142,7 @@ static int parse_output(const char *s, Args *a) {
 enum {
         ARG_PLATFORM = 0x100, ARG_BUILD_ARG, ARG_TARGET, ARG_PUSH, ARG_INSECURE, ARG_STORE, ARG_NO_CACHE,
         ARG_NETWORK, ARG_ALLOW_FOREIGN, ARG_COMPRESSION, ARG_EMULATOR, ARG_PULL, ARG_NO_ACCEL, ARG_JOBS,
+        ARG_DEBUG,
         ARG_LIMIT,
         ARG_PROGRESS, ARG_VERSION,
 };
@@ -176,6 +181,7 @@ static int parse_option(int c, Args *a) {
         case ARG_ALLOW_FOREIGN: a->allow_foreign = true; return 0;
         case ARG_COMPRESSION: a->compression = optarg; return 0;
         case ARG_EMULATOR: a->emulator = optarg; return 0;
+        case ARG_DEBUG: a->debug = true; return 0;
         case ARG_LIMIT: {
                 int r = limits_set(&a->limits, optarg);
                 if (r < 0) {
@@ -225,6 +231,7 @@ static int parse_argv(int argc, char **argv, Args *a) {
                 { "allow-foreign-binaries", no_argument, NULL, ARG_ALLOW_FOREIGN },
                 { "compression", required_argument, NULL, ARG_COMPRESSION },
                 { "emulator", required_argument, NULL, ARG_EMULATOR },
+                { "debug", no_argument, NULL, ARG_DEBUG },
                 { "limit", required_argument, NULL, ARG_LIMIT },
                 { "progress", required_argument, NULL, ARG_PROGRESS },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -431,11 +438,60 @@ static int parse_platforms(const Args *a, Platform *ret, unsigned *ret_n) {
         return 0;
 }
 
+static bool dockerfile_has(const Dockerfile *df, unsigned types) {
+        for (size_t k = 0; k < df->n_instructions; k++)
+                if (types & (1u << df->instructions[k].type))
+                        return true;
+        return false;
+}
+
+/* Before any work: what the kernel offers (probed), and how each foreign target's RUN steps are
+ * emulated (emulation.h), said in one line (not with --progress=quiet). Stops the build when a step
+ * could not run. */
+static int preflight(BuildOptions *o, Store *s, bool quiet, EmulationPlan *plan) {
+        _cleanup_free_ char *scratch = NULL;
+        char line[2048];
+        ErrorDetail err = {};
+        const SandboxKernel *k;
+        int r;
+
+        if (!dockerfile_has(o->dockerfile, 1u << DOCKERFILE_RUN | 1u << DOCKERFILE_COPY | 1u << DOCKERFILE_ADD))
+                return 0;
+        r = store_mkdtemp(s, "probe", &scratch);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create a directory in the store: %m");
+        r = sandbox_kernel_probe(scratch, &k);
+        if (r < 0) {
+                (void) rm_rf(scratch);
+                return log_error_errno(r, "Failed to probe the kernel in a user namespace: %m");
+        }
+        log_debug("kernel: overlayfs in a user namespace %s, overlay layers through %s, private binfmt_misc instances %s",
+                  k->overlay ? "yes" : "no", k->overlay_lowerdir_plus ? "lowerdir+ (one per call)" :
+                  "the classic lowerdir= option string (short links when it exceeds a page)", k->binfmt_ns ? "yes" : "no");
+        o->kernel = k;
+        if (!k->overlay) {
+                (void) rm_rf(scratch);
+                return log_error_errno(k->overlay_error, "This kernel does not let a user namespace mount overlayfs "
+                                       "(Linux >= 5.11 does), so no RUN, COPY or ADD step can run: %m");
+        }
+        r = 0;
+        if (dockerfile_has(o->dockerfile, 1u << DOCKERFILE_RUN))
+                r = emulation_plan(k, o->platforms, o->n_platforms, o->emulator_mode, scratch, plan, &err);
+        (void) rm_rf(scratch);
+        if (r < 0)
+                return log_error_errno(r, "%s", error_detail_or(&err, strerror(-r)));
+        if (plan->n > 0 && !quiet)
+                fprintf(stderr, "emulation: %s\n", emulation_plan_describe(plan, line, sizeof(line)));
+        o->emulation = plan;
+        return 0;
+}
+
 static int run_build(const Args *a) {
         _cleanup_(dockerfile_done) Dockerfile df = {};
         _cleanup_(store_close) Store s = { .lock_fd = -EBADF };
         _cleanup_(build_result_done) BuildResult res = {};
         _cleanup_(oci_descriptor_done) OciDescriptor idx = {};
+        _cleanup_(emulation_plan_done) EmulationPlan plan = {};
         _cleanup_(progress_freep) Progress *progress = NULL;
         BuildOptions o = { .build_args = a->build_args, .target = a->target, .no_cache = a->no_cache,
                            .network_host = a->network_host, .allow_foreign = a->allow_foreign,
@@ -448,7 +504,8 @@ static int run_build(const Args *a) {
         o.context = a->positional[0];
         o.emulator_mode = a->emulator ? emulator_mode_from_string(a->emulator) : EMULATOR_AUTO;
         if (o.emulator_mode < 0)
-                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim or qemu", a->emulator), EXIT_USAGE;
+                return log_error_errno(EINVAL, "--emulator: '%s' is not auto, shim, qemu, archway or debian",
+                                       a->emulator), EXIT_USAGE;
         if (read_dockerfile(a, o.context, &df, &o.dockerfile_name) < 0 ||
             parse_platforms(a, o.platforms, &o.n_platforms) < 0 || layer_options(a, &o.layer) < 0)
                 return EXIT_USAGE;
@@ -456,6 +513,8 @@ static int run_build(const Args *a) {
         if (open_store(a, &s) < 0)
                 return EXIT_BUILD_FAILED;
         o.store = &s;
+        if (preflight(&o, &s, a->progress == PROGRESS_QUIET, &plan) < 0)
+                return EXIT_BUILD_FAILED;
         if (progress_new(a->progress, o.platforms, o.n_platforms, &progress) < 0)
                 return log_oom(), EXIT_BUILD_FAILED;
         o.progress = progress;
@@ -599,5 +658,7 @@ int main(int argc, char **argv) {
         r = parse_argv(argc, argv, &a);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_OK;
+        if (a.debug)
+                log_set_max_level(LOG_LEVEL_DEBUG);
         return run(&a);
 }

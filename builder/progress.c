@@ -12,6 +12,7 @@
 
 #include "macro.h"
 #include "progress.h"
+#include "time-util.h"
 
 /* A worker's event record: RS, then "type step n_steps milliseconds bytes text", one line. The record
  * separator never starts a line of a step's output that matters (it is a control character). */
@@ -59,13 +60,6 @@ ProgressMode progress_mode_from_string(const char *s) {
 
 const char *progress_mode_to_string(ProgressMode m) {
         return m >= 0 && m < _PROGRESS_MODE_MAX ? modes[m] : NULL;
-}
-
-static double now(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 const char *progress_format_bytes(uint64_t n, char buf[static 16]) {
@@ -212,7 +206,7 @@ static void tty_clear(Progress *p) {
 
 static void tty_draw(Progress *p) {
         unsigned width = columns();
-        double t = now();
+        double t = now_seconds();
         char line[TEXT_MAX + 256];
 
         tty_clear(p);
@@ -230,7 +224,7 @@ static void tty_draw(Progress *p) {
 /* ---- state -------------------------------------------------------------------------------------- */
 
 static void lane_apply(Lane *l, const ProgressEvent *e) {
-        double t = now();
+        double t = now_seconds();
 
         if (l->started == 0)
                 l->started = t;
@@ -366,7 +360,7 @@ void progress_finish(Progress *p, unsigned i, bool failed) {
         l = &p->lanes[i];
         if (failed && !l->ended) {
                 l->failed = true;
-                l->ended = now();
+                l->ended = now_seconds();
                 char step[TEXT_MAX];
 
                 snprintf(step, sizeof(step), "%s", l->text);
@@ -387,7 +381,7 @@ int progress_timeout(const Progress *p) {
 }
 
 void progress_tick(Progress *p) {
-        if (p && p->mode == PROGRESS_TTY && now() - p->last_draw >= REDRAW_MS / 1000.0)
+        if (p && p->mode == PROGRESS_TTY && now_seconds() - p->last_draw >= REDRAW_MS / 1000.0)
                 tty_draw(p);
 }
 

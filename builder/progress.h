@@ -14,6 +14,7 @@
  * stderr, between its ordinary output lines, so events and output keep their order; the parent
  * hands each line to progress_line(), which renders it for the mode. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,7 +26,7 @@ typedef enum ProgressMode {
         PROGRESS_TTY,
         PROGRESS_QUIET,
         _PROGRESS_MODE_MAX,
-        _PROGRESS_MODE_INVALID = -22,
+        _PROGRESS_MODE_INVALID = -EINVAL,
 } ProgressMode;
 
 ProgressMode progress_mode_from_string(const char *s);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The sandbox of archbuild's build steps. This is the only file that calls unshare(2), mount(2),
- * pivot_root(2) or setns(2).
+ * The sandbox of archbuild's build steps. This file and sandbox-kernel.c (the overlay root, the
+ * kernel probe) are the only ones that call unshare(2), mount(2), pivot_root(2) or setns(2).
  *
  * Privilege model
  * ---------------
@@ -28,24 +28,25 @@
  * - Emulation: since Linux 6.7 each user namespace may mount its own binfmt_misc instance. The sandbox
  *   mounts one at /proc/sys/fs/binfmt_misc of the step and registers the target's emulator there with
  *   flag F, before pivot_root, so the kernel holds the interpreter open and the step needs no copy of
- *   it. The host's global binfmt_misc is never read or written. The instance dies with the namespace.
+ *   it. The instance dies with the namespace. On kernels without private instances (before 6.7, as
+ *   sandbox_kernel_probe() finds), nothing is mounted or registered: the step's programs go through
+ *   the host's entries, which archbuild only reads (builder/emulation.c checks them before the build),
+ *   never writes.
+ * - The overlay root and the kernel probe are in sandbox-kernel.c, the only other file of the sandbox
+ *   that mounts.
  * - No seccomp filter and no LSM profile are applied (documented in docs/builder.md).
  * - Every process gets PR_SET_PDEATHSIG, so killing archbuild kills the step.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -59,42 +60,57 @@
 #include "binfmt-dir.h"
 #include "binfmt-probe.h"
 #include "binfmt-table.h"
-#include "errbuf.h"
+#include "file-util.h"
 #include "macro.h"
-#include "sandbox.h"
-
-#ifndef _noreturn_
-#define _noreturn_ __attribute__((noreturn))
-#endif
-
-/* Docker's default capabilities (moby oci/caps/defaults.go, DefaultCapabilities). */
-static const cap_value_t default_caps[] = {
-        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW, CAP_SETGID, CAP_SETUID,
-        CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
-};
+#include "sandbox-internal.h"
+#include "time-util.h"
 
 /* Host devices bind-mounted into the step's /dev (what runc and bubblewrap give a container). */
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 /* ---- reporting from the child ---------------------------------------------------------------- */
 
-/* What a child writes to the report pipe: the stub bits once, then at most one error. */
+/* The exit statuses of the sandbox's own processes, as docker run and the shells use them: the
+ * sandbox could not be set up, the command could not be run, the command was not found. */
+#define SANDBOX_EXIT_SETUP 125
+#define SANDBOX_EXIT_CANNOT_EXEC 126
+#define SANDBOX_EXIT_NOT_FOUND 127
+
+/* What a child writes to the report pipe: the stub bits once, then at most one error. One write of
+ * less than PIPE_BUF bytes, so it arrives whole. */
 typedef struct Report {
         char kind;     /* 'S' stubs, 'E' error */
         int error;
         unsigned stubs;
-        char message[SANDBOX_ERROR_MAX];
+        ErrorDetail detail;
 } Report;
 
-_printf_(3, 4) static int child_fail(int report_fd, int error, const char *format, ...) {
+static int child_failv(int report_fd, int error, const char *format, va_list ap) {
         Report rep = { .kind = 'E', .error = error > 0 ? error : -error };
+
+        error_detail_setv(&rep.detail, rep.error, format, ap);
+        (void) !write(report_fd, &rep, sizeof(rep));
+        return -rep.error;
+}
+
+_printf_(3, 4) static int child_fail(int report_fd, int error, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = child_failv(report_fd, error, format, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Report and leave: for the steps of a child after which nothing can go on. */
+_printf_(3, 4) _noreturn_ static void child_die(int report_fd, int error, const char *format, ...) {
         va_list ap;
 
         va_start(ap, format);
-        errbuf_setv(rep.message, sizeof(rep.message), rep.error, format, ap);
+        (void) child_failv(report_fd, error, format, ap);
         va_end(ap);
-        (void) !write(report_fd, &rep, sizeof(rep));
-        return -rep.error;
+        _exit(SANDBOX_EXIT_SETUP);
 }
 
 /* ---- namespaces and id maps ------------------------------------------------------------------ */
@@ -137,9 +153,7 @@ static int write_id_maps(pid_t pid) {
         return write_file(path, line);
 }
 
-/* Fork a child in a new user namespace with its maps written; the child returns 0, the parent its
- * pid. Both ends of sync are closed on return. */
-static pid_t fork_userns(void) {
+pid_t sandbox_fork_userns(void) {
         int ready[2], go[2];
         pid_t pid;
         char c = 0;
@@ -164,10 +178,10 @@ static pid_t fork_userns(void) {
                 (void) !write(ready[1], &c, 1);
                 close(ready[1]);
                 if (c != 'u' || read(go[0], &c, 1) != 1 || c != 'g')
-                        _exit(125);
+                        _exit(SANDBOX_EXIT_SETUP);
                 close(go[0]);
                 if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-                        _exit(125);
+                        _exit(SANDBOX_EXIT_SETUP);
                 return 0;
         }
         close(ready[1]), close(go[0]);
@@ -185,40 +199,6 @@ static pid_t fork_userns(void) {
 }
 
 /* ---- mounts ---------------------------------------------------------------------------------- */
-
-/* overlayfs through the new mount API, one lower at a time ("lowerdir+", Linux >= 6.8), so that
- * neither the page-sized option string nor ':' in paths limit the stack. */
-static int mount_overlay(const SandboxRootfs *root) {
-        _cleanup_close_ int fs = -EBADF, mnt = -EBADF;
-
-        /* A read-only view of a single layer: a bind mount (overlayfs wants two lowers then). */
-        if (!root->upper && root->n_lowers == 1) {
-                if (mount(root->lowers[0], root->merged, NULL, MS_BIND | MS_REC, NULL) < 0)
-                        return negative_errno();
-                (void) mount(NULL, root->merged, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
-                return 0;
-        }
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return negative_errno();
-        for (size_t k = 0; k < root->n_lowers; k++)
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", root->lowers[k], 0) < 0)
-                        return negative_errno();
-        if (root->upper) {
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", root->upper, 0) < 0 ||
-                    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", root->work, 0) < 0)
-                        return negative_errno();
-        }
-        if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, root->upper ? 0 : MOUNT_ATTR_RDONLY);
-        if (mnt < 0)
-                return negative_errno();
-        if (move_mount(mnt, "", AT_FDCWD, root->merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
-}
 
 /* Create dir or file at path when missing; returns 1 if it created it, 0 if it existed. */
 static int ensure_stub(const char *path, bool dir) {
@@ -309,24 +289,18 @@ static int bind_file(const char *src, const char *m, const char *rel) {
         return 0;
 }
 
-/* Generous for a cold QEMU start on a loaded machine; a probe normally takes a few milliseconds. */
-#define PROBE_TIMEOUT_MS 10000
-
-/* Read what the probe prints until it closes its end, at most PROBE_TIMEOUT_MS. Returns false on
+/* Read what the probe prints until it closes its end, at most BINFMT_PROBE_TIMEOUT_MS. Returns false on
  * timeout. */
 static bool read_probe_output(int fd, char *buf, size_t size) {
-        struct timespec start, now;
+        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000;
         size_t n = 0;
 
-        clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                long left;
+                uint64_t t = now_usec();
                 ssize_t k;
 
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                left = PROBE_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-                if (left <= 0 || poll(&pfd, 1, (int) left) == 0)
+                if (t >= deadline || poll(&pfd, 1, (int) ((deadline - t + 999) / 1000)) == 0)
                         return false;
                 k = read(fd, buf + n, size - 1 - n);
                 if (k < 0 && errno == EINTR)
@@ -346,7 +320,7 @@ static bool read_probe_output(int fd, char *buf, size_t size) {
  * It runs before pivot_root (it is a host file), in this user namespace, so the kernel takes it
  * through the private binfmt_misc instance just as it will take the step's programs. */
 static int run_probe(const SandboxRun *run, int report_fd) {
-        char out[SANDBOX_ERROR_MAX / 2] = "", plat[PLATFORM_STRING_MAX], how[64];
+        char out[ERROR_DETAIL_MAX / 2] = "", plat[PLATFORM_STRING_MAX], how[64];
         int pipefd[2], wstatus;
         bool finished;
         pid_t pid;
@@ -359,10 +333,10 @@ static int run_probe(const SandboxRun *run, int report_fd) {
         if (pid == 0) {
                 char *argv[] = { (char *) run->probe, NULL }, *envp[] = { NULL };
                 if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
-                        _exit(125);
+                        _exit(SANDBOX_EXIT_SETUP);
                 execve(run->probe, argv, envp);
                 dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
-                _exit(errno == ENOEXEC ? 126 : 127);
+                _exit(errno == ENOEXEC ? SANDBOX_EXIT_CANNOT_EXEC : SANDBOX_EXIT_NOT_FOUND);
         }
         close(pipefd[1]);
         finished = read_probe_output(pipefd[0], out, sizeof(out));
@@ -377,7 +351,7 @@ static int run_probe(const SandboxRun *run, int report_fd) {
         platform_to_string(run->platform, plat);
         if (!finished)
                 return child_fail(report_fd, ETIME, "emulation of %s with %s does not work: the probe program did not "
-                                  "finish in %d ms", plat, run->emulator, PROBE_TIMEOUT_MS);
+                                  "finish in %d ms", plat, run->emulator, BINFMT_PROBE_TIMEOUT_MS);
         if (WIFEXITED(wstatus))
                 snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(wstatus));
         else
@@ -435,6 +409,9 @@ static int mount_rootfs_extras(SandboxRun *run, int report_fd) {
         if ((r = bind_file(run->etc_resolv, m, "etc/resolv.conf")) < 0 ||
             (r = bind_file(run->etc_hosts, m, "etc/hosts")) < 0)
                 return child_fail(report_fd, r, "Failed to mount /etc/hosts or /etc/resolv.conf: %m");
+        /* The host's entries: the kernel reaches them from this namespace (no instance of its own). */
+        if (run->emulator && run->host_binfmt)
+                return run->probe ? run_probe(run, report_fd) : 0;
         if (run->emulator)
                 return setup_binfmt(run, m, report_fd);
         return 0;
@@ -467,118 +444,6 @@ static int loopback_up(void) {
         return 0;
 }
 
-/* ---- credentials ----------------------------------------------------------------------------- */
-
-static int drop_bounding_set(void) {
-        cap_t caps;
-        int r = 0;
-
-        for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-                bool keep = false;
-                for (size_t k = 0; k < ELEMENTSOF(default_caps); k++)
-                        keep = keep || default_caps[k] == c;
-                if (!keep && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
-                        return negative_errno();
-        }
-        caps = cap_init();
-        if (!caps)
-                return -ENOMEM;
-        if (cap_set_flag(caps, CAP_PERMITTED, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_flag(caps, CAP_EFFECTIVE, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_flag(caps, CAP_INHERITABLE, ELEMENTSOF(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_proc(caps) < 0)
-                r = negative_errno();
-        cap_free(caps);
-        return r;
-}
-
-static bool parse_id(const char *s, unsigned *ret) {
-        char *end;
-        unsigned long v;
-
-        if (isempty(s) || !strchr("0123456789", s[0]))
-                return false;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || *end || v > 0xfffffffeUL)
-                return false;
-        *ret = (unsigned) v;
-        return true;
-}
-
-/* USER "name[:group]" or "uid[:gid]", looked up in the step's own /etc/passwd and /etc/group (we
- * are already inside the new root). */
-static int resolve_user(const char *spec, uid_t *ret_uid, gid_t *ret_gid, char **ret_home, int report_fd) {
-        _cleanup_free_ char *user = strdup(spec);
-        char *group = NULL;
-        unsigned uid = 0, gid = 0;
-        struct passwd *pw = NULL;
-
-        if (!user)
-                return -ENOMEM;
-        if ((group = strchr(user, ':')))
-                *group++ = 0;
-        if (parse_id(user, &uid))
-                pw = getpwuid(uid);
-        else if ((pw = getpwnam(user)))
-                uid = pw->pw_uid;
-        else
-                return child_fail(report_fd, ENOENT, "unable to find user %s: no matching entries in passwd file", user);
-        gid = pw ? pw->pw_gid : 0;
-        *ret_home = strdup(pw ? pw->pw_dir : "/");
-        if (group) {
-                struct group *gr;
-                if (!parse_id(group, &gid)) {
-                        if (!(gr = getgrnam(group)))
-                                return child_fail(report_fd, ENOENT, "unable to find group %s: no matching entries in group file", group);
-                        gid = gr->gr_gid;
-                }
-        }
-        *ret_uid = uid;
-        *ret_gid = gid;
-        return 0;
-}
-
-static int switch_user(const SandboxRun *run, char **env, int report_fd) {
-        _cleanup_free_ char *home = NULL;
-        uid_t uid = 0;
-        gid_t gid = 0;
-        int r;
-
-        if (isempty(run->user))
-                return 0;
-        r = resolve_user(run->user, &uid, &gid, &home, report_fd);
-        if (r < 0)
-                return r;
-        if (geteuid() == 0 && getuid() == 0 && uid == 0 && gid == 0)
-                return 0;
-        /* Only root exists in a rootless namespace: another user is an error there, not a surprise. */
-        if ((setgroups(1, &gid) < 0 && errno != EPERM) || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-                return child_fail(report_fd, errno, "Failed to switch to user %s (%u:%u): %m", run->user, uid, gid);
-        (void) env;
-        return 0;
-}
-
-static int make_cwd(const char *cwd) {
-        char p[4096];
-
-        if (isempty(cwd))
-                return 0;
-        snprintf(p, sizeof(p), "%s", cwd);
-        for (char *s = p + 1; ; s++) {
-                char *slash = strchr(s, '/');
-                if (slash)
-                        *slash = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return negative_errno();
-                if (!slash)
-                        break;
-                *slash = '/';
-                s = slash;
-        }
-        return 0;
-}
-
 /* ---- the step process (pid 1 of its pid namespace) ------------------------------------------- */
 
 static int step_setup(SandboxRun *run, int report_fd) {
@@ -587,7 +452,7 @@ static int step_setup(SandboxRun *run, int report_fd) {
 
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return child_fail(report_fd, errno, "Failed to make mounts private: %m");
-        r = mount_overlay(&run->root);
+        r = sandbox_mount_overlay(&run->root);
         if (r < 0)
                 return child_fail(report_fd, r, "Failed to mount the overlay root at %s: %m", run->root.merged);
         r = make_stubs(run->root.merged, &rep.stubs);
@@ -603,7 +468,7 @@ static int step_setup(SandboxRun *run, int report_fd) {
         if (!run->network_host && (r = loopback_up()) < 0)
                 return child_fail(report_fd, r, "Failed to bring up the loopback interface: %m");
         (void) sethostname(run->hostname ?: "archbuild", strlen(run->hostname ?: "archbuild"));
-        r = make_cwd(run->cwd);
+        r = isempty(run->cwd) ? 0 : mkdir_p(run->cwd, 0755);
         if (r >= 0 && chdir(isempty(run->cwd) ? "/" : run->cwd) < 0)
                 r = negative_errno();
         if (r < 0)
@@ -613,25 +478,27 @@ static int step_setup(SandboxRun *run, int report_fd) {
 
 _noreturn_ static void step_exec(SandboxRun *run, int report_fd) {
         extern char **environ;
+        ErrorDetail err = {};
         int null_fd, r;
 
         if (step_setup(run, report_fd) < 0)
-                _exit(125);
+                _exit(SANDBOX_EXIT_SETUP);
         null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
-                _exit(child_fail(report_fd, errno, "Failed to open /dev/null: %m") ? 125 : 125);
-        r = drop_bounding_set();
+                child_die(report_fd, errno, "Failed to open /dev/null: %m");
+        r = sandbox_drop_bounding_set();
         if (r < 0)
-                _exit(child_fail(report_fd, r, "Failed to set the capability bounding set: %m") ? 125 : 125);
-        if (switch_user(run, run->env, report_fd) < 0)
-                _exit(125);
+                child_die(report_fd, r, "Failed to set the capability bounding set: %m");
+        r = sandbox_switch_user(run->user, &err);
+        if (r < 0)
+                child_die(report_fd, r, "%s", err.message);
         environ = run->env;
         /* execvp searches the PATH of environ: the step's own. */
         execvp(run->argv[0], run->argv);
         r = errno;
         child_fail(report_fd, r, "exec %s: %m%s", run->argv[0],
                    r == ENOEXEC ? " (no emulator registered for this binary's architecture?)" : "");
-        _exit(r == ENOENT ? 127 : 126);
+        _exit(r == ENOENT ? SANDBOX_EXIT_NOT_FOUND : SANDBOX_EXIT_CANNOT_EXEC);
 }
 
 static int status_of(int wstatus) {
@@ -649,10 +516,10 @@ _noreturn_ static void step_parent(SandboxRun *run, int report_fd) {
         int wstatus;
 
         if (unshare(flags) < 0)
-                _exit(child_fail(report_fd, errno, "Failed to create namespaces: %m") ? 125 : 125);
+                child_die(report_fd, errno, "Failed to create namespaces: %m");
         pid = fork();
         if (pid < 0)
-                _exit(child_fail(report_fd, errno, "Failed to fork: %m") ? 125 : 125);
+                child_die(report_fd, errno, "Failed to fork: %m");
         if (pid == 0) {
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 step_exec(run, report_fd);
@@ -660,7 +527,7 @@ _noreturn_ static void step_parent(SandboxRun *run, int report_fd) {
         close(report_fd);
         while (waitpid(pid, &wstatus, 0) < 0)
                 if (errno != EINTR)
-                        _exit(125);
+                        _exit(SANDBOX_EXIT_SETUP);
         _exit(status_of(wstatus));
 }
 
@@ -673,7 +540,7 @@ static void read_reports(int fd, SandboxRun *run, int *ret_error) {
                         run->stubs = rep.stubs;
                 else if (rep.kind == 'E' && *ret_error == 0) {
                         *ret_error = -rep.error;
-                        snprintf(run->error, sizeof(run->error), "%s", rep.message);
+                        run->error = rep.detail;
                 }
         }
 }
@@ -683,14 +550,13 @@ int sandbox_run(SandboxRun *run, int *ret_status) {
         pid_t pid;
 
         run->stubs = 0;
-        run->error[0] = 0;
+        run->error = (ErrorDetail) {};
         if (pipe2(report, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid = fork_userns();
+        pid = sandbox_fork_userns();
         if (pid < 0) {
                 close(report[0]), close(report[1]);
-                snprintf(run->error, sizeof(run->error), "Failed to create a user namespace");
-                return pid;
+                return error_detail_set(&run->error, pid, "Failed to create a user namespace: %m");
         }
         if (pid == 0) {
                 close(report[0]);
@@ -711,7 +577,7 @@ int sandbox_run(SandboxRun *run, int *ret_status) {
 /* ---- functions in a mount namespace (COPY) --------------------------------------------------- */
 
 static int open_root(const SandboxRootfs *root, int *ret) {
-        int r = mount_overlay(root);
+        int r = sandbox_mount_overlay(root);
 
         if (r < 0)
                 return r;
@@ -722,35 +588,33 @@ static int open_root(const SandboxRootfs *root, int *ret) {
 _noreturn_ static void call_child(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f,
                                   void *userdata, int report_fd) {
         int root_fd = -1, from_fd = -1, r;
-        char msg[SANDBOX_ERROR_MAX] = "";
+        ErrorDetail err = {};
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                _exit(child_fail(report_fd, errno, "Failed to create a mount namespace: %m") ? 125 : 125);
+                child_die(report_fd, errno, "Failed to create a mount namespace: %m");
         r = open_root(root, &root_fd);
         if (r < 0)
-                _exit(child_fail(report_fd, r, "Failed to mount the overlay root at %s: %m", root->merged) ? 125 : 125);
+                child_die(report_fd, r, "Failed to mount the overlay root at %s: %m", root->merged);
         if (from && (r = open_root(from, &from_fd)) < 0)
-                _exit(child_fail(report_fd, r, "Failed to mount the source root at %s: %m", from->merged) ? 125 : 125);
-        r = f(root_fd, from_fd, userdata, msg, sizeof(msg));
+                child_die(report_fd, r, "Failed to mount the source root at %s: %m", from->merged);
+        r = f(root_fd, from_fd, userdata, &err);
         if (r < 0)
-                child_fail(report_fd, r, "%s", msg);
+                child_fail(report_fd, r, "%s", error_detail_or(&err, strerror(-r)));
         _exit(r < 0 ? 1 : 0);
 }
 
 int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFunc f, void *userdata,
-                 char error[static SANDBOX_ERROR_MAX]) {
+                 ErrorDetail *err) {
         SandboxRun rep = {};
         int report[2], wstatus, r;
         pid_t pid;
 
-        error[0] = 0;
         if (pipe2(report, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid = fork_userns();
+        pid = sandbox_fork_userns();
         if (pid < 0) {
                 close(report[0]), close(report[1]);
-                snprintf(error, SANDBOX_ERROR_MAX, "Failed to create a user namespace");
-                return pid;
+                return error_detail_set(err, pid, "Failed to create a user namespace: %m");
         }
         if (pid == 0) {
                 close(report[0]);
@@ -762,13 +626,9 @@ int sandbox_call(const SandboxRootfs *root, const SandboxRootfs *from, SandboxFu
         while (waitpid(pid, &wstatus, 0) < 0)
                 if (errno != EINTR)
                         return negative_errno();
-        if (r < 0) {
-                snprintf(error, SANDBOX_ERROR_MAX, "%s", rep.error);
-                return r;
-        }
-        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-                snprintf(error, SANDBOX_ERROR_MAX, "the copy process failed (status %d)", status_of(wstatus));
-                return -EIO;
-        }
+        if (r < 0)
+                return error_detail_set(err, r, "%s", rep.error.message);
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+                return error_detail_set(err, -EIO, "the copy process failed (status %d)", status_of(wstatus));
         return 0;
 }

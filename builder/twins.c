@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,37 +40,45 @@ typedef struct InstallCall {
 } InstallCall;
 
 /* In sandbox_call()'s child: the scratch overlay is mounted at install.root. */
-static int install_in_root(int root_fd, int from_fd, void *userdata, char *error, size_t error_size) {
+static int install_in_root(int root_fd, int from_fd, void *userdata, ErrorDetail *err) {
         InstallCall *c = userdata;
         int r = accel_install(&c->install, &c->result);
 
         if (r == -ESRCH)
-                snprintf(error, error_size, "no tool of the root can be twinned%s%s", c->result.skipped_why[0] ? ": " : "",
-                         c->result.skipped_why);
-        else if (r < 0)
-                snprintf(error, error_size, "accel_install: %s", strerror(-r));
+                return error_detail_set(err, r, "no tool of the root can be twinned%s%s",
+                                        c->result.skipped_why[0] ? ": " : "", c->result.skipped_why);
+        if (r < 0)
+                return error_detail_set(err, r, "accel_install: %m");
         return r;
 }
 
-int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, char why[static TWINS_ERROR_MAX]) {
+/* Nothing to install, and why: twins_install()'s 0. */
+_printf_(2, 3) static int no_twins(ErrorDetail *why, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        (void) error_detail_setv(why, -ESRCH, format, ap);
+        va_end(ap);
+        return 0;
+}
+
+int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, ErrorDetail *why) {
         _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL,
                            *compiler_cache = NULL;
-        char error[SANDBOX_ERROR_MAX];
         const AccelPlatform *ap = accel_platform_lookup(p->arch);
         InstallCall call = {};
         int r;
 
-        why[0] = 0;
         if (!ap)
-                return snprintf(why, TWINS_ERROR_MAX, "no twins exist for %s", p->arch), 0;
+                return no_twins(why, "no twins exist for %s", p->arch);
         if (libexec_find("archway-twin-launch", getenv("ARCHWAY_SHIM_DIR"), &launcher) < 0)
-                return snprintf(why, TWINS_ERROR_MAX, "archway-twin-launch is not built or installed"), 0;
+                return no_twins(why, "archway-twin-launch is not built or installed");
         if (host_specs(ap, &specs) < 0)
-                return snprintf(why, TWINS_ERROR_MAX, "the host has no %s-gcc-%s (install gcc-%s-%s)", ap->triple,
-                                ap->gcc_major, ap->gcc_major, ap->triple), 0;
+                return no_twins(why, "the host has no %s-gcc-%s (install gcc-%s-%s)", ap->triple, ap->gcc_major,
+                                ap->gcc_major, ap->triple);
         r = store_mkdtemp(s, "twins", &dir);
         if (r < 0)
-                return snprintf(why, TWINS_ERROR_MAX, "Failed to make a directory in the store: %s", strerror(-r)), r;
+                return error_detail_set(why, r, "Failed to make a directory in the store: %m");
         if (asprintf(&upper, "%s/upper", dir) < 0 || asprintf(&work, "%s/work", dir) < 0 ||
             asprintf(&merged, "%s/merged", dir) < 0)
                 return -ENOMEM;
@@ -84,11 +93,10 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, c
                 return -ENOMEM;
         call.install = (AccelInstall) { .root = merged, .host_root = "/", .launcher = launcher, .specs = specs,
                                         .platform = ap, .compiler_cache = compiler_cache };
-        r = sandbox_call(&root, NULL, install_in_root, &call, error);
+        r = sandbox_call(&root, NULL, install_in_root, &call, why);
         (void) rm_rf(work);
         if (r < 0) {
                 (void) rm_rf(dir);
-                snprintf(why, TWINS_ERROR_MAX, "%s", error);
                 return r == -ESRCH ? 0 : r;
         }
         /* The tree is dir/upper; dir itself (with the empty merged/) goes with it. */

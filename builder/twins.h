@@ -8,16 +8,15 @@
  * shim finds /.archway/routes.idx in the root and sends the root's compilers to their twins. The
  * twins are never part of a layer: they are not in the step's upper directory. */
 
+#include "error-detail.h"
 #include "platform.h"
 #include "store.h"
-
-#define TWINS_ERROR_MAX 512
 
 /* Install twins for platform p over the root made of lowers (newest first). Returns 1 with the new
  * tree, "DIR/upper" for a fresh DIR under the store's tmp/ (the caller removes DIR), 0 when there is nothing to do
  * (no twins for p, no cross toolchain or launcher on the host, or no tool in the root to twin: why
  * says which), or -errno with the message in why. */
-int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, char why[static TWINS_ERROR_MAX]);
+int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, ErrorDetail *why);
 
 /* Where archshim logs its routing decisions during a RUN step with twins (ARCHWAY_ACCEL_LOG), inside
  * the root: under /.archway, which only the twins' tree provides. */

@@ -19,8 +19,10 @@ static void entry_done(FsEntry *e) {
         free(e->path);
         free(e->link);
         free(e->shebang);
-        if (e->elf)
+        if (e->elf) {
                 free(e->elf->interp);
+                isa_free(e->elf->isa);
+        }
         free(e->elf);
 }
 
@@ -132,7 +134,8 @@ static int elf_identify(const LayerEntry *e, ElfId *id) {
         }
 }
 
-static int entry_fill_elf(const LayerEntry *e, FsEntry *f) {
+static int entry_fill_elf(const LayerEntry *e, FsEntry *f, const IsaWant *want) {
+        ElfIsa *isa = NULL;
         ElfInfo *info;
         ElfId *id;
         int r;
@@ -140,19 +143,27 @@ static int entry_fill_elf(const LayerEntry *e, FsEntry *f) {
         id = malloc(sizeof(ElfId));
         if (!id)
                 return -ENOMEM;
-        r = elf_identify(e, id);
+        /* a file a CPU-level check asks about is read whole (isa-read.c), and identified from that */
+        r = isa_identify_layer(want, e, id, &isa);
+        if (r == 0) {
+                r = elf_identify(e, id);
+                if (r >= 0)
+                        elf_refine_arm(e->reader, e->size, id);
+        }
         if (r < 0) {
                 free(id);
                 f->elf_error = r;
                 return r == -ENOMEM ? r : 0;
         }
-        elf_refine_arm(e->reader, e->size, id);
         info = calloc(1, sizeof(ElfInfo));
         if (!info || (id->dynamic && !(info->interp = strdup(id->interp)))) {
                 free(info);
                 free(id);
+                isa_free(isa);
                 return -ENOMEM;
         }
+        info->isa = isa;
+        info->isa_error = want && want->any && !isa && isa_want_file(want, id) ? -EBADMSG : 0;
         info->id_small = *id;
         info->id_small.interp[0] = 0;
         info->has_platform = platform_from_elf(id, &info->platform) >= 0;
@@ -202,7 +213,7 @@ int layer_scan_entry(const LayerEntry *e, void *userdata) {
         }
         s->n_entries++;
         if (e->head_size >= 4 && memcmp(e->head, ELFMAG, SELFMAG) == 0) {
-                r = entry_fill_elf(e, f);
+                r = entry_fill_elf(e, f, s->isa_want);
                 if (r < 0)
                         return r;
         } else if (e->head_size >= 2 && e->head[0] == '#' && e->head[1] == '!' &&
@@ -330,10 +341,26 @@ static int model_imply_parents(FsModel *m, const char *path, int layer) {
         return 0;
 }
 
-static int model_add(FsModel *m, const FsEntry *e) {
+/* A hardlink names the file its target was when the link's layer was made: bind it now, as the
+ * layers are added in order, so that a later layer deleting or replacing the target changes nothing.
+ * A target deleted by then (a whiteout above its entry) or never seen leaves the link unbound. */
+static void bind_hardlink(FsModel *m, FsEntry *e) {
+        const PathInfo *t = model_lookup(m, e->link, strlen(e->link));
+        const FsEntry *target;
+
+        if (!t || !t->top || t->whiteout_layer > t->top_layer)
+                return;
+        target = t->top->type == LAYER_ENTRY_HARDLINK ? t->top->hardlink_to : t->top;
+        if (target && target->type == LAYER_ENTRY_REGULAR)
+                e->hardlink_to = target;
+}
+
+static int model_add(FsModel *m, FsEntry *e) {
         PathInfo *p;
         int r;
 
+        if (e->type == LAYER_ENTRY_HARDLINK && e->link && e->whiteout == LAYER_WHITEOUT_NONE)
+                bind_hardlink(m, e);
         r = model_get(m, e->path, strlen(e->path), false, &p);
         if (r < 0)
                 return r;
@@ -453,53 +480,77 @@ static bool info_is_dir(const PathInfo *p) {
         return !p->top || p->top->type == LAYER_ENTRY_DIRECTORY;
 }
 
-/* Walk *path component by component, replacing it whenever a symlink is met (the link's resolution
- * followed by the components after it) and starting over from the root. */
-static int resolve_walk(FsModel *m, char **path, const PathInfo **ret) {
+/* The next component of *todo (leading '/' skipped) into c[0..n), *todo moved past it. */
+static void next_component(const char **todo, const char **c, size_t *n) {
+        *todo += strspn(*todo, "/");
+        *c = *todo;
+        *n = strcspn(*todo, "/");
+        *todo += *n;
+}
+
+/* done (a resolved directory, "" for the root) with one more component, or its parent for "..". */
+static int step(char **done, const char *c, size_t n) {
+        char *next = NULL;
+
+        if (n == 2 && strneq(c, "..", 2)) {
+                char *slash = strrchr(*done, '/');
+                (*done)[slash ? (size_t) (slash - *done) : 0] = 0; /* clamped at the root */
+                return 0;
+        }
+        if (asprintf(&next, "%s%s%.*s", *done, **done ? "/" : "", (int) n, c) < 0)
+                return -ENOMEM;
+        free(*done);
+        *done = next;
+        return 0;
+}
+
+/* Resolve path as the kernel would after a chroot into the image: component by component, a symlink
+ * replaced by its target (from the root when absolute, else from the link's directory) and ".." taken
+ * against what has been resolved so far, not lexically. */
+static int resolve_walk(FsModel *m, const char *path, char **ret_path, const PathInfo **ret) {
+        _cleanup_free_ char *done = strdup(""), *todo_buf = strdup(path);
+        const char *todo = todo_buf, *c;
         const PathInfo *p = NULL;
         unsigned links = 0;
-        size_t pos = 0;
+        size_t n;
+        int r;
 
+        if (!done || !todo_buf)
+                return -ENOMEM;
         for (;;) {
-                char *s = *path;
-                size_t end = pos + strcspn(s + pos, "/");
-                char *next;
-                int r;
-
-                if (s[0] == 0) {
-                        p = NULL; /* the root */
+                next_component(&todo, &c, &n);
+                if (n == 0)
                         break;
-                }
-                p = visible_lookup(m, s, end);
-                if (!p)
+                if (n == 1 && c[0] == '.')
+                        continue;
+                if (p && !info_is_dir(p))
+                        return -ENOTDIR;
+                r = step(&done, c, n);
+                if (r < 0)
+                        return r;
+                p = done[0] ? visible_lookup(m, done, strlen(done)) : NULL;
+                if (done[0] && !p)
                         return -ENOENT;
-                if (p->top && p->top->type == LAYER_ENTRY_SYMLINK) {
-                        const char *rest = s[end] ? s + end + 1 : "";
-                        char *joined;
-
+                if (p && p->top && p->top->type == LAYER_ENTRY_SYMLINK) {
+                        char *rest = NULL;
                         if (++links > SYMLINKS_MAX)
                                 return -ELOOP;
-                        s[end] = 0;
-                        r = layer_path_resolve_link(s, p->top->link, &next);
+                        if (asprintf(&rest, "%s%s", p->top->link, todo) < 0)
+                                return -ENOMEM;
+                        free(todo_buf);
+                        todo = todo_buf = rest;
+                        /* the link's directory, or the root for an absolute target */
+                        r = step(&done, "..", 2);
                         if (r < 0)
                                 return r;
-                        /* the resolved link, then the components after it */
-                        r = asprintf(&joined, "%s%s%s", next, next[0] && rest[0] ? "/" : "", rest);
-                        free(next);
-                        if (r < 0)
-                                return -ENOMEM;
-                        free(*path);
-                        *path = joined;
-                        pos = 0;
-                        continue;
+                        if (p->top->link[0] == '/')
+                                done[0] = 0;
+                        p = done[0] ? visible_lookup(m, done, strlen(done)) : NULL;
                 }
-                if (s[end] == 0)
-                        break;
-                if (!info_is_dir(p))
-                        return -ENOTDIR;
-                pos = end + 1;
         }
         *ret = p;
+        if (ret_path)
+                *ret_path = TAKE_PTR(done);
         return 0;
 }
 
@@ -508,20 +559,16 @@ int fs_model_resolve(FsModel *m, const char *path, const FsEntry **ret, char **r
         const PathInfo *info = NULL;
         int r;
 
-        /* clamp ".." at the root, as a chroot would */
-        r = layer_path_resolve_link("", path, &p);
-        if (r < 0)
-                return r;
-        r = resolve_walk(m, &p, &info);
+        r = resolve_walk(m, path, &p, &info);
         if (r < 0)
                 return r;
         if (info && info->top && info->top->type == LAYER_ENTRY_HARDLINK) {
-                const PathInfo *t = visible_lookup(m, info->top->link, strlen(info->top->link));
-                if (!t)
+                /* what the link named when its layer was made (fs_model_build), whatever came later */
+                if (!info->top->hardlink_to)
                         return -ENOENT;
-                info = t;
-        }
-        *ret = info ? info->top : NULL;
+                *ret = info->top->hardlink_to;
+        } else
+                *ret = info ? info->top : NULL;
         if (ret_path)
                 *ret_path = TAKE_PTR(p);
         return 0;

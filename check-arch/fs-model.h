@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "elf-id.h"
+#include "isa-read.h"
 #include "layer-reader.h"
 #include "platform.h"
 
@@ -22,6 +23,8 @@ typedef struct ElfInfo {
         char *interp;     /* PT_INTERP, or NULL when static */
         bool has_platform;
         Platform platform;
+        ElfIsa *isa;      /* what it needs of the CPU, when a target asked (isa-read.h), or NULL */
+        int isa_error;    /* why isa is NULL although asked: -errno */
 } ElfInfo;
 
 typedef struct FsEntry {
@@ -33,6 +36,8 @@ typedef struct FsEntry {
         LayerEntryType type;
         LayerWhiteout whiteout;
         unsigned layer;
+        const struct FsEntry *hardlink_to; /* a hardlink: the regular file it named in its own layer (set by
+                                     * fs_model_build()), or NULL when that file was not there */
 } FsEntry;
 
 typedef struct LayerScan {
@@ -40,6 +45,7 @@ typedef struct LayerScan {
         size_t n_entries, n_alloc;
         unsigned layer;
         LayerReadResult result;
+        const IsaWant *isa_want;  /* or NULL: no ISA analysis */
         /* The memory budget of the whole image's model, shared by the scans of its layers (they run in
          * parallel): every entry adds what it and its share of the model cost. NULL: no bound. */
         _Atomic uint64_t *model_bytes;

@@ -5,6 +5,7 @@
  * ("docker-archive:FILE[:TAG]"), a registry ("docker://HOST[:PORT]/REPO[:TAG|@DIGEST]") or a bare
  * manifest/index document (--manifest FILE|-: labels only, no blobs). Every blob read is verified. */
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "error-detail.h"
@@ -17,7 +18,7 @@ typedef enum ImageSourceKind {
         IMAGE_SOURCE_REGISTRY,
         IMAGE_SOURCE_MANIFEST,
         _IMAGE_SOURCE_KIND_MAX,
-        _IMAGE_SOURCE_KIND_INVALID = -22,
+        _IMAGE_SOURCE_KIND_INVALID = -EINVAL,
 } ImageSourceKind;
 
 typedef struct ImageSourceOptions {

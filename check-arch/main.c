@@ -15,6 +15,9 @@
 
 typedef struct Args {
         const char *platforms; /* NULL: the host's */
+        const char *cpu;       /* --cpu MODEL, or NULL */
+        bool isa_all;          /* --isa */
+        uint64_t isa_code_max; /* --isa-code-max, bytes; 0: the default */
         bool json;
         bool quiet;
         const char *manifest;   /* --manifest FILE|- */
@@ -29,7 +32,13 @@ static void help(void) {
                "Identify every ELF file in PATH (directories recursively), or in an IMAGE's final filesystem,\n"
                "and check that it runs on each requested platform. IMAGE is oci:DIR[:TAG],\n"
                "docker-archive:FILE[:TAG] or docker://HOST[:PORT]/REPO[:TAG|@sha256:HEX].\n\n"
-               "  -p, --platform P[,P...]  platforms to check against (default: this host's)\n"
+               "  -p, --platform P[,P...]  platforms to check against (default: this host's); a variant\n"
+               "                           such as amd64/v2 or arm64/v8.2 also checks the CPU level\n"
+               "      --cpu MODEL          also check against a CPU model (x86-64-v2, cortex-a72, arm1176,\n"
+               "                           neoverse-n1, power9, ...); alone, it picks its platform\n"
+               "      --isa                show what each ELF file needs of its CPU, even with no level to\n"
+               "                           check\n"
+               "      --isa-code-max MIB   code disassembled per file at most (default 2, 1..1024)\n"
                "      --json               print a JSON document instead of lines\n"
                "  -q, --quiet              print only mismatches, errors and the summary\n"
                "      --quick              images: check index and config only, no deep scan\n"
@@ -49,6 +58,9 @@ static void help(void) {
 
 enum {
         ARG_JSON = 0x100,
+        ARG_CPU,
+        ARG_ISA,
+        ARG_ISA_CODE_MAX,
         ARG_LIMIT,
         ARG_VERSION,
 };
@@ -82,6 +94,9 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 { "ca-file", required_argument, NULL, 'C' },
                 { "authfile", required_argument, NULL, 'A' },
                 { "binfmt-dir", required_argument, NULL, 'B' },
+                { "cpu", required_argument, NULL, ARG_CPU },
+                { "isa", no_argument, NULL, ARG_ISA },
+                { "isa-code-max", required_argument, NULL, ARG_ISA_CODE_MAX },
                 { "limit", required_argument, NULL, ARG_LIMIT },
                 {}
         };
@@ -96,6 +111,22 @@ static int parse_argv(int argc, char **argv, Args *args) {
                 case ARG_JSON:
                         args->json = true;
                         break;
+                case ARG_CPU:
+                        args->cpu = optarg;
+                        break;
+                case ARG_ISA:
+                        args->isa_all = true;
+                        break;
+                case ARG_ISA_CODE_MAX: {
+                        unsigned long mib;
+
+                        errno = 0;
+                        mib = strtoul(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || mib == 0 || mib > 1024)
+                                return log_error_errno(EINVAL, "--isa-code-max: expected 1..1024 (MiB), got '%s'", optarg);
+                        args->isa_code_max = (uint64_t) mib << 20;
+                        break;
+                }
                 case 'q':
                         args->quiet = true;
                         break;
@@ -145,15 +176,47 @@ static int parse_argv(int argc, char **argv, Args *args) {
         return 1;
 }
 
+/* Each target's CPU level (from its variant) or, with --cpu, the model's where the arch matches. */
+static int targets_isa(const Args *args, Report *r) {
+        bool matched = false;
+
+        for (unsigned i = 0; i < r->n_targets; i++) {
+                int k;
+
+                isa_target_from_platform(&r->targets[i], &r->isa[i]);
+                if (!args->cpu)
+                        continue;
+                k = isa_target_from_cpu(args->cpu, &r->targets[i], &r->isa[i]);
+                if (k == -ENOENT)
+                        return log_error_errno(k, "--cpu: unknown CPU model '%s'; see check-arch(1) for the list", args->cpu);
+                matched = matched || k >= 0;
+        }
+        if (args->cpu && !matched)
+                return log_error_errno(EXDEV, "--cpu: '%s' runs none of the requested platforms", args->cpu);
+        isa_want_init(&r->isa_want, r->isa, r->n_targets, args->isa_all);
+        r->isa_want.code_max = args->isa_code_max;
+        r->isa_show = args->isa_all || args->cpu;
+        for (unsigned i = 0; i < r->n_targets; i++)
+                r->isa_show = r->isa_show || (r->isa[i].active && r->isa[i].arch != ISA_ARCH_ARM);
+        return 0;
+}
+
 static int parse_targets(const Args *args, Report *r) {
         int n;
 
+        if (!args->platforms && args->cpu) {
+                n = isa_cpu_platform(args->cpu, &r->targets[0]);
+                if (n < 0)
+                        return log_error_errno(n, "--cpu: unknown CPU model '%s'; see check-arch(1) for the list", args->cpu);
+                r->n_targets = 1;
+                return targets_isa(args, r);
+        }
         if (!args->platforms) {
                 n = platform_host(&r->targets[0]);
                 if (n < 0)
                         return log_error_errno(n, "Cannot tell this host's platform: %m");
                 r->n_targets = 1;
-                return 0;
+                return targets_isa(args, r);
         }
         n = platform_parse_list(args->platforms, r->targets, CHECK_ARCH_TARGETS_MAX);
         if (n == -E2BIG)
@@ -161,7 +224,7 @@ static int parse_targets(const Args *args, Report *r) {
         if (n < 0)
                 return log_error_errno(n, "--platform: unknown platform in '%s'", args->platforms);
         r->n_targets = (unsigned) n;
-        return 0;
+        return targets_isa(args, r);
 }
 
 static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSourceKind kind) {
@@ -170,6 +233,9 @@ static int scan_one_image(const Args *args, Report *r, const char *spec, ImageSo
         int k;
 
         o.progress = !args->json && isatty(STDERR_FILENO);
+        o.isa = r->isa;
+        o.n_isa = r->n_targets;
+        o.isa_code_max = args->isa_code_max;
         o.source.request_timeout_sec = (long) o.limits.value[LIMIT_REQUEST_SECONDS];
         o.source.total_timeout_sec = (long) o.limits.value[LIMIT_PULL_SECONDS];
         k = scan_image(spec, kind, r->targets, r->n_targets, &o, &res);

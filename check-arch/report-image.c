@@ -31,6 +31,14 @@ static json_object *problem_to_json(const Problem *q) {
         json_object_object_add(o, "diff_id", oci_digest_is_set(&q->diff_id) ? json_object_new_string(q->diff_id.str) : NULL);
         json_object_object_add(o, "have", json_string_or_null(q->have));
         json_object_object_add(o, "message", json_string_or_null(q->message));
+        if (q->check == CHECK_ISA) {
+                json_object_object_add(o, "required_level", json_string_or_null(q->isa_required));
+                json_object_object_add(o, "missing", json_string_or_null(q->isa_missing));
+                json_object_object_add(o, "proof", json_string_or_null(q->isa_proof));
+                json_object_object_add(o, "evidence", json_string_or_null(q->isa_evidence));
+                json_object_object_add(o, "address", q->isa_evidence && streq(q->isa_evidence, "code") ?
+                                       json_object_new_int64((int64_t) q->isa_address) : NULL);
+        }
         return o;
 }
 
@@ -50,6 +58,7 @@ static json_object *platform_result_to_json(const PlatformResult *p) {
                 json_object_object_add(checks, check_id_to_string((CheckId) c), e);
         }
         json_object_object_add(o, "checks", checks);
+        json_object_object_add(o, "cpu", p->isa.active ? json_object_new_string(p->isa.name) : NULL);
         json_object_object_add(o, "elf", json_object_new_int((int) p->n_elf));
         json_object_object_add(o, "mismatched", json_object_new_int((int) p->n_mismatched));
         for (size_t i = 0; i < p->n_problems; i++)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "macro.h"
 #include "report.h"
 
 static void format_build_id(const ElfId *id, char *buf, size_t size) {
@@ -14,14 +15,51 @@ static void format_build_id(const ElfId *id, char *buf, size_t size) {
                 snprintf(buf + 2 * i, 3, "%02x", id->build_id[i]);
 }
 
-/* The requested platforms this file does not run on, as a bit set over r->targets. */
-static unsigned mismatches(const Report *r, const Platform *have, bool known) {
+/* The requested platforms this file does not run on, as a bit set over r->targets: another platform,
+ * or a CPU level or model that lacks what the file needs. */
+static unsigned mismatches(const Report *r, const Platform *have, bool known, const ElfIsa *isa) {
         unsigned mask = 0, i;
 
         for (i = 0; i < r->n_targets; i++)
-                if (!known || !platform_runs_on(have, &r->targets[i]))
+                if (!known || !platform_runs_on(have, &r->targets[i]) ||
+                    (isa && isa_target_missing(&r->isa[i], isa)))
                         mask |= 1u << i;
         return mask;
+}
+
+static json_object *features_to_json(IsaArch a, IsaFeatures f) {
+        json_object *l = json_object_new_array();
+
+        for (unsigned bit = 0; bit < 64; bit++)
+                if (f & ISA_BIT(bit))
+                        json_object_array_add(l, json_object_new_string(isa_feature_name(a, bit) ?: "?"));
+        return l;
+}
+
+static json_object *isa_to_json(const ElfIsa *isa) {
+        json_object *o = json_object_new_object(), *proofs = json_object_new_array();
+        const IsaLevel *l = elf_isa_required_level(isa);
+
+        json_object_object_add(o, "arch", json_object_new_string(isa_arch_to_string(isa->arch)));
+        json_object_object_add(o, "required_level", l ? json_object_new_string(l->name) : NULL);
+        json_object_object_add(o, "required", features_to_json(isa->arch, isa->required));
+        json_object_object_add(o, "dispatched", features_to_json(isa->arch, isa->dispatched));
+        json_object_object_add(o, "evidence", json_object_new_string(isa_evidence_to_string(isa->source)));
+        json_object_object_add(o, "truncated", json_object_new_boolean(isa->truncated));
+        json_object_object_add(o, "known_dispatcher", isa->dispatcher ? json_object_new_string(isa->dispatcher) : NULL);
+        for (size_t i = 0; i < isa->n_proofs; i++) {
+                const IsaProof *p = &isa->proofs[i];
+                json_object *e = json_object_new_object();
+
+                json_object_object_add(e, "feature", json_object_new_string(isa_feature_name(isa->arch, p->bit) ?: "?"));
+                json_object_object_add(e, "dispatched", json_object_new_boolean(p->dispatched));
+                json_object_object_add(e, "evidence", json_object_new_string(isa_evidence_to_string(p->evidence)));
+                json_object_object_add(e, "address", p->evidence == ISA_EVIDENCE_CODE ? json_object_new_int64((int64_t) p->address) : NULL);
+                json_object_object_add(e, "text", json_object_new_string(p->text));
+                json_object_array_add(proofs, e);
+        }
+        json_object_object_add(o, "proofs", proofs);
+        return o;
 }
 
 static json_object *elf_to_json(const Report *r, const char *path, const ElfId *id, const char *platform,
@@ -55,37 +93,63 @@ static json_object *elf_to_json(const Report *r, const char *path, const ElfId *
         return o;
 }
 
-static void print_elf_line(const Report *r, const char *path, const ElfId *id, const char *platform,
-                           unsigned mask) {
-        char t[PLATFORM_STRING_MAX];
+/* " needs x86-64-v2 (popcnt); uses avx2 behind a run-time check", for the file's line. */
+static void isa_summary(const ElfIsa *isa, char *buf, size_t size) {
+        char need[200], uses[160];
 
-        if (!r->quiet)
-                printf("%s: %s %s%s%s %s\n", path, platform ?: "unknown",
-                       id->dynamic ? "dynamic" : "static", id->dynamic ? " " : "", id->interp,
-                       mask ? "MISMATCH" : "ok");
-        for (unsigned i = 0; i < r->n_targets; i++)
-                if (mask & (1u << i))
-                        log_error("%s is %s, not %s", path, platform ?: "of an unknown platform",
-                                  platform_to_string(&r->targets[i], t));
+        if (!isa) {
+                buf[0] = 0;
+                return;
+        }
+        elf_isa_level_string(isa, isa->required, need, sizeof(need));
+        isa_features_to_string(isa->arch, isa->dispatched, uses, sizeof(uses));
+        snprintf(buf, size, " needs %s%s%s%s", need, uses[0] ? ", uses " : "", uses, uses[0] ? " behind a run-time check" : "");
 }
 
-int report_elf(Report *r, const char *path, const ElfId *id) {
+static void print_elf_line(const Report *r, const char *path, const ElfId *id, const char *platform,
+                           const Platform *have, unsigned mask, const ElfIsa *isa) {
+        char t[PLATFORM_STRING_MAX], summary[400];
+
+        isa_summary(r->isa_show || mask ? isa : NULL, summary, sizeof(summary));
+        if (!r->quiet)
+                printf("%s: %s %s%s%s%s %s\n", path, platform ?: "unknown",
+                       id->dynamic ? "dynamic" : "static", id->dynamic ? " " : "", id->interp, summary,
+                       mask ? "MISMATCH" : "ok");
+        for (unsigned i = 0; i < r->n_targets; i++) {
+                _cleanup_free_ char *why = NULL;
+
+                if (!(mask & (1u << i)))
+                        continue;
+                if (platform && isa && platform_runs_on(have, &r->targets[i]) &&
+                    isa_target_missing(&r->isa[i], isa) && isa_target_explain(&r->isa[i], isa, &why) >= 0)
+                        log_error("%s %s (%s)", path, why, platform_to_string(&r->targets[i], t));
+                else
+                        log_error("%s is %s, not %s", path, platform ?: "of an unknown platform",
+                                  platform_to_string(&r->targets[i], t));
+        }
+}
+
+int report_elf(Report *r, const char *path, const ElfId *id, const ElfIsa *isa) {
         char buf[PLATFORM_STRING_MAX];
         const char *platform = NULL;
+        json_object *o;
         Platform have;
         unsigned mask;
 
         if (platform_from_elf(id, &have) >= 0)
                 platform = platform_to_string(&have, buf);
-        mask = mismatches(r, &have, platform != NULL);
+        mask = mismatches(r, &have, platform != NULL, isa);
         r->n_elf++;
         if (mask)
                 r->n_mismatched++;
         if (!r->json) {
-                print_elf_line(r, path, id, platform, mask);
+                print_elf_line(r, path, id, platform, &have, mask, isa);
                 return 0;
         }
-        return json_object_array_add(r->files, elf_to_json(r, path, id, platform, mask)) < 0 ? -ENOMEM : 0;
+        o = elf_to_json(r, path, id, platform, mask);
+        if (isa)
+                json_object_object_add(o, "isa", isa_to_json(isa));
+        return json_object_array_add(r->files, o) < 0 ? -ENOMEM : 0;
 }
 
 void report_non_elf(Report *r) {
@@ -113,7 +177,7 @@ static CheckArchExit exit_code(const Report *r) {
 }
 
 static void print_json(Report *r, CheckArchExit code) {
-        json_object *doc = json_object_new_object(), *targets = json_object_new_array(), *summary;
+        json_object *doc = json_object_new_object(), *targets = json_object_new_array(), *summary, *cpus;
         char t[PLATFORM_STRING_MAX];
 
         for (unsigned i = 0; i < r->n_targets; i++)
@@ -130,6 +194,10 @@ static void print_json(Report *r, CheckArchExit code) {
                 json_object_object_add(doc, "images", json_object_get(r->images));
         }
         json_object_object_add(doc, "platforms", targets);
+        cpus = json_object_new_array();
+        for (unsigned i = 0; i < r->n_targets; i++)
+                json_object_array_add(cpus, r->isa[i].active ? json_object_new_string(r->isa[i].name) : NULL);
+        json_object_object_add(doc, "cpus", cpus);
         json_object_object_add(doc, "files", json_object_get(r->files));
         json_object_object_add(doc, "errors", json_object_get(r->errors));
         json_object_object_add(doc, "summary", summary);

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 
 #include "elf-id.h"
+#include "elf-isa.h"
+#include "isa-check.h"
+#include "isa-read.h"
 #include "platform.h"
 #include "scan-image.h"
 
@@ -24,7 +27,12 @@ typedef struct Report {
         bool json;
         bool quiet;
         Platform targets[CHECK_ARCH_TARGETS_MAX];
+        IsaTarget isa[CHECK_ARCH_TARGETS_MAX]; /* the CPU level or model of each target */
         unsigned n_targets;
+        IsaWant isa_want;                      /* which files to analyse (set up by main) */
+        bool isa_show;                         /* say what each file needs on its line (a level or
+                                                * model was asked for, or --isa; not for the arm
+                                                * variants alone, which are checked quietly) */
 
         unsigned n_elf, n_non_elf, n_mismatched, n_errors;
         unsigned n_images, n_platform_failures;
@@ -36,8 +44,9 @@ typedef struct Report {
 int report_init(Report *r);
 void report_done(Report *r);
 
-/* Record an identified ELF file and print its line (human mode). */
-int report_elf(Report *r, const char *path, const ElfId *id);
+/* Record an identified ELF file and print its line (human mode). isa: what it needs of the CPU, when
+ * it was analysed (r->isa_want), else NULL. */
+int report_elf(Report *r, const char *path, const ElfId *id, const ElfIsa *isa);
 void report_non_elf(Report *r);
 /* Record that path could not be read or identified; error is -errno (-EBADMSG: malformed ELF). */
 int report_error(Report *r, const char *path, int error);

@@ -5,10 +5,12 @@
  * the final filesystem (3), loaders and libc (4), and whether this host can run it (5). The result is
  * data (ImageResult); report.c presents it. */
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "image-source.h"
 #include "input-limits.h"
+#include "isa-check.h"
 #include "oci.h"
 #include "platform.h"
 
@@ -18,9 +20,10 @@ typedef enum CheckId {
         CHECK_ENTRYPOINT,
         CHECK_DEEP_SCAN,
         CHECK_LOADERS,
+        CHECK_ISA,         /* the CPU level and features a target names (variant or --cpu) */
         CHECK_HOST,
         _CHECK_MAX,
-        _CHECK_INVALID = -22,
+        _CHECK_INVALID = -EINVAL,
 } CheckId;
 
 typedef enum CheckState {
@@ -30,7 +33,7 @@ typedef enum CheckState {
         CHECK_SKIPPED, /* --quick, labels only, or nothing to check */
         CHECK_INFO,    /* host: informational, never fails the run */
         _CHECK_STATE_MAX,
-        _CHECK_STATE_INVALID = -22,
+        _CHECK_STATE_INVALID = -EINVAL,
 } CheckState;
 
 /* At most this many targets per run (the report's CHECK_ARCH_TARGETS_MAX). */
@@ -47,6 +50,12 @@ typedef struct Problem {
         OciDigest diff_id;     /* the uncompressed layer (config rootfs.diff_ids), same in every transport */
         char *have;            /* the file's platform ("linux/amd64"), or NULL */
         char *message;
+        /* CHECK_ISA only */
+        char *isa_required;    /* "x86-64-v3 (avx2,bmi2)" */
+        char *isa_missing;     /* "avx2,bmi2": what the target lacks */
+        char *isa_proof;       /* the instruction or note that proves it */
+        const char *isa_evidence; /* "code", "note", "attribute" */
+        uint64_t isa_address;  /* code: the instruction's address */
 } Problem;
 
 typedef struct PlatformResult {
@@ -57,6 +66,8 @@ typedef struct PlatformResult {
         CheckState state[_CHECK_MAX];
         char *detail[_CHECK_MAX];
         unsigned n_elf, n_mismatched;
+        IsaTarget isa;         /* inactive: no CPU level to check */
+        unsigned n_isa_checked, n_isa_failed, n_isa_dispatched;
         Problem *problems;
         size_t n_problems, n_problems_dropped;
 } PlatformResult;
@@ -79,6 +90,9 @@ typedef struct ScanImageOptions {
         unsigned jobs;         /* layers scanned at once; 0: the number of CPUs */
         bool progress;         /* a progress line on stderr */
         const char *binfmt_dir;/* for the host check; NULL: /proc/sys/fs/binfmt_misc */
+        const IsaTarget *isa;  /* one per target (CPU level to check), or NULL */
+        size_t n_isa;
+        uint64_t isa_code_max; /* 0: ELF_ISA_CODE_MAX */
         ImageSourceOptions source;
         Limits limits;         /* bounds on layers, the image and the model (limits_init() first) */
 } ScanImageOptions;

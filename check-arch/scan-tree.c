@@ -21,6 +21,7 @@ static void closedirp(DIR **d) {
 static int scan_fd(Report *r, const char *path, int dirfd, const char *name, int depth);
 
 static int scan_file(Report *r, const char *path, int fd) {
+        ElfIsa *isa = NULL;
         ElfId id;
         int k;
 
@@ -31,7 +32,14 @@ static int scan_file(Report *r, const char *path, int fd) {
         }
         if (k < 0)
                 return report_error(r, path, k);
-        return report_elf(r, path, &id);
+        if (isa_want_file(&r->isa_want, &id)) {
+                k = isa_read_fd(&r->isa_want, fd, &id, &isa);
+                if (k < 0)
+                        return report_error(r, path, k);
+        }
+        k = report_elf(r, path, &id, isa);
+        isa_free(isa);
+        return k;
 }
 
 static int scan_dir(Report *r, const char *path, int fd, int depth) {

@@ -9,6 +9,7 @@
 
 #include "accel.h"
 #include "macro.h"
+#include "strbuf.h"
 #include "strv.h"
 
 /* ---- tables ------------------------------------------------------------------------------------ */
@@ -295,45 +296,19 @@ int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret) {
         return 0;
 }
 
-typedef struct Buf {
-        char *p;
-        size_t n;
-        int r;
-} Buf;
-
-static void _printf_(2, 3) buf_printf(Buf *b, const char *fmt, ...) {
-        _cleanup_free_ char *s = NULL;
-        va_list ap;
-        char *np;
-        int k;
-
-        if (b->r < 0)
-                return;
-        va_start(ap, fmt);
-        k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0 || !(np = realloc(b->p, b->n + (size_t) k + 1))) {
-                b->r = -ENOMEM;
-                return;
-        }
-        memcpy(np + b->n, s, (size_t) k + 1);
-        b->p = np;
-        b->n += (size_t) k;
-}
-
-static void tool_rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
+static void tool_rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
         const AccelTool *t = r->tool;
 
-        buf_printf(b, "\n# /%s (%s) -> its twin, the host's own\n[route]\nplatform = linux/%s\nbuild-id = ",
+        strbuf_printf(b, "\n# /%s (%s) -> its twin, the host's own\n[route]\nplatform = linux/%s\nbuild-id = ",
                    t->target, t->package, p->arch);
         for (size_t i = 0; i < r->build_id_size; i++)
-                buf_printf(b, "%02x", r->build_id[i]);
-        buf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\nkeep-argv0 = yes\n", t->host);
+                strbuf_printf(b, "%02x", r->build_id[i]);
+        strbuf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\nkeep-argv0 = yes\n", t->host);
         for (size_t i = 0; i < ELEMENTSOF(tool_unless_envs); i++)
-                buf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
+                strbuf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
 }
 
-static void rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
+static void rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
         const AccelTool *t = r->tool;
 
         if (t->role == ACCEL_ROLE_TOOL)
@@ -344,35 +319,33 @@ static void rule_format(Buf *b, const AccelPlatform *p, const AccelRule *r) {
         size_t n_args = driver ? ELEMENTSOF(driver_unless_args) : ELEMENTSOF(binutil_unless_args);
         size_t n_envs = driver ? ELEMENTSOF(driver_unless_envs) : ELEMENTSOF(binutil_unless_envs);
 
-        buf_printf(b, "\n# /%s (%s) -> its twin /%s\n[route]\nplatform = linux/%s\nbuild-id = ", t->target,
+        strbuf_printf(b, "\n# /%s (%s) -> its twin /%s\n[route]\nplatform = linux/%s\nbuild-id = ", t->target,
                    t->package, t->host, p->arch);
         for (size_t i = 0; i < r->build_id_size; i++)
-                buf_printf(b, "%02x", r->build_id[i]);
-        buf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\n", t->host);
+                strbuf_printf(b, "%02x", r->build_id[i]);
+        strbuf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\n", t->host);
         if (t->argv0[0])
-                buf_printf(b, "argv0 = " ACCEL_NATIVE_DIR "/usr/bin/%s\n", t->argv0);
+                strbuf_printf(b, "argv0 = " ACCEL_NATIVE_DIR "/usr/bin/%s\n", t->argv0);
         for (size_t i = 0; i < n_args; i++)
-                buf_printf(b, "unless-arg = %s\n", args[i]);
+                strbuf_printf(b, "unless-arg = %s\n", args[i]);
         if (r->extra_unless_arg)
-                buf_printf(b, "# %s\nunless-arg = %s\n", r->extra_why ?: "", r->extra_unless_arg);
+                strbuf_printf(b, "# %s\nunless-arg = %s\n", r->extra_why ?: "", r->extra_unless_arg);
         for (size_t i = 0; i < n_envs; i++)
-                buf_printf(b, "unless-env = %s\n", envs[i]);
+                strbuf_printf(b, "unless-env = %s\n", envs[i]);
         for (size_t i = 0; driver && i < ELEMENTSOF(driver_unless_env_dirs); i++)
-                buf_printf(b, "unless-env-dir = %s\n", driver_unless_env_dirs[i]);
+                strbuf_printf(b, "unless-env-dir = %s\n", driver_unless_env_dirs[i]);
 }
 
 int accel_routes_format(const AccelPlatform *p, const AccelRule *rules, size_t n, char **ret) {
-        Buf b = {};
+        _cleanup_(strbuf_done) StrBuf b = {};
 
-        buf_printf(&b, "# Written by `archway accel install` (docs/accel.md): native twins of this root's\n"
-                   "# %s toolchain. Rebuilt on every install; edits are lost.\n", p->triple);
+        strbuf_printf(&b, "# Written by `archway accel install` (docs/accel.md): native twins of this root's\n"
+                      "# %s toolchain. Rebuilt on every install; edits are lost.\n", p->triple);
         for (size_t i = 0; i < n; i++)
                 rule_format(&b, p, &rules[i]);
-        if (b.r < 0) {
-                free(b.p);
-                return b.r;
-        }
-        *ret = b.p;
-        return 0;
+        if (b.error < 0)
+                return b.error;
+        *ret = strbuf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Native twins of a foreign root's toolchain (issue 6, docs/accel.md).
+/* Native twins of a foreign root's toolchain (docs/accel.md).
  *
  * accel_install() copies the host's Debian cross toolchain for the root's platform (gcc driver, cc1,
  * collect2, lto1, binutils) with its host libraries and the host's ELF loader into
@@ -23,6 +23,7 @@
  * accel_dpkg_version(). accel_install() does the file work; it neither logs nor spawns: the caller
  * hands in the host driver's -dumpspecs text. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,7 +40,7 @@ typedef enum AccelRole {
         ACCEL_ROLE_HELPER,  /* cc1, collect2, ...: not routed, started by the twin driver */
         ACCEL_ROLE_TOOL,    /* sed, grep, dash, xz, ...: routed as they are, the program's own argv[0] kept */
         _ACCEL_ROLE_MAX,
-        _ACCEL_ROLE_INVALID = -22,
+        _ACCEL_ROLE_INVALID = -EINVAL,
 } AccelRole;
 
 /* One tool of a platform's twin set, paths relative to "/" (host) and to the root. */

@@ -229,3 +229,31 @@ int binfmt_dir_owner(int dirfd, unsigned *ret_uid) {
         *ret_uid = st.st_uid;
         return 0;
 }
+
+int binfmt_dir_find_handler(int dirfd, const void *head, size_t size, const char *path, BinfmtEntry *ret,
+                            unsigned *ret_shadowed) {
+        _cleanup_(binfmt_names_freep) char **names = NULL;
+        unsigned shadowed = 0;
+        bool found = false;
+        int r;
+
+        r = binfmt_dir_list(dirfd, &names);
+        if (r < 0)
+                return r;
+        for (char **p = names; *p; p++) {
+                BinfmtEntry e;
+
+                /* An entry removed between the listing and the read is simply not there. */
+                if (binfmt_dir_read_entry(dirfd, *p, &e) < 0 || !binfmt_entry_matches(&e, head, size, path))
+                        continue;
+                if (found) {
+                        shadowed++;
+                        continue;
+                }
+                *ret = e;
+                found = true;
+        }
+        if (ret_shadowed)
+                *ret_shadowed = shadowed;
+        return found ? 0 : -ENOENT;
+}

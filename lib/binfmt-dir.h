@@ -37,6 +37,13 @@ static inline void binfmt_names_freep(char ***names) {
  * cannot be parsed, or -errno. */
 int binfmt_dir_read_entry(int dirfd, const char *name, BinfmtEntry *ret);
 
+/* The entry the kernel would hand a file to, given its first size bytes (head) and, for extension
+ * entries, its path (may be NULL): the newest enabled match, since binfmt_misc tries its entries
+ * from the most recently registered one. *ret_shadowed (may be NULL) counts the older enabled
+ * matches it never reaches. Returns 0, -ENOENT when no enabled entry matches, or -errno. */
+int binfmt_dir_find_handler(int dirfd, const void *head, size_t size, const char *path, BinfmtEntry *ret,
+                            unsigned *ret_shadowed);
+
 /* Register e with one write(2) of its register string. Returns 0, -EEXIST when the name is taken,
  * -EINVAL when the kernel refused the string (after binfmt_entry_format() accepted it, that means a
  * flag this kernel does not know: see binfmt_dir_flag_supported()), -ENOENT (F: interpreter missing),

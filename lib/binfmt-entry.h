@@ -6,6 +6,7 @@
  * check_special_flags()) does, the status file an entry shows (entry_status()), and the kernel's
  * matching rule (check_file()). Pure: no I/O, no allocation. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ typedef enum BinfmtType {
         BINFMT_TYPE_MAGIC,     /* 'M' */
         BINFMT_TYPE_EXTENSION, /* 'E' */
         _BINFMT_TYPE_MAX,
-        _BINFMT_TYPE_INVALID = -22,
+        _BINFMT_TYPE_INVALID = -EINVAL,
 } BinfmtType;
 
 typedef struct BinfmtEntry {

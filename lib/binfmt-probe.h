@@ -12,6 +12,10 @@
 
 #include "binfmt-table.h"
 
+/* How long a probe may take, from its start to its exit: generous for a cold QEMU start on a loaded
+ * machine; a probe normally takes a few milliseconds. */
+#define BINFMT_PROBE_TIMEOUT_MS 10000
+
 /* The probe program of table row name ("aarch64", "i486"), or NULL when there is none. */
 const unsigned char *binfmt_probe_program(const char *name, size_t *ret_size);
 

@@ -12,6 +12,7 @@
  * Every offset read from the file is checked against the buffer or file size; the byte order of the
  * file, not of the host, decides. Malformed input yields an error, never an out-of-bounds read. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ typedef enum ElfKind {
         ELF_KIND_CORE,       /* ET_CORE */
         ELF_KIND_OTHER,
         _ELF_KIND_MAX,
-        _ELF_KIND_INVALID = -22,
+        _ELF_KIND_INVALID = -EINVAL,
 } ElfKind;
 
 typedef enum ElfFloatAbi {
@@ -41,7 +42,7 @@ typedef enum ElfFloatAbi {
         ELF_FLOAT_ABI_SOFT, /* arm: EABI soft-float calling convention (Debian armel) */
         ELF_FLOAT_ABI_HARD, /* arm: VFP registers for arguments (Debian armhf) */
         _ELF_FLOAT_ABI_MAX,
-        _ELF_FLOAT_ABI_INVALID = -22,
+        _ELF_FLOAT_ABI_INVALID = -EINVAL,
 } ElfFloatAbi;
 
 typedef enum ElfMipsAbi {
@@ -50,7 +51,7 @@ typedef enum ElfMipsAbi {
         ELF_MIPS_ABI_N32,
         ELF_MIPS_ABI_N64,
         _ELF_MIPS_ABI_MAX,
-        _ELF_MIPS_ABI_INVALID = -22,
+        _ELF_MIPS_ABI_INVALID = -EINVAL,
 } ElfMipsAbi;
 
 typedef enum ElfIdFlags {
@@ -121,6 +122,18 @@ int elf_id_read_sections(int fd, ElfId *id);
  * Returns 0, -EBADMSG when anything runs past its enclosing length (subsection, sub-subsection, ULEB128,
  * string) or the format is not 'A', -EINVAL for a bad data argument. Outputs only on success. */
 int elf_arm_attributes_parse(const void *buf, size_t size, uint8_t data, unsigned *ret_arch, ElfFloatAbi *ret_abi);
+
+/* Called for each file-scope attribute: value for integer tags, str (NUL-terminated, inside the
+ * buffer) for string tags, both for ARM's Tag_compatibility. A negative return stops the walk. */
+typedef int (*ElfAttrCallback)(uint64_t tag, uint64_t value, const char *str, void *userdata);
+
+/* Walk a build attributes section in the common format ('A', length-prefixed vendor subsections,
+ * Tag_File sub-subsections) of ARM (IHI 0045, vendor "aeabi") and RISC-V (riscv-elf-psabi, vendor
+ * "riscv"; riscv selects its rule that odd tags are strings). Other vendors' data and section/symbol
+ * scopes are skipped. Returns 0, a callback's negative value, -EBADMSG when anything runs past its
+ * enclosing length, -EINVAL for a bad data argument. */
+int elf_build_attributes_foreach(const void *buf, size_t size, uint8_t data, const char *vendor, bool riscv,
+                                 ElfAttrCallback cb, void *userdata);
 
 /* "exec", "pie", "static-pie", "shared", "relocatable", "core", "other"; "none", "o32", "n32", "n64";
  * "unknown", "soft", "hard". NULL for a value outside the enum. */

@@ -61,10 +61,13 @@ static ElfFloatAbi arm_vfp_args_float_abi(uint64_t vfp_args) {
         }
 }
 
-/* The encoding of a tag's value, so that tags we do not know can still be skipped: IHI 0045 fixes the
- * two string tags below 32 and Tag_compatibility (an integer, then a string); from 32 up, odd tags are
- * strings (Tag_also_compatible_with 65, Tag_conformance 67) and even tags integers (Tag_nodefaults 64). */
-static ArmAttrForm arm_attr_form(uint64_t tag) {
+/* The encoding of a tag's value, so that tags we do not know can still be skipped. ARM (IHI 0045)
+ * fixes the two string tags below 32 and Tag_compatibility (an integer, then a string); from 32 up,
+ * odd tags are strings (Tag_also_compatible_with 65, Tag_conformance 67) and even tags integers
+ * (Tag_nodefaults 64). RISC-V (riscv-elf-psabi, "Attributes") makes every odd tag a string. */
+static ArmAttrForm arm_attr_form(uint64_t tag, bool riscv) {
+        if (riscv)
+                return tag & 1 ? ARM_ATTR_NTBS : ARM_ATTR_ULEB128;
         if (tag == ARM_TAG_CPU_RAW_NAME || tag == ARM_TAG_CPU_NAME)
                 return ARM_ATTR_NTBS;
         if (tag == ARM_TAG_COMPATIBILITY)
@@ -113,47 +116,49 @@ static int ntbs_skip(const uint8_t *p, size_t size, size_t *off) {
         return 0;
 }
 
-static int arm_attr_value_read(const uint8_t *p, size_t size, size_t *off, ArmAttrForm form, uint64_t *ret) {
-        int r;
+typedef struct AttrWalk {
+        uint8_t data;
+        const char *vendor;
+        bool riscv;
+        ElfAttrCallback cb;
+        void *userdata;
+} AttrWalk;
 
-        *ret = 0;
-        if (form != ARM_ATTR_NTBS) {
-                r = uleb128_read(p, size, off, ret);
-                if (r < 0)
-                        return r;
-        }
-        if (form != ARM_ATTR_ULEB128)
-                return ntbs_skip(p, size, off);
-        return 0;
-}
-
-/* The attributes of a Tag_File sub-subsection: <tag uleb128> <value>, to its end. A later value of
- * the same tag replaces an earlier one. */
-static int arm_attrs_parse_file(const uint8_t *p, size_t size, unsigned *arch, ElfFloatAbi *abi) {
+/* The attributes of a Tag_File sub-subsection: <tag uleb128> <value>, to its end. */
+static int attrs_parse_file(const AttrWalk *w, const uint8_t *p, size_t size) {
         size_t off = 0;
         int r;
 
         while (off < size) {
-                uint64_t tag, value;
+                ArmAttrForm form;
+                const char *str = NULL;
+                uint64_t tag, value = 0;
 
                 r = uleb128_read(p, size, &off, &tag);
                 if (r < 0)
                         return r;
-                r = arm_attr_value_read(p, size, &off, arm_attr_form(tag), &value);
+                form = arm_attr_form(tag, w->riscv);
+                if (form != ARM_ATTR_NTBS) {
+                        r = uleb128_read(p, size, &off, &value);
+                        if (r < 0)
+                                return r;
+                }
+                if (form != ARM_ATTR_ULEB128) {
+                        str = (const char *) p + off;
+                        r = ntbs_skip(p, size, &off);
+                        if (r < 0)
+                                return r;
+                }
+                r = w->cb(tag, value, str, w->userdata);
                 if (r < 0)
                         return r;
-
-                if (tag == ARM_TAG_CPU_ARCH)
-                        *arch = arm_cpu_arch_version(value);
-                else if (tag == ARM_TAG_ABI_VFP_ARGS)
-                        *abi = arm_vfp_args_float_abi(value);
         }
         return 0;
 }
 
-/* The aeabi vendor data: sub-subsections <tag uleb128> <size uint32, counted from the tag> <content>.
+/* The vendor data: sub-subsections <tag uleb128> <size uint32, counted from the tag> <content>.
  * Only Tag_File speaks for the whole file; Tag_Section and Tag_Symbol ones are skipped whole. */
-static int arm_attrs_parse_aeabi(const uint8_t *p, size_t size, uint8_t data, unsigned *arch, ElfFloatAbi *abi) {
+static int attrs_parse_vendor(const AttrWalk *w, const uint8_t *p, size_t size) {
         size_t off = 0;
         int r;
 
@@ -167,13 +172,13 @@ static int arm_attrs_parse_aeabi(const uint8_t *p, size_t size, uint8_t data, un
                         return r;
                 if (size - off < 4)
                         return -EBADMSG;
-                len = u32_read(p + off, data);
+                len = u32_read(p + off, w->data);
                 off += 4;
                 if (len < off - start || len > size - start)
                         return -EBADMSG;
 
                 if (tag == ARM_TAG_FILE) {
-                        r = arm_attrs_parse_file(p + off, start + len - off, arch, abi);
+                        r = attrs_parse_file(w, p + off, start + len - off);
                         if (r < 0)
                                 return r;
                 }
@@ -182,26 +187,25 @@ static int arm_attrs_parse_aeabi(const uint8_t *p, size_t size, uint8_t data, un
         return 0;
 }
 
-/* A vendor subsection's body: <vendor name NTBS> <vendor data>. Only "aeabi" data is specified;
- * other vendors' ("gnu") is skipped whole. */
-static int arm_attrs_parse_subsection(const uint8_t *p, size_t size, uint8_t data, unsigned *arch,
-                                      ElfFloatAbi *abi) {
+/* A vendor subsection's body: <vendor name NTBS> <vendor data>. Only the wanted vendor's data is
+ * parsed; other vendors' ("gnu") is skipped whole. */
+static int attrs_parse_subsection(const AttrWalk *w, const uint8_t *p, size_t size) {
         const uint8_t *nul = memchr(p, 0, size);
         size_t name_size;
 
         if (!nul)
                 return -EBADMSG;
-        if (strcmp((const char *) p, ARM_ATTR_VENDOR_AEABI) != 0)
+        if (strcmp((const char *) p, w->vendor) != 0)
                 return 0;
 
         name_size = (size_t) (nul - p) + 1;
-        return arm_attrs_parse_aeabi(p + name_size, size - name_size, data, arch, abi);
+        return attrs_parse_vendor(w, p + name_size, size - name_size);
 }
 
-int elf_arm_attributes_parse(const void *buf, size_t size, uint8_t data, unsigned *ret_arch, ElfFloatAbi *ret_abi) {
+int elf_build_attributes_foreach(const void *buf, size_t size, uint8_t data, const char *vendor, bool riscv,
+                                 ElfAttrCallback cb, void *userdata) {
+        const AttrWalk w = { .data = data, .vendor = vendor, .riscv = riscv, .cb = cb, .userdata = userdata };
         const uint8_t *p = buf;
-        ElfFloatAbi abi = ELF_FLOAT_ABI_UNKNOWN;
-        unsigned arch = 0;
         int r;
 
         if (data != ELFDATA2LSB && data != ELFDATA2MSB)
@@ -219,14 +223,39 @@ int elf_arm_attributes_parse(const void *buf, size_t size, uint8_t data, unsigne
                 if (len < 4 || len > size - off)
                         return -EBADMSG;
 
-                r = arm_attrs_parse_subsection(p + off + 4, len - 4, data, &arch, &abi);
+                r = attrs_parse_subsection(&w, p + off + 4, len - 4);
                 if (r < 0)
                         return r;
                 off += len;
         }
+        return 0;
+}
 
-        *ret_arch = arch;
-        *ret_abi = abi;
+typedef struct ArmArchAbi {
+        unsigned arch;
+        ElfFloatAbi abi;
+} ArmArchAbi;
+
+/* A later value of the same tag replaces an earlier one. */
+static int arm_arch_abi_cb(uint64_t tag, uint64_t value, const char *str, void *userdata) {
+        ArmArchAbi *a = userdata;
+
+        if (tag == ARM_TAG_CPU_ARCH)
+                a->arch = arm_cpu_arch_version(value);
+        else if (tag == ARM_TAG_ABI_VFP_ARGS)
+                a->abi = arm_vfp_args_float_abi(value);
+        return 0;
+}
+
+int elf_arm_attributes_parse(const void *buf, size_t size, uint8_t data, unsigned *ret_arch, ElfFloatAbi *ret_abi) {
+        ArmArchAbi a = { .arch = 0, .abi = ELF_FLOAT_ABI_UNKNOWN };
+        int r;
+
+        r = elf_build_attributes_foreach(buf, size, data, ARM_ATTR_VENDOR_AEABI, false, arm_arch_abi_cb, &a);
+        if (r < 0)
+                return r;
+        *ret_arch = a.arch;
+        *ret_abi = a.abi;
         return 0;
 }
 

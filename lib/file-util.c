@@ -240,3 +240,45 @@ int rm_rf_at(int dfd, const char *name) {
 int rm_rf(const char *path) {
         return rm_rf_at(AT_FDCWD, path);
 }
+
+int path_clean(const char *path, char **ret) {
+        bool rooted = path[0] == '/';
+        size_t n = 0, floor = rooted ? 1 : 0; /* floor: where ".." can no longer remove anything */
+        char *out = malloc(strlen(path) + 2);
+
+        if (!out)
+                return -ENOMEM;
+        if (rooted)
+                out[n++] = '/';
+        for (const char *p = path; *p;) {
+                size_t len = strcspn(p, "/");
+
+                if (len == 0 || (len == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+                        if (n > floor) {
+                                while (n > floor && out[n - 1] != '/')
+                                        n--;
+                                if (n > floor)
+                                        n--;
+                        } else if (!rooted) {
+                                if (n > 0)
+                                        out[n++] = '/';
+                                out[n++] = '.', out[n++] = '.';
+                                floor = n;
+                        }
+                } else {
+                        if (n > (rooted ? 1 : 0))
+                                out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p += len;
+                p += strspn(p, "/");
+        }
+        if (n == 0)
+                out[n++] = '.';
+        out[n] = 0;
+        *ret = out;
+        return 0;
+}

@@ -46,3 +46,8 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_size);
  * what it descends into. A missing name is not an error. Returns 0 or -errno. */
 int rm_rf_at(int dirfd, const char *name);
 int rm_rf(const char *path);
+
+/* Clean a path lexically, as Go's filepath.Clean: repeated '/' and "." components dropped, ".." removing
+ * the component before it (kept at the start of a relative path, dropped after a leading '/'), no
+ * trailing '/'; "" gives ".". Returns 0 and a new string, or -ENOMEM. */
+int path_clean(const char *path, char **ret);

@@ -6,6 +6,7 @@
  * the defaults and the command line and hand the values on to lib/ as plain numbers in options
  * structs; lib/ functions never look at a global. docs/security.md lists the same table. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@ typedef enum LimitId {
         LIMIT_REQUEST_SECONDS,    /* one HTTP request to a registry, start to finish */
         LIMIT_PULL_SECONDS,       /* everything fetched from registries for one image */
         _LIMIT_MAX,
-        _LIMIT_INVALID = -22,
+        _LIMIT_INVALID = -EINVAL,
 } LimitId;
 
 typedef enum LimitUnit {
@@ -31,7 +32,7 @@ typedef enum LimitUnit {
         LIMIT_UNIT_COUNT,         /* "1000000", "1M": powers of 1000 */
         LIMIT_UNIT_SECONDS,       /* "90", "10m", "2h" */
         _LIMIT_UNIT_MAX,
-        _LIMIT_UNIT_INVALID = -22,
+        _LIMIT_UNIT_INVALID = -EINVAL,
 } LimitUnit;
 
 typedef struct Limits {

@@ -25,6 +25,7 @@ typedef struct Extract {
         struct archive *in, *out;
         LayerReadResult *res;
         char refused[256];      /* the entry name refused, for the message */
+        const char *refused_why;/* and why (static), or NULL for the generic reason */
 } Extract;
 
 static la_ssize_t source_read(struct archive *a, void *userdata, const void **ret) {
@@ -45,6 +46,13 @@ static int extract_error(const Extract *x) {
 
 static void refuse_name(Extract *x, const char *name) {
         snprintf(x->refused, sizeof(x->refused), "%s", name ?: "(unnamed)");
+}
+
+/* Refuse the entry name with a reason; returns -EBADMSG. */
+static int refuse(Extract *x, const char *name, const char *why) {
+        refuse_name(x, name);
+        x->refused_why = why;
+        return -EBADMSG;
 }
 
 /* mkdir -p of root/rel's components (rel normalised, relative), refusing to pass through symlinks. */
@@ -234,6 +242,7 @@ static int check_names(Extract *x, struct archive_entry *e, size_t max_path) {
  * this layer lacks it. */
 static int prepare_hardlink(Extract *x, struct archive_entry *e, const char *hl) {
         _cleanup_free_ char *hnorm = NULL, *hfull = NULL;
+        struct stat st;
         int r;
 
         if (layer_path_normalize(hl, &hnorm) < 0) {
@@ -242,8 +251,14 @@ static int prepare_hardlink(Extract *x, struct archive_entry *e, const char *hl)
         }
         if (asprintf(&hfull, "%s/%s", x->root, hnorm) < 0)
                 return -ENOMEM;
-        if (access(hfull, F_OK) < 0 && errno == ENOENT && x->opts->lowers) {
+        if (lstat(hfull, &st) >= 0) {
+                /* deleted by this very layer: on the mounted stack the target is gone, link(2) fails */
+                if (is_whiteout(&st))
+                        return refuse(x, hl, "its hardlink target was deleted earlier in this layer");
+        } else if (errno == ENOENT && x->opts->lowers) {
                 r = copy_up(x->root, hnorm, x->opts->lowers);
+                if (r == -EBADMSG)
+                        return refuse(x, hl, "its hardlink target is not a regular file");
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
@@ -266,16 +281,22 @@ static int prepare_entry(Extract *x, struct archive_entry *e, char **ret_target)
                 return -EBADMSG;
         }
         kind = layer_whiteout_classify(norm, ret_target);
+        if (kind == -ENOMEM)
+                return kind;
         if (kind < 0)
-                return -EBADMSG;
+                return refuse(x, archive_entry_pathname(e), "it is not a valid whiteout name");
         if (kind != LAYER_WHITEOUT_NONE)
                 return kind;
+        /* The name as the layer wrote it, for a refusal libarchive makes while writing. */
+        refuse_name(x, norm);
         if (asprintf(&full, "%s/%s", x->root, norm) < 0)
                 return -ENOMEM;
         archive_entry_set_pathname(e, full);
         if (hl && (r = prepare_hardlink(x, e, hl)) < 0)
                 return r;
         r = make_parents(x->root, norm);
+        if (r == -ENOTDIR)
+                return refuse(x, norm, "a directory on its way is a symlink or a file in this layer");
         return r < 0 ? r : LAYER_WHITEOUT_NONE;
 }
 
@@ -293,6 +314,7 @@ static int extract_one(Extract *x, struct archive_entry *e) {
         _cleanup_free_ char *target = NULL;
         int r;
 
+        x->refused[0] = 0;
         r = prepare_entry(x, e, &target);
         if (r < 0)
                 return r;
@@ -302,8 +324,11 @@ static int extract_one(Extract *x, struct archive_entry *e) {
         if (r < 0)
                 return r;
         if (archive_write_header(x->out, e) < ARCHIVE_OK) {
-                refuse_name(x, archive_entry_pathname(e));
-                return archive_errno(x->out) > 0 ? -archive_errno(x->out) : -EIO;
+                /* x->refused holds the entry's own name (prepare_entry), not the path under root */
+                x->refused_why = archive_entry_hardlink(e) ?
+                        "its hardlink target is not in this layer or below it, or is reached through a symlink" :
+                        "libarchive refused to write it (a symlink on its way?)";
+                return -EBADMSG;
         }
         if (archive_entry_size(e) > 0 && (r = copy_entry_data(x)) < 0)
                 return r;
@@ -360,8 +385,12 @@ int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, 
         int r;
 
         real = realpath(root, NULL);
-        if (!real)
-                return negative_errno();
+        if (!real) {
+                r = error_detail_set(err, negative_errno(), "cannot be unpacked into %s: %m", root);
+                if (ret)
+                        *ret = res;
+                return r;
+        }
         x.root = real;
         r = layer_stream_new_fd(fd, &x.opts->read.stream, &x.stream);
         if (r >= 0)
@@ -371,7 +400,7 @@ int layer_extract_fd(int fd, const char *root, const LayerExtractOptions *opts, 
         if (x.stream)
                 layer_stream_result(x.stream, &res.stream);
         if (r < 0)
-                r = layer_read_explain(r, &res, &x.opts->read, x.refused[0] ? x.refused : NULL, err);
+                r = layer_read_explain(r, &res, &x.opts->read, x.refused[0] ? x.refused : NULL, x.refused_why, err);
         if (x.in)
                 archive_read_free(x.in);
         if (x.out)

@@ -57,7 +57,6 @@ static int path_walk(char *out, size_t *len, const char *s, bool clamp) {
 int layer_path_normalize(const char *name, char **ret) {
         char out[LAYER_PATH_MAX + 1] = "";
         size_t len = 0;
-        char *copy;
         int r;
 
         if (isempty(name) || name[0] == '/')
@@ -67,11 +66,8 @@ int layer_path_normalize(const char *name, char **ret) {
         r = path_walk(out, &len, name, false);
         if (r < 0)
                 return r;
-        copy = strdup(out);
-        if (!copy)
-                return -ENOMEM;
-        *ret = copy;
-        return 0;
+        *ret = strdup(out);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int layer_whiteout_classify(const char *path, char **ret_target) {
@@ -110,7 +106,6 @@ int layer_path_resolve_link(const char *link_path, const char *target, char **re
         char out[LAYER_PATH_MAX + 1] = "";
         size_t len = 0;
         const char *slash;
-        char *copy;
         int r;
 
         if (target[0] != '/' && (slash = strrchr(link_path, '/'))) {
@@ -121,9 +116,6 @@ int layer_path_resolve_link(const char *link_path, const char *target, char **re
         r = path_walk(out, &len, target, true);
         if (r < 0)
                 return r;
-        copy = strdup(out);
-        if (!copy)
-                return -ENOMEM;
-        *ret = copy;
-        return 0;
+        *ret = strdup(out);
+        return *ret ? 0 : -ENOMEM;
 }

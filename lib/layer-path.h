@@ -5,6 +5,7 @@
  * conventions of the OCI image-spec (layer.md, "Whiteouts": ".wh.<name>" deletes <name> from lower
  * layers, ".wh..wh..opq" makes its directory opaque). */
 
+#include <errno.h>
 #include <stdbool.h>
 
 /* A layer path, like the kernel's PATH_MAX. */
@@ -24,7 +25,7 @@ typedef enum LayerWhiteout {
         LAYER_WHITEOUT_FILE,   /* ".wh.<name>": <dir>/<name> is deleted */
         LAYER_WHITEOUT_OPAQUE_DIR, /* "<dir>/.wh..wh..opq": <dir>'s lower contents are hidden */
         _LAYER_WHITEOUT_MAX,
-        _LAYER_WHITEOUT_INVALID = -22,
+        _LAYER_WHITEOUT_INVALID = -EINVAL,
 } LayerWhiteout;
 
 /* Classify a normalised path. For FILE, *ret_target is the deleted path ("a/.wh.b" -> "a/b"); for

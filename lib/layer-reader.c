@@ -282,7 +282,7 @@ static int layer_read(LayerReader *r, const LayerReadOptions *opts, LayerEntryCa
         k = reader_run(r, opts, cb, userdata, &res);
         layer_stream_result(r->stream, &res.stream);
         if (k < 0)
-                k = layer_read_explain(k, &res, opts, r->refused[0] ? r->refused : NULL, err);
+                k = layer_read_explain(k, &res, opts, r->refused[0] ? r->refused : NULL, NULL, err);
         reader_close(r);
         if (ret_result)
                 *ret_result = res;
@@ -321,7 +321,7 @@ static void explain_digests(const OciDigest *want, const OciDigest *got, char *b
 }
 
 int layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, const char *refused,
-                       ErrorDetail *err) {
+                       const char *why, ErrorDetail *err) {
         const LayerStreamOptions *so = opts ? &opts->stream : NULL;
         char buf[ERROR_DETAIL_MAX];
 
@@ -341,13 +341,15 @@ int layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions
                 return error_detail_set(err, r, "unpacks to more bytes than the layer-bytes limit");
         if (r == -ENAMETOOLONG)
                 return error_detail_set(err, r, "has a name longer than the path-bytes limit: '%s'", refused ?: "");
-        if (refused)
-                return error_detail_set(err, r, "has a refused entry '%s' (names are relative, without \"..\")",
-                                        refused);
+        if (refused && r == -EBADMSG)
+                return error_detail_set(err, r, "has a refused entry '%s' (%s)", refused,
+                                        why ?: "names are relative, without \"..\"");
         /* A failure of the source (a registry stream) said its own words in err already. */
         if (err && err->message[0])
                 return r;
         if (r == -EBADMSG)
                 return error_detail_set(err, r, "is not a valid tar stream");
+        if (refused)
+                return error_detail_set(err, r, "could not be unpacked at '%s': %m", refused);
         return error_detail_set(err, r, "could not be read: %m");
 }

@@ -10,6 +10,7 @@
  * names with ".." or absolute paths are refused (-EBADMSG). Truncated or corrupt streams are -EBADMSG.
  * What failed is said in the caller's ErrorDetail, as a phrase to follow "layer sha256:... ". */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ typedef enum LayerEntryType {
         LAYER_ENTRY_HARDLINK,
         LAYER_ENTRY_OTHER,      /* devices, fifos, sockets */
         _LAYER_ENTRY_TYPE_MAX,
-        _LAYER_ENTRY_TYPE_INVALID = -22,
+        _LAYER_ENTRY_TYPE_INVALID = -EINVAL,
 } LayerEntryType;
 
 typedef struct LayerReader LayerReader;
@@ -72,10 +73,10 @@ typedef struct LayerReadResult {
 
 /* For the readers of layers (this one and lib/layer-extract): put why a read failed into err as a
  * phrase ("has more than 5 entries (the layer-entries limit)", "has a refused entry '../x' ...", "does
- * not match its digest (expected ..., got ...)"), from the value it returned, its result and the name
- * it refused (or NULL). Returns r. */
+ * not match its digest (expected ..., got ...)"), from the value it returned, its result, the name it
+ * refused (or NULL) and why (NULL: names are relative, without ".."). Returns r. */
 int layer_read_explain(int r, const LayerReadResult *res, const LayerReadOptions *opts, const char *refused,
-                       ErrorDetail *err);
+                       const char *why, ErrorDetail *err);
 
 /* Read the layer at fd (from its current offset, to EOF). opts and ret_result may be NULL. Returns 0,
  * a callback's negative value, -EBADMSG (bad tar, bad compression, truncation, refused name, a failed

@@ -20,6 +20,7 @@
  * compressed stream in the blob (gzip members, zstd frames; anything else is refused, as Go's gzip
  * reader and so containerd refuse it). */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,7 +51,7 @@ typedef enum LayerStreamFailure {
         LAYER_STREAM_CORRUPT,        /* the compressed stream is damaged or truncated */
         LAYER_STREAM_TOO_BIG,        /* more uncompressed bytes than max_bytes */
         _LAYER_STREAM_FAILURE_MAX,
-        _LAYER_STREAM_FAILURE_INVALID = -22,
+        _LAYER_STREAM_FAILURE_INVALID = -EINVAL,
 } LayerStreamFailure;
 
 typedef struct LayerStreamResult {

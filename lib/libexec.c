@@ -25,21 +25,35 @@ static int try_dir(const char *dir, const char *name, char **ret) {
         return 0;
 }
 
-int libexec_find(const char *name, const char *first_dir, char **ret) {
-        char self[PATH_MAX], build[PATH_MAX + 16] = "";
+void libexec_dirs(const char *first_dir, char build[static LIBEXEC_BUILD_DIR_MAX], const char *ret[static 4]) {
+        char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        const char *dirs[] = { first_dir, build, ARCHWAY_LIBEXECDIR };
         char *slash;
+        size_t k = 0;
 
+        build[0] = 0;
         if (n > 0) {
                 self[n] = 0;
                 if ((slash = strrchr(self, '/'))) {
                         *slash = 0;
-                        snprintf(build, sizeof(build), "%s/../libexec", self);
+                        snprintf(build, LIBEXEC_BUILD_DIR_MAX, "%s/../libexec", self);
                 }
         }
-        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
-                int r = try_dir(dirs[k], name, ret);
+        if (!isempty(first_dir))
+                ret[k++] = first_dir;
+        if (build[0])
+                ret[k++] = build;
+        ret[k++] = ARCHWAY_LIBEXECDIR;
+        ret[k] = NULL;
+}
+
+int libexec_find(const char *name, const char *first_dir, char **ret) {
+        char build[LIBEXEC_BUILD_DIR_MAX];
+        const char *dirs[4];
+
+        libexec_dirs(first_dir, build, dirs);
+        for (const char *const *d = dirs; *d; d++) {
+                int r = try_dir(*d, name, ret);
 
                 if (r != 0)
                         return r < 0 ? r : 0;

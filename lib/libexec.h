@@ -8,8 +8,15 @@
 #define ARCHWAY_LIBEXECDIR "/usr/local/libexec/archway"
 #endif
 
-/* Find the executable NAME in FIRST_DIR (when not NULL or empty: the caller's override, e.g.
- * $ARCHWAY_SHIM_DIR), then in ../libexec next to the running program (the build tree: $(O)/bin and
- * $(O)/libexec), then in ARCHWAY_LIBEXECDIR (make install). On success *ret is a malloc'd path.
- * Returns 0, -ENOENT, -ENOMEM. */
+#include <limits.h>
+
+#define LIBEXEC_BUILD_DIR_MAX (PATH_MAX + 16)
+
+/* The directories searched, in order, NULL-terminated in ret: first_dir (when not NULL or empty: the
+ * caller's override, e.g. $ARCHWAY_SHIM_DIR), ../libexec next to the running program (the build tree:
+ * $(O)/bin and $(O)/libexec; its path is written to build), ARCHWAY_LIBEXECDIR (make install). */
+void libexec_dirs(const char *first_dir, char build[static LIBEXEC_BUILD_DIR_MAX], const char *ret[static 4]);
+
+/* Find the executable NAME in those directories. On success *ret is a malloc'd path. Returns 0,
+ * -ENOENT, -ENOMEM. */
 int libexec_find(const char *name, const char *first_dir, char **ret);

@@ -192,23 +192,18 @@ static int kind_from_media_type(const char *media_type, OciMediaKind *ret) {
 
 int oci_sniff_kind(const void *buf, size_t size, const char *content_type, OciMediaKind *ret) {
         _cleanup_json_ json_object *o = NULL;
-        json_object *v;
+        _cleanup_free_ char *media_type = NULL;
         int r;
 
         if (content_type && strstr(content_type, "prettyjws"))
                 return -EOPNOTSUPP; /* Docker schema 1, signed */
         if (content_type && kind_from_media_type(content_type, ret) >= 0)
                 return 0;
-        r = json_parse_buffer(buf, size, OCI_MANIFEST_SIZE_MAX, &o);
+        r = json_document_parse(buf, size, &o, &media_type);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return -EBADMSG;
-        r = json_check_schema_version(o);
-        if (r < 0)
-                return r;
-        if (json_object_object_get_ex(o, "mediaType", &v) && json_object_is_type(v, json_type_string))
-                return kind_from_media_type(json_object_get_string(v), ret);
+        if (media_type)
+                return kind_from_media_type(media_type, ret);
         if (json_object_object_get_ex(o, "manifests", NULL))
                 *ret = OCI_KIND_INDEX;
         else if (json_object_object_get_ex(o, "layers", NULL))

@@ -47,7 +47,8 @@ static int read_all_at(int dirfd, const char *name, size_t max, char **ret, size
         return r == -EBADF ? -EBADMSG : r == -EFBIG ? -E2BIG : r;
 }
 
-/* {"imageLayoutVersion": "1.x..."} */
+/* {"imageLayoutVersion": "1.x..."}: 0, -ENOENT when there is no such file, -EMEDIUMTYPE for anything
+ * else (another version, not JSON, not a regular file). */
 static int layout_check_version(int dirfd) {
         _cleanup_free_ char *buf = NULL;
         json_object *o, *v;
@@ -55,7 +56,7 @@ static int layout_check_version(int dirfd) {
         int r;
 
         r = read_all_at(dirfd, "oci-layout", 64 * 1024, &buf, &n);
-        if (r == -ENOENT || r == -EBADMSG || r == -E2BIG)
+        if (r == -EBADMSG || r == -E2BIG || r == -ELOOP)
                 return -EMEDIUMTYPE;
         if (r < 0)
                 return r;
@@ -66,11 +67,14 @@ static int layout_check_version(int dirfd) {
         return r;
 }
 
+/* The layout open at dirfd, which it takes over (closed on failure too). */
 static int layout_new(int dirfd, OciLayout **ret) {
         OciLayout *l = calloc(1, sizeof(*l));
 
-        if (!l)
+        if (!l) {
+                closep(&dirfd);
                 return -ENOMEM;
+        }
         l->dirfd = dirfd;
         *ret = l;
         return 0;
@@ -84,13 +88,11 @@ int oci_layout_open(const char *path, OciLayout **ret) {
         if (fd < 0)
                 return negative_errno();
         r = layout_check_version(fd);
+        if (r == -ENOENT)
+                return -EMEDIUMTYPE;
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
 static int layout_write_file(int dirfd, const char *name, const void *buf, size_t size);
@@ -108,16 +110,13 @@ int oci_layout_create(const char *path, OciLayout **ret) {
         if ((mkdirat(fd, "blobs", 0755) < 0 && errno != EEXIST) ||
             (mkdirat(fd, "blobs/sha256", 0755) < 0 && errno != EEXIST))
                 return negative_errno();
+        /* A new layout gets the file; one of another version is not relabelled. */
         r = layout_check_version(fd);
-        if (r == -EMEDIUMTYPE)
+        if (r == -ENOENT)
                 r = layout_write_file(fd, "oci-layout", version, sizeof(version) - 1);
         if (r < 0)
                 return r;
-        r = layout_new(fd, ret);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        return 0;
+        return layout_new(TAKE_FD(fd), ret);
 }
 
 OciLayout *oci_layout_free(OciLayout *l) {

@@ -25,8 +25,9 @@ typedef struct OciLayout OciLayout;
  * "oci-layout" file, or -errno. */
 int oci_layout_open(const char *path, OciLayout **ret);
 /* Create path (and parents' last component only) if missing, with "oci-layout" and blobs/sha256/; an
- * existing layout is opened as it is. index.json is not written until oci_layout_write_index().
- * Returns 0 or -errno. */
+ * existing layout is opened as it is, and a directory whose "oci-layout" names another version (or is
+ * not valid) is refused (-EMEDIUMTYPE), never relabelled. index.json is not written until
+ * oci_layout_write_index(). Returns 0 or -errno. */
 int oci_layout_create(const char *path, OciLayout **ret);
 OciLayout *oci_layout_free(OciLayout *l);
 static inline void oci_layout_freep(OciLayout **l) {

@@ -9,6 +9,7 @@
  * media-types.md); Docker's "Image Manifest V2, Schema 2" (manifest list and manifest media types),
  * which registries and `docker save` still produce and which are accepted on read as equivalents. */
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,7 +59,7 @@ typedef enum OciMediaKind {
         OCI_KIND_LAYER,    /* any tar layer type, compressed or not */
         OCI_KIND_OTHER,    /* valid, but none of the above (artifacts, signatures) */
         _OCI_KIND_MAX,
-        _OCI_KIND_INVALID = -22,
+        _OCI_KIND_INVALID = -EINVAL,
 } OciMediaKind;
 
 typedef enum OciCompression {
@@ -66,7 +67,7 @@ typedef enum OciCompression {
         OCI_COMPRESSION_GZIP,
         OCI_COMPRESSION_ZSTD,
         _OCI_COMPRESSION_MAX,
-        _OCI_COMPRESSION_INVALID = -22,
+        _OCI_COMPRESSION_INVALID = -EINVAL,
 } OciCompression;
 
 /* What a media type is. NULL or "" is OCI_KIND_OTHER. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "isa-table.h"
 #include "macro.h"
 #include "platform.h"
 
@@ -267,8 +268,15 @@ int platform_parse(const char *s, Platform *ret) {
         /* Only what the table has a row for: a variant no row describes (arm64/v9, amd64/v3) would
          * leave callers without a QEMU target or a runs_on() order for it. */
         row = row_find(arch, variant);
-        if (!row)
-                return -EINVAL;
+        if (!row) {
+                /* an ISA variant: amd64/v3, arm64/v8.2, ppc64le/power9, riscv64/rva22u64 */
+                const IsaLevel *l = isa_level_from_variant(arch, variant);
+
+                if (!l || l->arch == ISA_ARCH_ARM || !row_find(arch, NULL))
+                        return -EINVAL;
+                platform_set(ret, os, arch, l->variant);
+                return 0;
+        }
         platform_set(ret, os, row->oci_arch, row_variant(row));
         return 0;
 }
@@ -329,10 +337,30 @@ bool platform_equal(const Platform *a, const Platform *b) {
                streq(variant_normalise(a->arch, a->variant), variant_normalise(b->arch, b->variant));
 }
 
+/* An ISA variant of p's arch (not one with its own row), or NULL. */
+static const IsaLevel *isa_variant(const Platform *p) {
+        const IsaLevel *l;
+
+        if (row_find(p->arch, p->variant))
+                return NULL;
+        l = isa_level_from_variant(p->arch, p->variant);
+        return l && l->arch != ISA_ARCH_ARM ? l : NULL;
+}
+
 const PlatformInfo *platform_info_lookup(const Platform *p) {
         if (!streq(p->os, "linux"))
                 return NULL;
+        if (isa_variant(p))
+                return row_find(p->arch, NULL);
         return row_find(p->arch, p->variant);
+}
+
+void platform_base(const Platform *p, Platform *ret) {
+        Platform b = *p;
+
+        if (isa_variant(p))
+                b.variant[0] = 0;
+        *ret = b;
 }
 
 /* The arm level an ELF asks for, 0 for other machines. Without .ARM.attributes the float ABI is all
@@ -446,6 +474,11 @@ bool platform_runs_on(const Platform *have, const Platform *target) {
         t = row_find(target->arch, target->variant);
         if (h && t && h->arm_arch > 0 && t->arm_arch > 0)
                 return h->arm_arch <= t->arm_arch;
+        if (isa_variant(have) || isa_variant(target)) {
+                const IsaLevel *lh = isa_level_from_variant(have->arch, have->variant),
+                               *lt = isa_level_from_variant(target->arch, target->variant);
+                return lh && lt && (lh->features & ~lt->features) == 0;
+        }
         return streq(variant_normalise(have->arch, have->variant),
                      variant_normalise(target->arch, target->variant));
 }

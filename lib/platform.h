@@ -13,11 +13,13 @@
 /* "linux/arm64/v8" and friends fit easily; parse refuses longer input. */
 #define PLATFORM_STRING_MAX 64
 
-/* An OCI platform as a value. variant is "" when the platform has none. */
+/* An OCI platform as a value. variant is "" when the platform has none. Besides the variants with
+ * table rows (arm v5..v8), a variant may name an ISA level of lib/isa-table.h: amd64 v2..v4, arm64
+ * v8.1..v9.5, ppc64le power9/power10, riscv64 rva22u64/rva23u64 ("ISA variants"). */
 typedef struct Platform {
         char os[16];
         char arch[16];
-        char variant[8];
+        char variant[12];
 } Platform;
 
 typedef struct PlatformInfo {
@@ -91,5 +93,11 @@ int platform_from_uname(const char *machine, uint8_t elf_data, Platform *ret);
 int platform_host(Platform *ret);
 
 /* Whether a program built for `have` runs on a machine of platform `target`: same os and arch, and
- * for arm an older-or-equal variant (a v5 binary runs on v7; a v7 binary does not run on v6). */
+ * for arm an older-or-equal variant (a v5 binary runs on v7; a v7 binary does not run on v6); for ISA
+ * variants, have's level has no feature target's lacks (linux/amd64 runs on linux/amd64/v2, v3 does
+ * not run on v2). */
 bool platform_runs_on(const Platform *have, const Platform *target);
+
+/* p without an ISA variant (linux/amd64/v3 -> linux/amd64): the platform whose ELF files, QEMU target,
+ * base images and host match p's. Arm's variants, which have table rows, stay. */
+void platform_base(const Platform *p, Platform *ret);

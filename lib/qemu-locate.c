@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,34 +11,48 @@
 #include "macro.h"
 #include "qemu-locate.h"
 
-int qemu_locate(const char *target, const char *dir, unsigned origins, char **ret_path,
-                QemuOrigin *ret_origin) {
-        const struct {
-                QemuOrigin origin;
-                const char *dir;
-                const char *suffix;
-        } places[] = {
-                { QEMU_FROM_DIR, dir, "" },
-                { QEMU_FROM_ARCHWAY, QEMU_ARCHWAY_DIR, "" },
-                { QEMU_FROM_DEBIAN, QEMU_DEBIAN_DIR, "-static" },
-        };
+/* Place o for target in dir: 1 with *ret set when it holds an executable, 0 when not, -EINVAL, -ENOMEM. */
+static int try_place(EmulatorOrigin o, const char *target, const char *dir, char **ret) {
+        char path[PATH_MAX];
+        int r = emulator_path(o, target, dir, path, sizeof(path));
 
-        if (isempty(target) || strchr(target, '/'))
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
-                char *p;
+        if (r == -EINVAL)
+                return r;
+        if (r < 0 || !is_executable_file(path))
+                return 0;
+        *ret = strdup(path);
+        return *ret ? 1 : -ENOMEM;
+}
 
-                if (!(origins & places[i].origin) || isempty(places[i].dir))
-                        continue;
-                if (asprintf(&p, "%s/qemu-%s%s", places[i].dir, target, places[i].suffix) < 0)
-                        return -ENOMEM;
-                if (is_executable_file(p)) {
-                        *ret_path = p;
+/* Place o for target: the QEMU directory, each of the shims' directories, or a fixed place. */
+static int try_origin(EmulatorOrigin o, const char *target, const char *qemu_dir, const char *const *shim_dirs,
+                      char **ret) {
+        int r = 0;
+
+        switch (o) {
+        case EMULATOR_FROM_SHIM:
+                for (; r == 0 && shim_dirs && *shim_dirs; shim_dirs++)
+                        r = try_place(o, target, *shim_dirs, ret);
+                return r;
+        case EMULATOR_FROM_DIR:
+                return try_place(o, target, qemu_dir, ret);
+        default:
+                return try_place(o, target, NULL, ret);
+        }
+}
+
+int emulator_locate(const char *target, const EmulatorOrigin *order, const char *qemu_dir,
+                    const char *const *shim_dirs, char **ret_path, EmulatorOrigin *ret_origin) {
+        for (; *order != _EMULATOR_ORIGIN_MAX; order++) {
+                int r = try_origin(*order, target, qemu_dir, shim_dirs, ret_path);
+
+                if (r < 0)
+                        return r;
+                if (r > 0) {
                         if (ret_origin)
-                                *ret_origin = places[i].origin;
+                                *ret_origin = *order;
                         return 0;
                 }
-                free(p);
         }
         return -ENOENT;
 }

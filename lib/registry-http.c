@@ -13,6 +13,7 @@
 
 #include "json-util.h"
 #include "registry-internal.h"
+#include "time-util.h"
 
 /* Redirects followed per request (Docker Hub: registry -> CDN, one hop). */
 #define REGISTRY_REDIRECTS_MAX 5
@@ -20,13 +21,6 @@
  * in seconds, not at the request deadline. */
 #define REGISTRY_LOW_SPEED_BYTES 1024L
 #define REGISTRY_LOW_SPEED_SEC 30L
-
-uint64_t registry_now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void request_reset_response(Request *q) {
         free(q->resp_content_type);
@@ -186,7 +180,7 @@ static void method_setup(Request *q) {
 /* The transport half of a request: URL, timeouts, TLS, callbacks, method; no credentials. Every
  * request of a client ends by its deadline: the remaining time bounds each one. */
 static int request_transport(RegistryClient *c, Request *q) {
-        uint64_t now = registry_now_usec();
+        uint64_t now = now_usec();
         long left;
 
         if (q->easy)

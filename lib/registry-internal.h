@@ -97,7 +97,6 @@ int request_error_from_body(const Request *q, int r);
 int request_url(const RegistryClient *c, Request *q, const char *repository, const char *kind, const char *reference);
 /* "repository:NAME:pull", or NULL when out of memory. */
 char *registry_pull_scope(const char *repository);
-uint64_t registry_now_usec(void);
 
 /* registry.c: hash h (all of a blob) must be digest and, when expected_size >= 0, that many bytes. */
 int registry_blob_verify(OciHasher *h, const OciDigest *digest, int64_t expected_size, ErrorDetail *err);

@@ -19,6 +19,7 @@
  * redirects with Go's rules) and close to oras-go 2.6.1 and go-containerregistry 0.21, which refuse
  * http realms for https registries and internal addresses. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,7 +47,7 @@ typedef enum RegistryHop {
         REGISTRY_HOP_REALM,    /* the token service a 401 names */
         REGISTRY_HOP_UPLOAD,   /* the Location of a blob upload session */
         _REGISTRY_HOP_MAX,
-        _REGISTRY_HOP_INVALID = -22,
+        _REGISTRY_HOP_INVALID = -EINVAL,
 } RegistryHop;
 
 /* May the client connect to target, sent there by the registry at reg? Returns 0, or -EPERM with a

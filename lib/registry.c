@@ -11,6 +11,7 @@
 
 #include "file-util.h"
 #include "registry-internal.h"
+#include "time-util.h"
 
 /* A docker config.json: credentials for a few registries, not megabytes. */
 #define REGISTRY_AUTH_FILE_MAX (1024 * 1024)
@@ -81,7 +82,7 @@ static int client_init(RegistryClient *c, const char *host, const RegistryOption
         c->connect_timeout_sec = o->timeout_sec > 0 ? o->timeout_sec : 30;
         c->request_timeout_sec = o->request_timeout_sec > 0 ? o->request_timeout_sec : 900;
         total = o->total_timeout_sec > 0 ? o->total_timeout_sec : 3600;
-        c->deadline_usec = registry_now_usec() + (uint64_t) total * 1000000;
+        c->deadline_usec = now_usec() + (uint64_t) total * 1000000;
         return client_load_credentials(c, o, err);
 }
 

@@ -2,9 +2,10 @@
 
 /* The standalone archshim: the "exec" engine, which starts QEMU with execve() from a path.
  *
- * Where it looks for qemu-<target>, in order (a table, so packagers add rows, not code):
+ * Where it looks for qemu-<target>, in order (the places are lib/emulator-paths.h's, shared with binfmt
+ * and archbuild; the order is a table, so packagers add rows, not code):
  *   ARCHWAY_QEMU_DIR/qemu-<target>            when set (and not AT_SECURE): the only place looked at
- *   ARCHWAY_LIBEXECDIR/qemu/qemu-<target>     our own static build (make qemu; issue 4)
+ *   ARCHWAY_LIBEXECDIR/qemu/qemu-<target>     our own static build (make qemu; docs/qemu.md)
  *   /usr/bin/qemu-<target>-static             Debian's qemu-user-static
  *   /usr/bin/qemu-<target>                    Debian's qemu-user (dynamic: not inside foreign roots)
  * Inside a chroot or container these paths are the root's, not the host's, which is why the linked
@@ -16,19 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emulator-paths.h"
 #include "macro.h"
 #include "shim.h"
 
-#ifndef ARCHWAY_LIBEXECDIR
-#define ARCHWAY_LIBEXECDIR "/usr/local/libexec/archway"
-#endif
-
-static const struct {
-        const char *prefix, *suffix; /* around the target name */
-} qemu_paths[] = {
-        { ARCHWAY_LIBEXECDIR "/qemu/qemu-", ""        },
-        { "/usr/bin/qemu-",                 "-static" },
-        { "/usr/bin/qemu-",                 ""        },
+static const EmulatorOrigin search_order[] = {
+        EMULATOR_FROM_ARCHWAY, EMULATOR_FROM_DEBIAN, EMULATOR_FROM_DEBIAN_DYNAMIC,
 };
 
 /* The file QEMU opens for the program. With AT_EXECFD that is the fd: under AT_SECURE the path could
@@ -65,11 +59,13 @@ static int dry_exec(const ShimEngine *e, const char *qemu, char **argv) {
 }
 
 static void warn_fallback(const ShimEngine *e, const ShimPlan *plan, const char *qemu) {
+        char ours[PATH_MAX];
+
+        if (emulator_path(search_order[0], plan->target, NULL, ours, sizeof(ours)) < 0)
+                return;
         if (e->dry_run == 1)
-                shim_print("fallback: %s (configured: %s%s%s, absent)", qemu, qemu_paths[0].prefix, plan->target,
-                           qemu_paths[0].suffix);
-        shim_warn("our QEMU %s%s%s is not installed; running %s with %s instead", qemu_paths[0].prefix,
-                  plan->target, qemu_paths[0].suffix, plan->inv->path, qemu);
+                shim_print("fallback: %s (configured: %s, absent)", qemu, ours);
+        shim_warn("our QEMU %s is not installed; running %s with %s instead", ours, plan->inv->path, qemu);
 }
 
 static int try_exec(const ShimEngine *e, const ShimPlan *plan, const char *qemu, const char *binary,
@@ -91,15 +87,15 @@ static int exec_run_qemu(const ShimEngine *e, const ShimPlan *plan, char **argv_
         if (r < 0)
                 return r;
         if (plan->env->qemu_dir) {
-                if ((size_t) snprintf(qemu, sizeof(qemu), "%s/qemu-%s", plan->env->qemu_dir, plan->target) >= sizeof(qemu))
-                        return -ENAMETOOLONG;
+                r = emulator_path(EMULATOR_FROM_DIR, plan->target, plan->env->qemu_dir, qemu, sizeof(qemu));
+                if (r < 0)
+                        return r;
                 shim_debug(plan->env, "trying %s %s (ARCHWAY_QEMU_DIR)", qemu, binary);
                 r = try_exec(e, plan, qemu, binary, argv_buf, max, envp);
                 return r == -ENOTDIR ? -ENOENT : r;
         }
-        for (size_t i = 0; i < ELEMENTSOF(qemu_paths); i++) {
-                if ((size_t) snprintf(qemu, sizeof(qemu), "%s%s%s", qemu_paths[i].prefix, plan->target,
-                                      qemu_paths[i].suffix) >= sizeof(qemu))
+        for (size_t i = 0; i < ELEMENTSOF(search_order); i++) {
+                if (emulator_path(search_order[i], plan->target, NULL, qemu, sizeof(qemu)) < 0)
                         continue;
                 shim_debug(plan->env, "trying %s %s", qemu, binary);
                 /* Anything but the first row is a fallback: say so every time, not only when debugging

@@ -505,7 +505,7 @@ EOF2
         refute_output --partial 'native twins'
 }
 
-# --- progress display and --version (issue 16) --------------------------------------------------
+# --- progress display and --version ----------------------------------------------------------------
 
 @test "--progress: plain lines without a TTY, a table redrawn in place on one (under script), quiet prints nothing" {
         require_binfmt_ns
@@ -552,4 +552,82 @@ EOF2
         run ab --progress=fancy --platform linux/amd64 "$CTX"
         assert_failure 2
         assert_output --partial "--progress: 'fancy' is not auto, plain, tty or quiet"
+}
+
+# Kernels before 6.8 have no "lowerdir+": the classic option string (escaped) is used, and short
+# links once it exceeds a page. ARCHBUILD_DISABLE makes this kernel behave so (docs/builder.md).
+@test "without lowerdir+ (Linux < 6.8): the classic lowerdir= string gives the same image" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nCOPY f /f\nRUN cp /f /g && uname -m > /machine\n' >"$CTX/Dockerfile"
+        echo data >"$CTX/f"
+        export SOURCE_DATE_EPOCH=1700000000
+        run ab --no-cache --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        plus=${lines[-1]}
+        ARCHBUILD_DISABLE=lowerdir+ run ab --debug --no-cache --platform linux/amd64,linux/arm64 "$CTX"
+        assert_success
+        assert_output --partial 'overlay layers through the classic lowerdir= option string'
+        [[ ${lines[-1]} == "$plus" ]]
+}
+
+@test "without lowerdir+: a stack whose option string exceeds a page is mounted through short links" {
+        local long="$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..200})/$(printf 'e%.0s' {1..200})"
+        mkdir -p "$long"
+        cp -a "$STORE" "$long/store"
+        { echo 'FROM test/base:bb'; for i in $(seq 14); do echo "COPY f /f$i"; done
+          echo 'RUN cat /f1 /f14 > /both && ls / | grep -c "^f" > /count'; } >"$CTX/Dockerfile"
+        echo data >"$CTX/f"
+        # 16 lowers of ~470 bytes each: far over a page as absolute paths
+        ARCHBUILD_DISABLE=lowerdir+ run "$ARCHBUILD" --store "$long/store" --no-cache --platform linux/amd64 \
+                -o "type=oci,dest=$BATS_TEST_TMPDIR/o" -t t/links:1 "$CTX"
+        assert_success
+        unpack "$BATS_TEST_TMPDIR/o" 1 amd64 "$BATS_TEST_TMPDIR/u"
+        [[ $(cat "$BATS_TEST_TMPDIR/u/rootfs/count") == 14 ]]
+        [[ $(cat "$BATS_TEST_TMPDIR/u/rootfs/both") == $'data\ndata' ]]
+}
+
+# Kernels before 6.7 have no private binfmt_misc instances: foreign RUN steps go through the host's
+# entries, which archbuild only reads. Here "the host's" table is a private instance mounted over
+# /proc/sys/fs/binfmt_misc in the test's own namespace (binfmt_ns_full), never the real one.
+@test "without private binfmt_misc instances (Linux < 6.7): the host's entry is probed, named and used" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nCOPY f /f\nRUN echo "machine=$(uname -m)" && cp /f /g\n' >"$CTX/Dockerfile"
+        echo data >"$CTX/f"
+        export CTX
+        run binfmt_ns_full '
+                # /proc/sys/fs/binfmt_misc must be this namespace'"'"'s private instance, never the host'"'"'s
+                [ "$(stat -c %d "$BINFMT_DIR")" = "$(stat -c %d /proc/sys/fs/binfmt_misc)" ] || exit 20
+                "$BINFMT" --config /dev/null --binfmt-dir "$BINFMT_DIR" -q --install arm64 >/dev/null || exit 10
+                ls /proc/sys/fs/binfmt_misc >"$BATS_TEST_TMPDIR/before"
+                ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --debug --store "$STORE" --no-cache \
+                        --platform linux/amd64,linux/arm64 "$CTX"; echo "rc=$?"
+                ls /proc/sys/fs/binfmt_misc | diff - "$BATS_TEST_TMPDIR/before" && echo "table unchanged"'
+        assert_success
+        assert_line "rc=0"
+        assert_output --partial 'private binfmt_misc instances no'
+        assert_line --regexp "^emulation: linux/arm64: the host's binfmt_misc entry qemu-aarch64 \((archway's|another registrar's), /.*qemu-aarch64(-static)?, flags P?F\)$"
+        assert_output --partial '[linux/arm64] machine=aarch64'
+        assert_output --partial 'emulation of linux/arm64 verified by a probe'
+        assert_line "table unchanged"
+}
+
+@test "without private instances and no host entry: the build stops before any work, naming the fix" {
+        require_binfmt_ns
+        printf 'FROM test/base:bb\nRUN touch /x\n' >"$CTX/Dockerfile"
+        export CTX
+        run binfmt_ns_full '
+                [ "$(stat -c %d "$BINFMT_DIR")" = "$(stat -c %d /proc/sys/fs/binfmt_misc)" ] || exit 20
+                printf ":theirs:E::archwaytest::/bin/true:" >"$BINFMT_DIR/register"
+                ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --store "$STORE" --no-cache --platform linux/amd64,linux/arm64 "$CTX"
+                echo "rc=$?"
+                # an entry without F cannot reach into a build root: refused before any work too
+                printf "%s" ":qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:" \
+                        >"$BINFMT_DIR/register" || exit 10
+                ARCHBUILD_DISABLE=binfmt_misc-ns "$ARCHBUILD" --store "$STORE" --no-cache --platform linux/arm64 "$CTX"
+                echo "rc=$?"'
+        assert_success
+        assert_line "archbuild: linux/arm64: no emulation for foreign RUN steps: this kernel has no private binfmt_misc instances (Linux < 6.7) and no entry in the host's binfmt_misc handles it; run 'binfmt --install arm64' as root, or enable archway-binfmt.service with it in /etc/archway/binfmt.conf"
+        assert_output --partial "the host's binfmt_misc entry qemu-aarch64 (another registrar's, /usr/bin/qemu-aarch64-static) has no flag F, so it cannot run programs inside a build's root; run 'binfmt --install arm64'"
+        [[ $(grep -c '^rc=1$' <<<"$output") -eq 2 ]]
+        refute_output --partial '#1/'
 }

@@ -72,7 +72,7 @@ setup() {
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install arm64,riscv64 >/dev/null 2>&1 || exit 10
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" 2>/dev/null'
         assert_success
-        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(set(d) - {"fallback"})); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
+        run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(set(d) - {"fallback", "handlers"})); print(" ".join(d["supported"])); print(" ".join(d["emulators"]))' "$output"
         assert_success
         assert_line "['emulators', 'supported']"
         assert_line --regexp "^linux/amd64 .*linux/arm64"
@@ -117,9 +117,9 @@ setup() {
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --uninstall "qemu-*" >/dev/null; echo "uninstall=$?"
                 ls "$BINFMT_DIR"; grep interpreter "$BINFMT_DIR/qemu-riscv64"'
         assert_success
-        assert_output --partial "qemu-riscv64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/qemu-riscv64): not registering ours"
-        # the request did not produce the registration it asked for: non-zero
-        assert_line "install=1"
+        # theirs stays, ours is registered beside it (docs/binfmt.md, Coexistence)
+        assert_output --partial "qemu-riscv64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/qemu-riscv64); leaving it alone, ours is qemu-riscv64-archway"
+        assert_line "install=0"
         assert_line "reconcile=0"
         assert_line "uninstall=0"
         assert_line "qemu-riscv64"
@@ -245,7 +245,7 @@ setup() {
 @test "usage and configuration errors exit 2 and name the line" {
         run "$BINFMT" --config "$CONF" frobnicate
         assert_failure 2
-        printf 'arch = arm64\nemulator = qemu\n' >"$CONF"
+        printf 'arch = arm64\nemulator = qemu-user\n' >"$CONF"
         run "$BINFMT" --config "$CONF" status
         assert_failure 2
         assert_output --partial "$CONF:2: invalid line"
@@ -308,7 +308,7 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "STATUS=1 architectures configured, 1 changed, 0 failed, 0 not working"
 }
 
-# --- honest status (issue 16) ------------------------------------------------------------------
+# --- honest status ------------------------------------------------------------------------------
 
 @test "fallback: Debian's QEMU instead of the configured one warns, shows in status and in the JSON" {
         [[ -x /usr/bin/qemu-aarch64-static ]] || skip "Debian's qemu-user-static is not installed"
@@ -325,7 +325,7 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         # tonistiigi's keys unchanged, first; ours is an extra key
         run python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(list(d)); print(d["emulators"]); print(d["fallback"])' "$BATS_TEST_TMPDIR/json"
         assert_success
-        assert_line "['supported', 'emulators', 'fallback']"
+        assert_line "['supported', 'emulators', 'handlers', 'fallback']"
         assert_line "['qemu-aarch64']"
         assert_line "[{'name': 'qemu-aarch64', 'interpreter': '/usr/bin/qemu-aarch64-static', 'configured': '$BATS_TEST_TMPDIR/empty/qemu-aarch64'}]"
 }
@@ -343,7 +343,7 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line --regexp "^\* qemu-aarch64 .* archway:qemu-dir +configured +ok$"
 }
 
-@test "non-zero exits with a reason: another tool owns the name, no emulator, no shim" {
+@test "exits with a reason: no emulator, no shim (non-zero); another tool owning the name no longer blocks ours" {
         printf 'shim = %s\n' "$BATS_TEST_TMPDIR/no-such-archshim" >"$CONF"
         run binfmt_ns '
                 mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/true "$BATS_TEST_TMPDIR/theirs/emu"
@@ -357,8 +357,9 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_success
         assert_line "shim-missing=1"
         assert_output --partial "No emulator for aarch64 (emulator = shim)"
-        assert_line "owned=1"
-        assert_output --partial "qemu-aarch64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/emu): not registering ours"
+        # another tool's qemu-aarch64 no longer blocks: ours is registered beside it
+        assert_line "owned=0"
+        assert_output --partial "qemu-aarch64 is registered by someone else (interpreter $BATS_TEST_TMPDIR/theirs/emu); leaving it alone, ours is qemu-aarch64-archway"
         assert_line "no-emulator=1"
         assert_output --partial "No emulator for riscv64 (emulator = archway)"
         assert_line "interpreter $BATS_TEST_TMPDIR/theirs/emu"
@@ -402,4 +403,79 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
                 [[ $t == i386 || $t == x86_64 ]] || want+="qemu-$t "
         done
         assert_line "$(tr ' ' '\n' <<<"$want" | grep . | sort | tr '\n' ' ')"
+}
+
+# Debian's qemu-user-static registers qemu-aarch64 at every boot (systemd-binfmt runs first), and
+# binfmt-support registers again when a package is installed: theirs is never changed, ours must be
+# the newest match, which the kernel takes. "Theirs" is a copy of QEMU outside our paths (foreign).
+@test "coexistence: another tool's qemu-aarch64 stays, ours is qemu-aarch64-archway and the kernel runs ours" {
+        echo "arch = arm64" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/qemu-aarch64-static "$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "reconcile=$?"
+                ls -U "$BINFMT_DIR" | grep qemu | tr "\n" " "; echo
+                "$BUSYBOX_ARM64" sleep 2 & pid=$!; sleep 0.5; echo "runs=$(readlink /proc/$pid/exe)"; wait
+                # a later registration by the other tool: reconcile puts ours first again
+                printf "%s" ":late-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 11
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | sed -n "/^PLATFORM/,\$p"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "again=$?"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | grep "^linux/arm64"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" | python3 -c "import json,sys; h=json.load(sys.stdin)[\"handlers\"][\"linux/arm64\"]; print(\"json\", h[\"entry\"], h[\"owner\"], \" \".join(h[\"shadowed\"]))"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" doctor "$BUSYBOX_ARM64" | grep -E "^(handler|shadowed)"
+                grep interpreter "$BINFMT_DIR/qemu-aarch64" "$BINFMT_DIR/late-aarch64"'
+        assert_success
+        assert_output --partial "qemu-aarch64 is registered by someone else"
+        assert_line "reconcile=0"
+        assert_line "qemu-aarch64-archway qemu-aarch64 "
+        refute_line "runs=$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+        assert_line --regexp "^runs=/.*qemu-aarch64(-static)?$"
+        # before the second reconcile the late entry wins, and status says so
+        assert_line --regexp "^linux/arm64 +late-aarch64 +foreign +qemu-aarch64-archway \(archway:.*\), qemu-aarch64 \(foreign\)$"
+        assert_output --partial "late-aarch64 (interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64) was registered after qemu-aarch64-archway"
+        assert_line "again=0"
+        assert_line --regexp "^linux/arm64 +qemu-aarch64-archway +archway:[a-z-]+ +late-aarch64 \(foreign\), qemu-aarch64 \(foreign\)$"
+        assert_line --regexp "^json qemu-aarch64-archway archway:[a-z-]+ late-aarch64 qemu-aarch64$"
+        assert_line --regexp "^handler: qemu-aarch64-archway \(interpreter .*, archway's\)$"
+        assert_line --partial "shadowed: late-aarch64"
+        # theirs are untouched
+        assert_line --regexp "/qemu-aarch64:interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64$"
+        assert_line --regexp "/late-aarch64:interpreter $BATS_TEST_TMPDIR/theirs/qemu-aarch64$"
+}
+
+@test "coexistence: when the other tool's qemu-aarch64 goes, ours takes the name back; uninstall by arch removes ours" {
+        echo "arch = arm64" >"$CONF"
+        run binfmt_ns '
+                mkdir -p "$BATS_TEST_TMPDIR/theirs" && cp /usr/bin/qemu-aarch64-static "$BATS_TEST_TMPDIR/theirs/qemu-aarch64"
+                printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 10
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile || exit 11
+                echo -1 >"$BINFMT_DIR/qemu-aarch64"
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q reconcile || exit 12
+                ls "$BINFMT_DIR" | grep qemu | tr "\n" " "; echo
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --uninstall arm64 >/dev/null; echo "uninstall=$?"
+                ls "$BINFMT_DIR" | grep -c qemu; true'
+        assert_success
+        assert_line "qemu-aarch64 "
+        assert_line "uninstall=0"
+        assert_line "0"
+}
+
+# archway-binfmt.service counts exit 3 as success (SuccessExitStatus=3): one architecture without an
+# emulator must not keep the others from being registered, nor fail the unit (reload needs it active).
+@test "one configured architecture without an emulator: the others are registered, exit 3, STATUS= says so" {
+        local qdir="$BATS_TEST_TMPDIR/qemu"
+        mkdir -p "$qdir"
+        cp "${ARCHWAY_QEMU_DIR:-/usr/bin}/qemu-aarch64$([[ -n ${ARCHWAY_QEMU_DIR:-} ]] || echo -static)" "$qdir/qemu-aarch64"
+        printf 'emulator = archway\nqemu-dir = %s\narch = arm64 riscv64\n' "$qdir" >"$CONF"
+        grep -q '^SuccessExitStatus=3$' "$REPO/systemd/archway-binfmt.service.in"
+        run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "rc=$?"
+                ls "$BINFMT_DIR" | grep qemu; "$BUSYBOX_ARM64" uname -m'
+        assert_success
+        assert_line "rc=3"
+        assert_output --partial "No emulator for riscv64"
+        assert_output --partial "2 architectures configured, 1 changed, 0 failed, 1 not working"
+        assert_line "qemu-aarch64"
+        refute_line "qemu-riscv64"
+        assert_line "aarch64"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Installing as an admin would (issue 16): `make install` puts in place everything the registrar can
+# Installing as an admin would: `make install` puts in place everything the registrar can
 # register, wherever PREFIX points, and every program says which version it is and which QEMU it
 # uses. The builds here go to their own O= and PREFIX under the test's directory; /etc is an overlay
 # in a private mount namespace, so the host's /etc stays as it was.

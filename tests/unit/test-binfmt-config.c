@@ -50,7 +50,7 @@ static void test_config_errors_name_the_line(void **state) {
                 const char *text;
                 unsigned line;
         } bad[] = {
-                { "emulator = qemu\n", 1 },
+                { "emulator = qemu-user\n", 1 },
                 { "# ok\nflags = FX\n", 2 },
                 { "\n\narch = vax\n", 3 },
                 { "arch =\n", 1 },
@@ -100,9 +100,10 @@ static void test_arch_names(void **state) {
 }
 
 static void test_enum_strings(void **state) {
-        for (int k = 0; k < _EMULATOR_MAX; k++)
-                assert_int_equal(emulator_kind_from_string(emulator_kind_to_string((EmulatorKind) k)), k);
-        assert_int_equal(emulator_kind_from_string("qemu"), _EMULATOR_INVALID);
+        /* emulator = qemu is auto's synonym for binfmt (the modes are archbuild's too). */
+        for (int k = 0; k < _EMULATOR_MODE_MAX; k++)
+                assert_int_equal(emulator_mode_from_string(emulator_mode_to_string((EmulatorMode) k)), k);
+        assert_int_equal(emulator_mode_from_string("qemu-user"), _EMULATOR_MODE_INVALID);
         assert_string_equal(emulator_source_to_string(SOURCE_FOREIGN), "foreign");
 }
 

@@ -14,6 +14,7 @@
 
 #include "docker-archive.h"
 #include "layer-reader.h"
+#include "tar-fixture.h"
 
 static void check_norm(const char *in, const char *want, int error) {
         char *out = NULL;
@@ -78,71 +79,25 @@ static void test_resolve_link(void **state) {
 
 /* ---- reader ------------------------------------------------------------------------------------ */
 
-typedef struct Buf {
-        uint8_t *data;
-        size_t size;
-} Buf;
-
-static la_ssize_t buf_write(struct archive *a, void *userdata, const void *data, size_t n) {
-        Buf *b = userdata;
-
-        b->data = realloc(b->data, b->size + n);
-        memcpy(b->data + b->size, data, n);
-        b->size += n;
-        return (la_ssize_t) n;
-}
-
-static void add(struct archive *a, const char *name, int type, const void *data, size_t size, const char *link) {
-        struct archive_entry *e = archive_entry_new();
-
-        archive_entry_set_pathname(e, name);
-        archive_entry_set_filetype(e, (unsigned) type);
-        archive_entry_set_perm(e, 0755);
-        archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t) size : 0);
-        if (link && type == AE_IFLNK)
-                archive_entry_set_symlink(e, link);
-        else if (link)
-                archive_entry_set_hardlink(e, link);
-        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
-        if (type == AE_IFREG && size > 0)
-                assert_int_equal(archive_write_data(a, data, size), (la_ssize_t) size);
-        archive_entry_free(e);
-}
-
-/* A layer: a file whose bytes 5000..5003 are "FAR!", a symlink, a hardlink, whiteouts, and an
+/* A layer: a file whose bytes 150000..150003 are "FAR!", a symlink, a hardlink, whiteouts, and an
  * optional hostile name. */
-static Buf make_layer(int filter, const char *hostile) {
-        struct archive *a = archive_write_new();
-        static uint8_t big[200000];
-        Buf b = {};
+static Buf make_layer(OciCompression c, const char *hostile) {
+        static char big[200000];
+        const Ent ents[] = {
+                DIR_("./usr/", 0755),
+                { .name = "./usr/big", .type = AE_IFREG, .mode = 0755, .data = big, .size = sizeof(big) },
+                FILE_("./usr/small", 0755, "#!/bin/sh\n"),
+                LINK_("./usr/link", "big"),
+                HARD_("./usr/hard", "./usr/big"),
+                FILE_("./usr/.wh.gone", 0755, ""),
+                FILE_("./opt/.wh..wh..opq", 0755, ""),
+                FILE_(hostile, 0755, "x"),
+        };
 
         memset(big, 'x', sizeof(big));
         memcpy(big, "\177ELF", 4);
         memcpy(big + 150000, "FAR!", 4);
-        archive_write_set_format_pax_restricted(a);
-        if (filter == ARCHIVE_FILTER_GZIP)
-                archive_write_add_filter_gzip(a);
-        archive_write_open(a, &b, NULL, buf_write, NULL);
-        add(a, "./usr/", AE_IFDIR, NULL, 0, NULL);
-        add(a, "./usr/big", AE_IFREG, big, sizeof(big), NULL);
-        add(a, "./usr/small", AE_IFREG, "#!/bin/sh\n", 10, NULL);
-        add(a, "./usr/link", AE_IFLNK, NULL, 0, "big");
-        add(a, "./usr/hard", AE_IFREG, NULL, 0, "./usr/big");
-        add(a, "./usr/.wh.gone", AE_IFREG, NULL, 0, NULL);
-        add(a, "./opt/.wh..wh..opq", AE_IFREG, NULL, 0, NULL);
-        if (hostile)
-                add(a, hostile, AE_IFREG, "x", 1, NULL);
-        archive_write_close(a);
-        archive_write_free(a);
-        if (filter == ARCHIVE_FILTER_ZSTD) {
-                /* libarchive's zstd writer is not dependable across builds; libzstd directly is */
-                Buf z = { .data = malloc(ZSTD_compressBound(b.size)) };
-                z.size = ZSTD_compress(z.data, ZSTD_compressBound(b.size), b.data, b.size, 3);
-                assert_false(ZSTD_isError(z.size));
-                free(b.data);
-                return z;
-        }
-        return b;
+        return tar_make(ents, ELEMENTSOF(ents) - !hostile, c);
 }
 
 typedef struct Seen {
@@ -203,11 +158,10 @@ static int read_buf(const Buf *b, const LayerReadOptions *o, Seen *s, LayerReadR
 }
 
 static void test_reader(void **state) {
-        static const int filters[] = { ARCHIVE_FILTER_NONE, ARCHIVE_FILTER_GZIP, ARCHIVE_FILTER_ZSTD };
         static const OciCompression want[] = { OCI_COMPRESSION_NONE, OCI_COMPRESSION_GZIP, OCI_COMPRESSION_ZSTD };
 
-        for (size_t i = 0; i < ELEMENTSOF(filters); i++) {
-                Buf b = make_layer(filters[i], NULL);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                Buf b = make_layer(want[i], NULL);
                 OciDescriptor d = { .media_type = (char *) oci_layer_media_type(want[i]), .size = (int64_t) b.size };
                 LayerReadOptions o = { .stream.descriptor = &d, .stream.want_diff_id = true };
                 LayerReadResult res;
@@ -252,7 +206,7 @@ static void test_reader(void **state) {
 
 /* The media type decides what the bytes must be; what they unpack to is bounded. */
 static void test_reader_checks(void **state) {
-        Buf gz = make_layer(ARCHIVE_FILTER_GZIP, NULL);
+        Buf gz = make_layer(OCI_COMPRESSION_GZIP, NULL);
         OciDescriptor d = { .media_type = (char *) OCI_MEDIA_TYPE_LAYER, .size = (int64_t) gz.size };
         LayerReadOptions o = { .stream.descriptor = &d };
         LayerReadResult res;
@@ -288,7 +242,7 @@ static void test_reader_refusals(void **state) {
         Seen s;
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                Buf b = make_layer(ARCHIVE_FILTER_GZIP, names[i]);
+                Buf b = make_layer(OCI_COMPRESSION_GZIP, names[i]);
                 assert_int_equal(read_buf(&b, NULL, &s, &res), -EBADMSG);
                 assert_non_null(strstr(last_err.message, names[i]));
                 free(b.data);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Where helpers and emulators are found. qemu_locate(): the caller's directory first, only the
- * places asked for, only executable regular files, bad target names refused. libexec_find(): the
+/* Where helpers and emulators are found. emulator_locate(): the places of the order asked for, the
+ * caller's directory first, the shims' directories in order, only executable regular files, bad target
+ * names refused; emulator_path() and the modes' orders. libexec_find(): the
  * caller's directory first, then the build tree next to the running program (a unit test runs from
  * $(O)/san/tests, so ../libexec is $(O)/san/libexec: absent), then ARCHWAY_LIBEXECDIR. */
 #include <errno.h>
@@ -48,14 +49,18 @@ static int teardown(void **state) {
         return system(cmd) == 0 ? 0 : -1;
 }
 
+static const EmulatorOrigin only_dir[] = { EMULATOR_FROM_DIR, _EMULATOR_ORIGIN_MAX };
+static const EmulatorOrigin only_debian[] = { EMULATOR_FROM_DEBIAN, _EMULATOR_ORIGIN_MAX };
+static const EmulatorOrigin dir_then_debian[] = { EMULATOR_FROM_DIR, EMULATOR_FROM_DEBIAN, _EMULATOR_ORIGIN_MAX };
+
 static void test_dir_first(void **state) {
         char *p = NULL, want[256];
-        QemuOrigin o = 0;
+        EmulatorOrigin o = _EMULATOR_ORIGIN_MAX;
 
-        assert_int_equal(qemu_locate("aarch64", dir, QEMU_FROM_ANY, &p, &o), 0);
+        assert_int_equal(emulator_locate("aarch64", emulator_search_order(EMULATOR_QEMU), dir, NULL, &p, &o), 0);
         snprintf(want, sizeof(want), "%s/qemu-aarch64", dir);
         assert_string_equal(p, want);
-        assert_int_equal(o, QEMU_FROM_DIR);
+        assert_int_equal(o, EMULATOR_FROM_DIR);
         free(p);
 }
 
@@ -63,31 +68,72 @@ static void test_only_the_places_asked_for(void **state) {
         char *p = NULL;
 
         /* Not in the directory, and the directory is the only place allowed. */
-        assert_int_equal(qemu_locate("mips64el", dir, QEMU_FROM_DIR, &p, NULL), -ENOENT);
+        assert_int_equal(emulator_locate("mips64el", only_dir, dir, NULL, &p, NULL), -ENOENT);
         assert_null(p);
         /* The directory is not asked for: it is not looked at. */
-        if (qemu_locate("aarch64", dir, QEMU_FROM_DEBIAN, &p, NULL) == 0) {
+        if (emulator_locate("aarch64", only_debian, dir, NULL, &p, NULL) == 0) {
                 assert_string_equal(p, QEMU_DEBIAN_DIR "/qemu-aarch64-static");
                 free(p);
         }
-        /* No directory given: QEMU_FROM_DIR alone finds nothing. */
-        assert_int_equal(qemu_locate("aarch64", NULL, QEMU_FROM_DIR, &p, NULL), -ENOENT);
-        assert_int_equal(qemu_locate("aarch64", "", QEMU_FROM_DIR, &p, NULL), -ENOENT);
+        /* No directory given: EMULATOR_FROM_DIR alone finds nothing. */
+        assert_int_equal(emulator_locate("aarch64", only_dir, NULL, NULL, &p, NULL), -ENOENT);
+        assert_int_equal(emulator_locate("aarch64", only_dir, "", NULL, &p, NULL), -ENOENT);
+        /* The empty order of auto, which each program replaces by its own. */
+        assert_int_equal(emulator_locate("aarch64", emulator_search_order(EMULATOR_AUTO), dir, NULL, &p, NULL), -ENOENT);
 }
 
 static void test_debian_fallback(void **state) {
         char *p = NULL;
-        QemuOrigin o = 0;
-        int r = qemu_locate("s390x", dir, QEMU_FROM_DIR | QEMU_FROM_DEBIAN, &p, &o);
+        EmulatorOrigin o = _EMULATOR_ORIGIN_MAX;
+        int r = emulator_locate("s390x", dir_then_debian, dir, NULL, &p, &o);
 
         /* DIR/qemu-s390x is not executable, so it is passed over for Debian's, when installed. */
         if (access(QEMU_DEBIAN_DIR "/qemu-s390x-static", X_OK) == 0) {
                 assert_int_equal(r, 0);
                 assert_string_equal(p, QEMU_DEBIAN_DIR "/qemu-s390x-static");
-                assert_int_equal(o, QEMU_FROM_DEBIAN);
+                assert_int_equal(o, EMULATOR_FROM_DEBIAN);
                 free(p);
         } else
                 assert_int_equal(r, -ENOENT);
+}
+
+static void test_shim_dirs_in_order(void **state) {
+        const char *dirs[] = { "/nonexistent-archway-test", dir, NULL };
+        char *p = NULL, want[256];
+        EmulatorOrigin o = _EMULATOR_ORIGIN_MAX;
+
+        put("qemu-ppc64le-archway", 0755);
+        assert_int_equal(emulator_locate("ppc64le", emulator_search_order(EMULATOR_SHIM), NULL, dirs, &p, &o), 0);
+        snprintf(want, sizeof(want), "%s/qemu-ppc64le-archway", dir);
+        assert_string_equal(p, want);
+        assert_int_equal(o, EMULATOR_FROM_SHIM);
+        free(p);
+        /* The shim is not QEMU: the QEMU directory does not hold it, and no shim directory is none. */
+        assert_int_equal(emulator_locate("ppc64le", emulator_search_order(EMULATOR_SHIM), dir, NULL, &p, NULL), -ENOENT);
+}
+
+static void test_paths_and_modes(void **state) {
+        char buf[64];
+
+        assert_int_equal(emulator_path(EMULATOR_FROM_ARCHWAY, "arm", NULL, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, QEMU_ARCHWAY_DIR "/qemu-arm");
+        assert_int_equal(emulator_path(EMULATOR_FROM_DEBIAN, "arm", "/ignored", buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/usr/bin/qemu-arm-static");
+        assert_int_equal(emulator_path(EMULATOR_FROM_DEBIAN_DYNAMIC, "arm", NULL, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/usr/bin/qemu-arm");
+        assert_int_equal(emulator_path(EMULATOR_FROM_SHIM, "arm", "/x", buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "/x/qemu-arm-archway");
+        assert_int_equal(emulator_path(EMULATOR_FROM_DIR, "arm", NULL, buf, sizeof(buf)), -ENOENT);
+        assert_int_equal(emulator_path(EMULATOR_FROM_DIR, "arm", "/a-directory-name-too-long-for-the-buffer-here", buf,
+                                       16), -ENAMETOOLONG);
+        assert_int_equal(emulator_path(_EMULATOR_ORIGIN_MAX, "arm", "/x", buf, sizeof(buf)), -EINVAL);
+        /* Every mode has a name that reads back; archway never falls back to Debian's. */
+        for (EmulatorMode m = 0; m < _EMULATOR_MODE_MAX; m++)
+                assert_int_equal(emulator_mode_from_string(emulator_mode_to_string(m)), m);
+        assert_int_equal(emulator_mode_from_string("qemu-user-static"), _EMULATOR_MODE_INVALID);
+        for (const EmulatorOrigin *o = emulator_search_order(EMULATOR_ARCHWAY); *o != _EMULATOR_ORIGIN_MAX; o++)
+                assert_int_not_equal(*o, EMULATOR_FROM_DEBIAN);
+        assert_int_equal(emulator_search_order(EMULATOR_DEBIAN)[0], EMULATOR_FROM_DEBIAN);
 }
 
 static void test_not_a_file(void **state) {
@@ -95,15 +141,16 @@ static void test_not_a_file(void **state) {
 
         snprintf(sub, sizeof(sub), "%s/qemu-riscv64", dir);
         assert_int_equal(mkdir(sub, 0755), 0);
-        assert_int_equal(qemu_locate("riscv64", dir, QEMU_FROM_DIR, &p, NULL), -ENOENT);
+        assert_int_equal(emulator_locate("riscv64", only_dir, dir, NULL, &p, NULL), -ENOENT);
 }
 
 static void test_bad_target(void **state) {
+        const EmulatorOrigin *any = emulator_search_order(EMULATOR_QEMU);
         char *p = NULL;
 
-        assert_int_equal(qemu_locate("", dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
-        assert_int_equal(qemu_locate(NULL, dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
-        assert_int_equal(qemu_locate("../qemu-aarch64", dir, QEMU_FROM_ANY, &p, NULL), -EINVAL);
+        assert_int_equal(emulator_locate("", any, dir, NULL, &p, NULL), -EINVAL);
+        assert_int_equal(emulator_locate(NULL, any, dir, NULL, &p, NULL), -EINVAL);
+        assert_int_equal(emulator_locate("../qemu-aarch64", any, dir, NULL, &p, NULL), -EINVAL);
         assert_null(p);
 }
 
@@ -175,6 +222,8 @@ int main(void) {
                 cmocka_unit_test(test_dir_first),
                 cmocka_unit_test(test_only_the_places_asked_for),
                 cmocka_unit_test(test_debian_fallback),
+                cmocka_unit_test(test_shim_dirs_in_order),
+                cmocka_unit_test(test_paths_and_modes),
                 cmocka_unit_test(test_not_a_file),
                 cmocka_unit_test(test_bad_target),
                 cmocka_unit_test(test_libexec_first_dir),

@@ -242,7 +242,7 @@ static void test_parse_invalid(void **state) {
         static const char *const bad[] = {
                 "", "/", "linux", "linux/", "/arm64", "linux//arm64", "linux/arm64/", "arm64/",
                 "linux/arm64/v8/x", "a/b/c/d", "sparc", "riscv", "armv4l", "armv7b", "aarch64_be", "x32",
-                "linux/arm64/v9", "linux/amd64/v3", "linux/arm/v4", "arm/v9", "386/v1", "ppc64le/v8",
+                "linux/arm64/v10", "linux/amd64/v5", "linux/arm64/v8.10", "ppc64le/power7", "linux/arm/v4", "arm/v9", "386/v1", "ppc64le/v8",
                 "armhf/v6", "armel/v7", "armv7l/v6", "i686/v2", "bogus/amd64", "beos/x86/x",
                 "linux/v7", " linux/amd64", "linux/amd64 ", "linux/amd64,linux/arm64",
                 "linux /amd64",
@@ -290,7 +290,8 @@ static void test_parse_other_os(void **state) {
         check_parse("darwin/x86_64", "darwin/amd64");
         check_parse("freebsd/arm/v6", "freebsd/arm/v6");
         check_parse("windows/armhf", "windows/arm/v7");
-        check_parse("windows/amd64/v3", NULL);
+        check_parse("windows/amd64/v3", "windows/amd64/v3");
+        check_parse("windows/amd64/v5", NULL);
         check_parse("windows", NULL);
 }
 
@@ -370,7 +371,46 @@ static void test_equal_normalises(void **state) {
         assert_true(platform_equal(&p, &(Platform) { "linux", "arm", "" }));
         assert_false(platform_equal(&p, &(Platform) { "linux", "arm", "v6" }));
         assert_false(platform_equal(&p, &(Platform) { "linux", "arm64", "" }));
-        assert_null(platform_info_lookup(&(Platform) { "linux", "arm64", "v9" }));
+        /* an ISA variant has its arch's row */
+        assert_ptr_equal(platform_info_lookup(&(Platform) { "linux", "arm64", "v9" }), platform_info_lookup(&p) ? platform_info_lookup(&(Platform) { "linux", "arm64", "" }) : NULL);
+        assert_null(platform_info_lookup(&(Platform) { "linux", "arm64", "v10" }));
+}
+
+/* ISA variants (lib/isa-table.h): parse, order by features, strip to the base platform. */
+static void test_isa_variants(void **state) {
+        Platform p, b;
+        char buf[PLATFORM_STRING_MAX];
+
+        check_parse("linux/amd64/v2", "linux/amd64/v2");
+        check_parse("amd64/v4", "linux/amd64/v4");
+        check_parse("x86-64/v3", "linux/amd64/v3");
+        check_parse("amd64/v1", "linux/amd64");
+        check_parse("arm64/v8.2", "linux/arm64/v8.2");
+        check_parse("linux/arm64/v9.2", "linux/arm64/v9.2");
+        check_parse("ppc64le/power9", "linux/ppc64le/power9");
+        check_parse("riscv64/rva22u64", "linux/riscv64/rva22u64");
+        check_parse("386/v2", NULL);
+        check_parse("s390x/v2", NULL);
+
+        assert_true(platform_runs_on(&(Platform) { "linux", "amd64", "" }, &(Platform) { "linux", "amd64", "v2" }));
+        assert_true(platform_runs_on(&(Platform) { "linux", "amd64", "v2" }, &(Platform) { "linux", "amd64", "v3" }));
+        assert_false(platform_runs_on(&(Platform) { "linux", "amd64", "v3" }, &(Platform) { "linux", "amd64", "v2" }));
+        assert_false(platform_runs_on(&(Platform) { "linux", "amd64", "v2" }, &(Platform) { "linux", "amd64", "" }));
+        assert_true(platform_runs_on(&(Platform) { "linux", "arm64", "v8.1" }, &(Platform) { "linux", "arm64", "v8.2" }));
+        assert_false(platform_runs_on(&(Platform) { "linux", "arm64", "v8.2" }, &(Platform) { "linux", "arm64", "" }));
+        /* v9.0 has SVE2 but not BF16: neither of v8.6 and v9 runs the other's code */
+        assert_false(platform_runs_on(&(Platform) { "linux", "arm64", "v8.6" }, &(Platform) { "linux", "arm64", "v9" }));
+        assert_false(platform_runs_on(&(Platform) { "linux", "arm64", "v9" }, &(Platform) { "linux", "arm64", "v8.6" }));
+        assert_false(platform_runs_on(&(Platform) { "linux", "amd64", "v2" }, &(Platform) { "linux", "arm64", "v8.2" }));
+
+        assert_int_equal(platform_parse("linux/amd64/v3", &p), 0);
+        platform_base(&p, &b);
+        assert_string_equal(platform_to_string(&b, buf), "linux/amd64");
+        assert_int_equal(platform_parse("linux/arm/v6", &p), 0);
+        platform_base(&p, &b);
+        assert_string_equal(platform_to_string(&b, buf), "linux/arm/v6");
+        assert_ptr_equal(platform_info_lookup(&(Platform) { "linux", "amd64", "v3" }),
+                         platform_info_lookup(&(Platform) { "linux", "amd64", "" }));
 }
 
 /* --- ELF ------------------------------------------------------------------------------------------ */
@@ -504,7 +544,7 @@ static void test_runs_on_other(void **state) {
         assert_false(platform_runs_on(&arm7, &arm64));
         assert_false(platform_runs_on(&amd64, &arm64));
         /* Variants no row orders compare by equality. */
-        assert_false(platform_runs_on(&(Platform) { "linux", "arm64", "v9" }, &arm64));
+        assert_false(platform_runs_on(&(Platform) { "linux", "arm64", "v10" }, &arm64));
 }
 
 /* --- host ---------------------------------------------------------------------------------------- */
@@ -593,6 +633,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_list),
                 cmocka_unit_test(test_to_string),
                 cmocka_unit_test(test_equal_normalises),
+                cmocka_unit_test(test_isa_variants),
                 cmocka_unit_test(test_from_elf_arm),
                 cmocka_unit_test(test_from_elf_none),
                 cmocka_unit_test(test_from_elf_mips),

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "isa-read.h"
+#include "macro.h"
+
+void isa_want_init(IsaWant *w, const IsaTarget *targets, size_t n, bool all) {
+        *w = (IsaWant) { .all = all, .any = all };
+        for (int a = 0; a < _ISA_ARCH_MAX; a++)
+                w->have[a] = ~(IsaFeatures) 0;
+        for (size_t i = 0; i < n; i++) {
+                if (!targets[i].active || targets[i].arch < 0)
+                        continue;
+                w->arch[targets[i].arch] = true;
+                w->have[targets[i].arch] &= targets[i].have;
+                w->any = true;
+        }
+}
+
+bool isa_want_file(const IsaWant *w, const ElfId *id) {
+        IsaArch a;
+
+        if (!w->any || id->kind == ELF_KIND_RELOCATABLE || id->kind == ELF_KIND_CORE)
+                return false;
+        a = elf_isa_arch(id);
+        return a >= 0 && (w->all || w->arch[a]);
+}
+
+static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id, ElfIsa **ret) {
+        IsaArch a = elf_isa_arch(id);
+        ElfIsaOptions o = { .have_targets = !w->all && a >= 0 && w->arch[a], .targets_have = a >= 0 ? w->have[a] : 0,
+                            .code_max = w->code_max };
+        ElfIsa *isa = malloc(sizeof(ElfIsa));
+        int r;
+
+        if (!isa)
+                return -ENOMEM;
+        r = elf_isa_analyze(buf, size, file_size, id, &o, isa);
+        if (r < 0) {
+                free(isa);
+                return r;
+        }
+        *ret = isa;
+        return 0;
+}
+
+int isa_read_fd(const IsaWant *w, int fd, const ElfId *id, ElfIsa **ret) {
+        struct stat st;
+        size_t n;
+        void *p;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_size <= 0)
+                return -EBADMSG;
+        n = (uint64_t) st.st_size > ELF_ISA_FILE_MAX ? ELF_ISA_FILE_MAX : (size_t) st.st_size;
+        p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+        r = analyze(w, p, n, (uint64_t) st.st_size, id, ret);
+        (void) munmap(p, n);
+        return r;
+}
+
+/* ARM's .ARM.attributes through libelf, as fs-model.c does for files it holds whole. */
+static void arm_refine(const uint8_t *buf, size_t n, ElfId *id) {
+        _cleanup_close_ int fd = -EBADF;
+        ElfId full;
+
+        if (id->machine != EM_ARM)
+                return;
+        fd = memfd_create("check-arch-isa", MFD_CLOEXEC);
+        if (fd < 0 || write(fd, buf, n) != (ssize_t) n)
+                return;
+        if (elf_id_from_fd(fd, ELF_ID_SECTIONS, &full) >= 0) {
+                id->arm_arch = full.arm_arch;
+                id->float_abi = full.float_abi;
+        }
+}
+
+int isa_identify_layer(const IsaWant *w, const LayerEntry *e, ElfId *id, ElfIsa **ret) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        const uint8_t *head;
+        size_t n, have;
+        int r;
+
+        if (!w || !w->any || e->size <= 0 || elf_id_from_buffer(e->head, e->head_size, id) < 0 || !isa_want_file(w, id))
+                return 0;
+        n = (uint64_t) e->size > ELF_ISA_FILE_MAX ? ELF_ISA_FILE_MAX : (size_t) e->size;
+        buf = malloc(n);
+        if (!buf)
+                return -ENOMEM;
+        /* what the reader holds (the head), then the rest, forward only */
+        r = layer_reader_head_extend(e->reader, 0, &head, &have);
+        if (r < 0)
+                return r;
+        have = have < n ? have : n;
+        memcpy(buf, head, have);
+        if (have < n) {
+                r = layer_reader_read_at(e->reader, have, buf + have, n - have);
+                if (r < 0)
+                        return r;
+        }
+        r = elf_id_from_buffer(buf, n, id);
+        if (r < 0)
+                return r;
+        if (id->dynamic && !id->interp[0])
+                return -EBADMSG;   /* PT_INTERP past the scan limit: not a file a loader takes */
+        arm_refine(buf, n, id);
+        /* the file is identified: an analysis that fails (malformed notes) leaves *ret NULL */
+        *ret = NULL;
+        r = analyze(w, buf, n, (uint64_t) e->size, id, ret);
+        return r == -ENOMEM ? r : 1;
+}
+
+void isa_free(ElfIsa *isa) {
+        if (!isa)
+                return;
+        elf_isa_done(isa);
+        free(isa);
+}
