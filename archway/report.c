@@ -36,6 +36,10 @@ int accel_report(const char *path, FILE *out) {
                 fprintf(out, "  tool %-24s %zu\n", r->tools[i].key, r->tools[i].n);
         for (size_t i = 0; i < r->n_reasons; i++)
                 fprintf(out, "  emulated because %-40s %zu\n", r->reasons[i].key, r->reasons[i].n);
+        if (r->n_unrouted_runs)
+                fprintf(out, "emulated without a twin: %zu runs\n", r->n_unrouted_runs);
+        for (size_t i = 0; i < r->n_unrouted; i++)
+                fprintf(out, "  no twin %-24s %zu\n", r->unrouted[i].key, r->unrouted[i].n);
         if (r->malformed)
                 fprintf(out, "  (%zu lines not understood)\n", r->malformed);
         return 0;

@@ -130,5 +130,7 @@ int twins_step_report(const char *upper, char *line, size_t size) {
         for (size_t i = 0; i < r->n_reasons && k < size; i++)
                 k += (size_t) snprintf(line + k, size - k, "%s%s (%zu)", i == 0 ? "; emulated: " : ", ",
                                        r->reasons[i].key, r->reasons[i].n);
+        if (r->n_unrouted_runs && k < size)
+                (void) snprintf(line + k, size - k, "; %zu runs of tools without a twin", r->n_unrouted_runs);
         return 1;
 }

@@ -63,6 +63,11 @@ static void parse_line(AccelReport *r, const char *l, size_t n) {
         path++;
         for (name = third; name > path && name[-1] != '/'; name--)
                 ;
+        if (!twinned && (size_t) (end - third - 1) == 7 && strneq(third + 1, "no-rule", 7)) {
+                tally(r->unrouted, &r->n_unrouted, name, (size_t) (third - name));
+                r->n_unrouted_runs++;
+                return;
+        }
         tally(r->tools, &r->n_tools, name, (size_t) (third - name));
         if (twinned)
                 r->twinned++;

@@ -6,9 +6,11 @@
  *
  *   twinned<TAB>PATH<TAB>EXEC
  *   emulated<TAB>PATH<TAB>WHY WHAT        e.g. "unless-arg -march=native", "unless-env-dir LIBRARY_PATH"
+ *   emulated<TAB>PATH<TAB>no-rule         a root with twins, but none is for this program (make, uname)
  *
  * accel_report_parse() counts them per tool (the basename of PATH) and per reason, and singles out the
- * compiler drivers, the number the benchmark's goal is stated in. Pure: text in, counts out. */
+ * compiler drivers, the number the benchmark's goal is stated in. Programs without a rule are counted
+ * apart (unrouted, per tool): what a build still spends in emulation. Pure: text in, counts out. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,9 +23,9 @@ typedef struct AccelTally {
 } AccelTally;
 
 typedef struct AccelReport {
-        AccelTally tools[ACCEL_REPORT_KEYS_MAX], reasons[ACCEL_REPORT_KEYS_MAX];
-        size_t n_tools, n_reasons;     /* the last slot takes every key beyond the table */
-        size_t twinned, emulated, drivers, drivers_twinned, malformed;
+        AccelTally tools[ACCEL_REPORT_KEYS_MAX], reasons[ACCEL_REPORT_KEYS_MAX], unrouted[ACCEL_REPORT_KEYS_MAX];
+        size_t n_tools, n_reasons, n_unrouted;  /* the last slot takes every key beyond the table */
+        size_t twinned, emulated, drivers, drivers_twinned, n_unrouted_runs, malformed;
 } AccelReport;
 
 /* Is name (a basename) a compiler driver: gcc, cc, g++, c++, cpp, with a triple or version too? */

@@ -346,10 +346,18 @@ static int native_exec(const ShimEngine *engine, const ShimInvocation *inv, cons
         return n;
 }
 
-/* Look the program up in one index and run the match. Returns only if nothing ran; true for a dry run
- * that would have run the match. */
-static bool route_source(const ShimEngine *engine, const char *idx, const char *conf, const ShimInvocation *inv,
-                         const ShimEnv *env, Program *p, ProgramPath *pp, char **argv_buf, size_t max, char **envp) {
+/* What one index said about a program, in increasing order of news (route() keeps the most). */
+typedef enum RouteOutcome {
+        ROUTE_NO_INDEX,         /* no index there */
+        ROUTE_NO_RULE,          /* an index, but no rule names this program */
+        ROUTE_DECLINED,         /* a rule's condition (or its exec) failed: logged */
+        ROUTE_RAN,              /* a dry run that would have run the match (a real one does not return) */
+} RouteOutcome;
+
+/* Look the program up in one index and run the match. Returns only if nothing ran. */
+static RouteOutcome route_source(const ShimEngine *engine, const char *idx, const char *conf,
+                                 const ShimInvocation *inv, const ShimEnv *env, Program *p, ProgramPath *pp,
+                                 char **argv_buf, size_t max, char **envp) {
         Mapped m = {};
         RoutesQuery q = {
                 .machine = p->id.machine,
@@ -365,17 +373,19 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
                 .userdata = &p->fd,
                 .is_dir = path_is_dir,
         };
+        RouteOutcome outcome = ROUTE_NO_RULE;
         RouteMatch match;
         RouteMiss miss = {};
         int r;
 
         if (index_map(idx, conf, inv, env, &m) <= 0)
-                return false;
+                return ROUTE_NO_INDEX;
         q.path = program_path(inv, pp);
         r = routes_lookup(m.p, m.size, &q, &match, &miss);
         if (r < 0)
                 shim_debug(env, "routes %s: inconsistent index, ignoring", idx);
         else if (r == 0 && miss.line > 0) {
+                outcome = ROUTE_DECLINED;
                 shim_debug(env, "routes %s line %u does not apply: %s%s%s", idx, miss.line, miss.why,
                            miss.what ? " " : "", miss.what ?: "");
                 accel_log(env, "emulated\t%s\t%s %s", q.path ?: inv->path, miss.why, miss.what ?: "");
@@ -385,29 +395,35 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
                 r = native_exec(engine, inv, env, &match, argv_buf, max, envp);
                 if (r == 0) {
                         mapped_release(&m);
-                        return true;
+                        return ROUTE_RAN;
                 }
                 shim_fail(0, "route %s line %u: cannot run %s: %s; emulating instead", idx, match.line, match.exec,
                           strerror(-r));
                 accel_log(env, "emulated\t%s\texec-failed %s", q.path ?: inv->path, match.exec);
+                outcome = ROUTE_DECLINED;
         }
         mapped_release(&m);
-        return false;
+        return outcome;
 }
 
 static bool route(const ShimEngine *engine, const ShimInvocation *inv, const ShimEnv *env, Program *p,
                   char **argv_buf, size_t max, char **envp) {
+        RouteOutcome o = ROUTE_NO_INDEX;
         ProgramPath pp = {};
 
         if (env->mode && streq(env->mode, "qemu"))
                 return shim_debug(env, "ARCHWAY_SHIM=qemu: routes skipped"), false;
-        if (env->routes && route_source(engine, env->routes, NULL, inv, env, p, &pp, argv_buf, max, envp))
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(route_sources); i++)
-                if (route_source(engine, route_sources[i].idx, route_sources[i].conf, inv, env, p, &pp, argv_buf,
-                                 max, envp))
-                        return true;
-        return false;
+        if (env->routes)
+                o = route_source(engine, env->routes, NULL, inv, env, p, &pp, argv_buf, max, envp);
+        for (size_t i = 0; i < ELEMENTSOF(route_sources) && o != ROUTE_RAN; i++) {
+                RouteOutcome k = route_source(engine, route_sources[i].idx, route_sources[i].conf, inv, env, p, &pp,
+                                              argv_buf, max, envp);
+                o = k > o ? k : o;
+        }
+        /* A root with twins, a program none of them is for: the report's "emulated without a twin". */
+        if (o == ROUTE_NO_RULE && !engine->dry_run)
+                accel_log(env, "emulated\t%s\tno-rule", program_path(inv, &pp) ?: inv->path);
+        return o == ROUTE_RAN;
 }
 
 /* ---- emulation --------------------------------------------------------------------------------- */

@@ -152,7 +152,11 @@ fallback() {
         assert_line --regexp $'^twinned\t/bin/sh\t/.archway/native/bin/dash$'
         assert_line --regexp $'^twinned\t/usr/bin/sort\t'
         assert_line --regexp $'^twinned\t/usr/bin/expr\t'
-        refute_output --partial uname
+        # uname has no rule: emulated, and the log says it ran without a twin
+        refute_line --regexp $'^twinned\t.*uname'
+        assert_line --regexp $'^emulated\t(/usr)?/bin/uname\tno-rule$'
+        run "$ARCHWAY" accel report "$ROOT/tmp/tools.log"
+        assert_line --regexp '^  no twin uname +1$'
 }
 
 @test "build tools: LD_PRELOAD (fakeroot) keeps them emulated, and says so" {

@@ -30,6 +30,9 @@ static void test_parse(void **state) {
                 "emulated\t/usr/bin/gcc\tunless-arg -march=native\n"
                 "emulated\t/usr/bin/cc\tunless-env-dir LIBRARY_PATH\n"
                 "emulated\t/usr/bin/gcc\tunless-arg -march=native\n"
+                "emulated\t/usr/bin/make\tno-rule\n"
+                "emulated\t/bin/uname\tno-rule\n"
+                "emulated\t/usr/bin/make\tno-rule\n"
                 "\n"
                 "garbage without tabs\n"
                 "skipped\t/usr/bin/gcc\tx\n"
@@ -49,6 +52,12 @@ static void test_parse(void **state) {
         assert_string_equal(r.reasons[0].key, "unless-arg -march=native");
         assert_int_equal(r.reasons[0].n, 2);
         assert_string_equal(r.reasons[1].key, "unless-env-dir LIBRARY_PATH");
+        /* programs without a rule: apart, neither emulated-by-condition nor a tool of the table */
+        assert_int_equal(r.n_unrouted_runs, 3);
+        assert_int_equal(r.n_unrouted, 2);
+        assert_string_equal(r.unrouted[0].key, "make");
+        assert_int_equal(r.unrouted[0].n, 2);
+        assert_string_equal(r.unrouted[1].key, "uname");
 }
 
 static void test_many_keys(void **state) {
