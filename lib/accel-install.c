@@ -558,15 +558,17 @@ static int install_base(Ctx *c) {
 }
 
 int accel_install(const AccelInstall *o, AccelResult *ret) {
-        AccelTool tools[64];
-        AccelRule rules[64];
+        _cleanup_free_ AccelTool *tools = calloc(ACCEL_TOOLS_MAX, sizeof(AccelTool));
+        _cleanup_free_ AccelRule *rules = calloc(ACCEL_TOOLS_MAX, sizeof(AccelRule));
         AccelResult res = {};
         Ctx c = { .o = o, .res = &res };
         char libdir[PATH_MAX];
         size_t n_tools, n_rules = 0;
         int r;
 
-        n_tools = accel_tools(o->platform, tools, ELEMENTSOF(tools));
+        if (!tools || !rules)
+                return -ENOMEM;
+        n_tools = accel_tools(o->platform, tools, ACCEL_TOOLS_MAX);
         find_compiler_proper(&c);
         r = install_base(&c);
         for (size_t i = 0; i < n_tools && r >= 0; i++) {

@@ -65,6 +65,9 @@ typedef struct AccelPlatform {
 /* The row for an OCI arch ("arm64"), or NULL. */
 const AccelPlatform *accel_platform_lookup(const char *arch);
 
+/* Room enough for every platform's tool list (compilers, helpers, binutils, build tools). */
+#define ACCEL_TOOLS_MAX 128
+
 /* Fill tools (max entries) with the platform's tool list. Returns the count. */
 size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max);
 

@@ -85,7 +85,7 @@ static int count_rule(const RouteRuleSrc *r, void *userdata) {
 
 static void test_tools_and_routes(void **state) {
         const AccelPlatform *p = accel_platform_lookup("arm64");
-        AccelTool tools[64];
+        static AccelTool tools[ACCEL_TOOLS_MAX];
         AccelRule rules[3] = {};
         size_t binutil = 0, tool = 0;
         char *text = NULL;
@@ -94,8 +94,8 @@ static void test_tools_and_routes(void **state) {
         size_t k;
 
         assert_null(accel_platform_lookup("riscv64"));
-        k = accel_tools(p, tools, 64);
-        assert_true(k >= 15 && k < 64);
+        k = accel_tools(p, tools, ACCEL_TOOLS_MAX);
+        assert_true(k >= 15 && k < ACCEL_TOOLS_MAX);
         assert_string_equal(tools[0].host, "usr/bin/aarch64-linux-gnu-gcc-12");
         assert_string_equal(tools[0].argv0, "gcc");
         assert_int_equal(tools[0].role, ACCEL_ROLE_DRIVER);
