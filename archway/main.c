@@ -4,7 +4,9 @@
  *
  *   archway accel install --platform linux/arm64 --root DIR [--verify]
  *   archway accel remove --root DIR
+ *   archway accel report LOG
  *
+ * report: what ran native in a build, from the ARCHWAY_ACCEL_LOG file archshim appended to.
  * install: native twins of the root's toolchain plus the shim's routing rules (lib/accel.c does the
  * work; archbuild calls the same function). The one thing done here rather than in lib/ is running
  * the host's cross driver for its built-in specs (lib/ does not spawn).
@@ -30,6 +32,7 @@
 #include "macro.h"
 #include "qemu-locate.h"
 #include "platform.h"
+#include "report.h"
 
 enum {
         EXIT_OK = 0,
@@ -55,6 +58,7 @@ typedef struct Args {
 static int help(void) {
         printf("archway accel install --platform linux/arm64 --root DIR [--verify] [--launcher PATH]\n"
                "archway accel remove --root DIR\n"
+               "archway accel report LOG         (LOG: what ARCHWAY_ACCEL_LOG named during a build)\n"
                "archway --version\n\n"
                "Native cross-tool twins inside a foreign root, routed by archshim (docs/accel.md).\n");
         return EXIT_OK;
@@ -80,6 +84,10 @@ static int parse_argv(int argc, char **argv, Args *a) {
         if (argc < 3 || !streq(argv[1], "accel"))
                 return argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")) ? 0 : -EINVAL;
         a->verb = argv[2];
+        if (streq(a->verb, "report")) {
+                a->root = argc == 4 ? argv[3] : NULL; /* the log */
+                return a->root ? 0 : -EINVAL;
+        }
         optind = 3;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -140,7 +148,7 @@ static int verify(const char *root) {
 }
 
 static int run_install(const Args *a) {
-        _cleanup_free_ char *specs = NULL, *found = NULL;
+        _cleanup_free_ char *specs = NULL, *found = NULL, *compiler_cache = NULL;
         const char *launcher = a->launcher;
         const AccelPlatform *p;
         Platform pl;
@@ -155,12 +163,16 @@ static int run_install(const Args *a) {
                         return log_error_errno(ENOENT, "Failed to find archway-twin-launch: %m"), EXIT_FAILED;
                 launcher = found;
         }
+        /* scripts/build-cross-gcc's cache: version-exact compilers (docs/accel.md, "Hardened compiles"). */
+        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
+                return log_oom(), EXIT_FAILED;
         r = host_specs(a->host_root, p, &specs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the specs of %s-gcc-%s on the host (install "
                                        "gcc-%s-%s): %m", p->triple, p->gcc_major, p->gcc_major, p->triple), EXIT_FAILED;
         r = accel_install(&(AccelInstall) { .root = a->root, .host_root = a->host_root, .launcher = launcher,
-                                            .specs = specs, .platform = p }, &res);
+                                            .specs = specs, .platform = p, .compiler_cache = compiler_cache },
+                          &res);
         if (r == -ESRCH)
                 return log_error_errno(r, "Nothing to twin in '%s': versions differ or tools are missing", a->root),
                        EXIT_NOTHING;
@@ -172,6 +184,8 @@ static int run_install(const Args *a) {
                 printf("skipped: %s\n", res.skipped_why);
         if (res.version_notes[0])
                 printf("version: %s\n", res.version_notes);
+        if (res.compiler_proper[0])
+                printf("compiler: cc1, cc1plus, lto1 from %s\n", res.compiler_proper);
         return a->verify ? verify(a->root) : EXIT_OK;
 }
 
@@ -194,6 +208,12 @@ static int run(const Args *a) {
                 return version();
         if (streq(a->verb, "install"))
                 return run_install(a);
+        if (streq(a->verb, "report")) {
+                r = accel_report(a->root, stdout);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read '%s': %m", a->root), EXIT_FAILED;
+                return EXIT_OK;
+        }
         r = accel_remove(a->root);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove twins from '%s': %m", a->root), EXIT_FAILED;
@@ -206,7 +226,8 @@ int main(int argc, char **argv) {
         log_set_program("archway");
         if (parse_argv(argc, argv, &a) < 0) {
                 fprintf(stderr, "Usage: archway accel install --platform PLATFORM --root DIR [--verify]\n"
-                                "       archway accel remove --root DIR\n");
+                                "       archway accel remove --root DIR\n"
+                                "       archway accel report LOG\n");
                 return EXIT_USAGE;
         }
         return run(&a);

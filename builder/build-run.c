@@ -228,6 +228,14 @@ static int mounts_prepare(Build *b, Stage *s, const DockerfileInstruction *i, Ru
         return r < 0 && err.message[0] ? step_fail(b, i, r, "%s", err.message) : r;
 }
 
+/* After a step with twins: what ran native (ARCHWAY_ACCEL_LOG), one line; the log leaves the upper. */
+static void report_twins(Build *b, const StepDirs *d) {
+        char line[1024];
+
+        if (b->twins && twins_step_report(d->upper, line, sizeof(line)) > 0)
+                fprintf(stderr, "#%u/%u native twins: %s\n", b->step, b->n_steps, line);
+}
+
 int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
         _cleanup_strv_free_ char **argv = NULL, **env = NULL;
         _cleanup_(oci_hasher_freep) OciHasher *h = NULL;
@@ -260,6 +268,9 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 return r;
         if ((r = run_mounts_bind(&mounts, d.dir)) < 0)
                 return step_fail(b, i, r, "Failed to prepare the --mount directories: %m");
+        /* After the cache key: where the shim says what ran native (twins_step_report() below). */
+        if (emulate && b->twins && (r = strv_extend(&env, "ARCHWAY_ACCEL_LOG=" TWINS_ACCEL_LOG)) < 0)
+                return r;
 
         SandboxRun run = {
                 .root = { .lowers = d.lowers, .n_lowers = strv_length(d.lowers), .upper = d.upper, .work = d.work,
@@ -280,6 +291,8 @@ int handle_run(Build *b, Stage *s, const DockerfileInstruction *i) {
                 if ((r = strv_extend(&b->probed, pbuf)) < 0)
                         return r;
         }
+        if (emulate)
+                report_twins(b, &d);
         if (status != 0)
                 return step_fail(b, i, -EIO, "the command exited with status %d", status);
         remove_stubs(d.upper, run.stubs);

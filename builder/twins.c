@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accel.h"
+#include "accel-report.h"
 #include "file-util.h"
 #include "libexec.h"
 #include "macro.h"
@@ -62,7 +63,8 @@ _printf_(2, 3) static int no_twins(ErrorDetail *why, const char *format, ...) {
 }
 
 int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, ErrorDetail *why) {
-        _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
+        _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL,
+                           *compiler_cache = NULL;
         const AccelPlatform *ap = accel_platform_lookup(p->arch);
         InstallCall call = {};
         int r;
@@ -87,8 +89,10 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, E
         }
         SandboxRootfs root = { .lowers = lowers, .n_lowers = strv_length(lowers), .upper = upper, .work = work,
                                .merged = merged };
+        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
+                return -ENOMEM;
         call.install = (AccelInstall) { .root = merged, .host_root = "/", .launcher = launcher, .specs = specs,
-                                        .platform = ap };
+                                        .platform = ap, .compiler_cache = compiler_cache };
         r = sandbox_call(&root, NULL, install_in_root, &call, why);
         (void) rm_rf(work);
         if (r < 0) {
@@ -98,5 +102,35 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, E
         /* The tree is dir/upper; dir itself (with the empty merged/) goes with it. */
         (void) rmdir(merged);
         *ret_tree = TAKE_PTR(upper);
+        return 1;
+}
+
+int twins_step_report(const char *upper, char *line, size_t size) {
+        _cleanup_free_ char *path = NULL, *dir = NULL, *text = NULL;
+        _cleanup_free_ AccelReport *r = NULL;
+        size_t n, k;
+        int q;
+
+        if (asprintf(&path, "%s" TWINS_ACCEL_LOG, upper) < 0 || asprintf(&dir, "%s/.archway", upper) < 0)
+                return -ENOMEM;
+        q = read_file(path, 64u * 1024 * 1024, &text, &n);
+        (void) unlink(path);
+        (void) rmdir(dir); /* only when the log's copy-up made it and nothing else is in it */
+        if (q == -ENOENT)
+                return 0;
+        if (q < 0)
+                return q;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        accel_report_parse(r, text, n);
+        k = (size_t) snprintf(line, size, "%zu of %zu compiler runs twinned, %zu of %zu runs of other tools",
+                              r->drivers_twinned, r->drivers, r->twinned - r->drivers_twinned,
+                              r->twinned + r->emulated - r->drivers);
+        for (size_t i = 0; i < r->n_reasons && k < size; i++)
+                k += (size_t) snprintf(line + k, size - k, "%s%s (%zu)", i == 0 ? "; emulated: " : ", ",
+                                       r->reasons[i].key, r->reasons[i].n);
+        if (r->n_unrouted_runs && k < size)
+                (void) snprintf(line + k, size - k, "; %zu runs of tools without a twin", r->n_unrouted_runs);
         return 1;
 }

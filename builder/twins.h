@@ -17,3 +17,13 @@
  * (no twins for p, no cross toolchain or launcher on the host, or no tool in the root to twin: why
  * says which), or -errno with the message in why. */
 int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, ErrorDetail *why);
+
+/* Where archshim logs its routing decisions during a RUN step with twins (ARCHWAY_ACCEL_LOG), inside
+ * the root: under /.archway, which only the twins' tree provides. */
+#define TWINS_ACCEL_LOG "/.archway/accel.log"
+
+/* After such a step: sum the log up in one line (into line, size bytes), e.g. "12 of 12 compiler
+ * runs twinned, 30 runs of other tools; emulated: unless-arg -march=native (2)", then remove it (and
+ * the /.archway directory the write copied up) from the step's upper directory, so that the layer
+ * does not carry it. Returns 1 with a line, 0 when nothing was logged, -errno. */
+int twins_step_report(const char *upper, char *line, size_t size);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "accel.h"
 #include "file-util.h"
@@ -178,6 +179,7 @@ typedef struct Ctx {
         char native[PATH_MAX];     /* ROOT/.archway/native */
         char launcher[PATH_MAX];   /* NATIVE/libexec/archway-twin-launch: the hard-link source */
         char **programs;           /* copied host programs, for the library scan */
+        char compiler_dir[PATH_MAX]; /* a version-exact cc1/cc1plus/lto1 for the root's gcc, or "" */
         AccelResult *res;
 } Ctx;
 
@@ -192,12 +194,14 @@ static void _printf_(3, 4) note(char *buf, size_t size, const char *fmt, ...) {
         va_end(ap);
 }
 
-/* Copy one host program to NATIVE/real/<path> and hard-link the launcher at NATIVE/<path>. */
-static int twin_program(Ctx *c, const char *host_rel, const char *as_rel) {
+/* Copy one host program (or from_path, when given) to NATIVE/real/<path> and hard-link the launcher at
+ * NATIVE/<path>. */
+static int twin_program_from(Ctx *c, const char *from_path, const char *host_rel, const char *as_rel) {
         char src[PATH_MAX], real[PATH_MAX], rel[PATH_MAX], at[PATH_MAX];
         int r;
 
-        if (path_join(src, sizeof(src), c->o->host_root, host_rel) < 0 ||
+        if ((from_path ? snprintf(src, sizeof(src), "%s", from_path) < 0 :
+                         path_join(src, sizeof(src), c->o->host_root, host_rel) < 0) ||
             path_join(rel, sizeof(rel), "real", as_rel) < 0 ||
             path_join(real, sizeof(real), c->native, rel) < 0 || path_join(at, sizeof(at), c->native, as_rel) < 0)
                 return -ENAMETOOLONG;
@@ -209,6 +213,10 @@ static int twin_program(Ctx *c, const char *host_rel, const char *as_rel) {
                 return r;
         c->res->n_programs++;
         return strv_contains(c->programs, real) ? 0 : strv_extend(&c->programs, real);
+}
+
+static int twin_program(Ctx *c, const char *host_rel, const char *as_rel) {
+        return twin_program_from(c, NULL, host_rel, as_rel);
 }
 
 /* The root's program: exists, and its build-id (the rule's key). Returns 1 found, 0 absent. */
@@ -280,10 +288,63 @@ static int program_version(const char *root, const char *program, char *ret, siz
         return -ESRCH;
 }
 
+/* The source version a package's changelog.Debian.gz starts with ("sed (4.9-1) unstable; ..."): what
+ * an extracted root without dpkg records still tells. */
+static int changelog_version(const char *root, const char *pkg, char *ret, size_t size) {
+        char path[PATH_MAX], line[256], *open_paren, *close_paren;
+        gzFile f;
+        bool ok;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/changelog.Debian.gz", root, pkg) >= sizeof(path))
+                return -ENAMETOOLONG;
+        f = gzopen(path, "rbe");
+        if (!f)
+                return -ENOENT;
+        ok = gzgets(f, line, sizeof(line)) != NULL;
+        gzclose(f);
+        if (!ok || !(open_paren = strchr(line, '(')) || !(close_paren = strchr(open_paren, ')')) ||
+            (size_t) (close_paren - open_paren) > size || close_paren == open_paren + 1)
+                return -EBADMSG;
+        memcpy(ret, open_paren + 1, (size_t) (close_paren - open_paren - 1));
+        ret[close_paren - open_paren - 1] = 0;
+        return 0;
+}
+
+/* A binary rebuild ("+b1") has the source version of its source: that is what decides behaviour. */
+static void version_drop_binnmu(char *v) {
+        char *b = strstr(v, "+b");
+
+        if (b && b[2] && strspn(b + 2, "0123456789") == strlen(b + 2))
+                *b = 0;
+}
+
+/* A build tool: the same Debian source version on both sides, from dpkg's records, else (an extracted
+ * root) from its changelog. */
+static int build_tool_version(const Ctx *c, const AccelTool *t) {
+        char tv[128], hv[128];
+
+        if ((dpkg_version(c->o->root, t->package, tv, sizeof(tv)) < 0 &&
+             changelog_version(c->o->root, t->package, tv, sizeof(tv)) < 0) ||
+            dpkg_version(c->o->host_root, t->host_package, hv, sizeof(hv)) < 0) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: version unknown; ", t->target);
+                return -ESRCH;
+        }
+        version_drop_binnmu(tv);
+        version_drop_binnmu(hv);
+        if (!streq(tv, hv)) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: host %s, root %s; ", t->target, hv, tv);
+                return -ESRCH;
+        }
+        return 0;
+}
+
 /* Versions of the tool's target package (in the root) and twin package (on the host). */
 static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule) {
         char tv[128], hv[128];
         int r;
+
+        if (t->role == ACCEL_ROLE_TOOL)
+                return build_tool_version(c, t);
 
         /* Both sides from dpkg's records, else both from what the programs say (an extracted root,
          * mmdebstrap --variant=extract, has no dpkg records). */
@@ -294,12 +355,13 @@ static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule) {
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: version unknown; ", t->target);
                 return -ESRCH;
         }
-        r = accel_version_check(t->source, hv, tv, &rule->extra_unless_arg, &rule->extra_why);
+        r = accel_version_check(t->source, hv, tv, c->compiler_dir[0] && strneq(t->source, "gcc-", 4),
+                                &rule->extra_unless_arg, &rule->extra_why);
         if (r < 0)
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: twin %s, target %s; ", t->target, hv, tv);
         else if (rule->extra_why && !strstr(c->res->version_notes, rule->extra_why))
                 note(c->res->version_notes, sizeof(c->res->version_notes), "%s; ", rule->extra_why);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* The twin driver's private directory: specs, the root's own target files, include-fixed. */
@@ -354,6 +416,51 @@ static int gcc_private_dir(Ctx *c) {
         return write_file(at, specs, NULL);
 }
 
+/* The version-exact compiler's copy of a compiler-proper helper (into buf), or NULL: the host's. */
+static const char *helper_override(const Ctx *c, const AccelTool *t, char *buf, size_t size) {
+        const char *name = strrchr(t->host, '/') + 1;
+
+        if (t->role != ACCEL_ROLE_HELPER || !c->compiler_dir[0])
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(accel_compiler_proper); i++)
+                if (streq(name, accel_compiler_proper[i]))
+                        return path_join(buf, size, c->compiler_dir, name) < 0 ? NULL : buf;
+        return NULL;
+}
+
+/* The root's gcc version, and a compiler proper built from exactly it in o->compiler_cache: its
+ * manifest says version=<that version> and it has every program of accel_compiler_proper. Sets
+ * c->compiler_dir, or leaves it empty (then the host's cc1 & co. are used, with the table's
+ * conditions). */
+static void find_compiler_proper(Ctx *c) {
+        const AccelPlatform *p = c->o->platform;
+        _cleanup_free_ char *manifest = NULL;
+        char pkg[64], driver[PATH_MAX], tv[128], name[256], dir[PATH_MAX], path[PATH_MAX], want[160];
+        size_t n;
+
+        c->compiler_dir[0] = 0;
+        if (!c->o->compiler_cache)
+                return;
+        snprintf(pkg, sizeof(pkg), "gcc-%s", p->gcc_major);
+        snprintf(driver, sizeof(driver), "usr/bin/%s-gcc-%s", p->triple, p->gcc_major);
+        if (dpkg_version(c->o->root, pkg, tv, sizeof(tv)) < 0 && program_version(c->o->root, driver, tv, sizeof(tv)) < 0)
+                return;
+        if (accel_compiler_dir_name(tv, p, name, sizeof(name)) < 0 ||
+            path_join(dir, sizeof(dir), c->o->compiler_cache, name) < 0 ||
+            path_join(path, sizeof(path), dir, ACCEL_COMPILER_MANIFEST) < 0 ||
+            read_file(path, 64 * 1024, &manifest, &n) < 0)
+                return;
+        snprintf(want, sizeof(want), "\nversion=%s\n", tv);
+        /* The manifest starts with a comment line, so every key=value line follows a newline. */
+        if (!strstr(manifest, want) || !strstr(manifest, "\nrecipe=" ACCEL_COMPILER_RECIPE "\n"))
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(accel_compiler_proper); i++)
+                if (path_join(path, sizeof(path), dir, accel_compiler_proper[i]) < 0 || access(path, X_OK) < 0)
+                        return;
+        snprintf(c->compiler_dir, sizeof(c->compiler_dir), "%s", dir);
+        snprintf(c->res->compiler_proper, sizeof(c->res->compiler_proper), "%.300s (gcc-%s %.100s)", dir, p->gcc_major, tv);
+}
+
 /* One tool: twin it when both sides have it. Returns 1 with a rule to write, 0 skipped/no rule. */
 static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         const AccelPlatform *p = c->o->platform;
@@ -369,14 +476,15 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         if (r == 0 || access(host, X_OK) < 0) {
                 c->res->n_skipped++;
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s; ", t->target,
-                     r == 0 ? "not in the root" : "no host twin (install the cross package)");
+                     r == 0 ? "not in the root" :
+                     t->role == ACCEL_ROLE_TOOL ? "not on the host" : "no host twin (install the cross package)");
                 return 0;
         }
         /* Helpers come from the same source package as the driver that starts them: its check counts. */
         r = t->role == ACCEL_ROLE_HELPER ? 0 : tool_versions(c, t, rule);
         if (r < 0)
                 return r == -ESRCH ? (c->res->n_skipped++, 0) : r;
-        r = twin_program(c, t->host, t->host);
+        r = twin_program_from(c, helper_override(c, t, host, sizeof(host)), t->host, t->host);
         if (r < 0)
                 return r;
         if (t->argv0[0]) {
@@ -450,15 +558,18 @@ static int install_base(Ctx *c) {
 }
 
 int accel_install(const AccelInstall *o, AccelResult *ret) {
-        AccelTool tools[32];
-        AccelRule rules[32];
+        _cleanup_free_ AccelTool *tools = calloc(ACCEL_TOOLS_MAX, sizeof(AccelTool));
+        _cleanup_free_ AccelRule *rules = calloc(ACCEL_TOOLS_MAX, sizeof(AccelRule));
         AccelResult res = {};
         Ctx c = { .o = o, .res = &res };
         char libdir[PATH_MAX];
         size_t n_tools, n_rules = 0;
         int r;
 
-        n_tools = accel_tools(o->platform, tools, ELEMENTSOF(tools));
+        if (!tools || !rules)
+                return -ENOMEM;
+        n_tools = accel_tools(o->platform, tools, ACCEL_TOOLS_MAX);
+        find_compiler_proper(&c);
         r = install_base(&c);
         for (size_t i = 0; i < n_tools && r >= 0; i++) {
                 r = tool_install(&c, &tools[i], &rules[n_rules]);

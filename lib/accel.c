@@ -24,12 +24,17 @@ static const AccelPlatform accel_platforms[] = {
  * reach the code that differs, so the rule can fall back to QEMU exactly there. */
 static const struct {
         const char *package, *twin, *target, *unless_arg, *why;
+        /* The difference is in the compiler proper only (cc1, cc1plus, lto1): a compiler proper built
+         * from the target's exact source (scripts/build-cross-gcc) removes it, and the condition. */
+        bool compiler_proper_only;
 } version_deltas[] = {
         /* gcc-12 (12.2.0-14+deb12u1): "Fix -fstack-protector handling of overflows on AArch64
-         * (CVE-2023-4039)". gcc-12-cross 12.2.0-14cross1 is built from 12.2.0-14, without it. */
+         * (CVE-2023-4039)": debian/patches/CVE-2023-4039.diff touches gcc/config/aarch64 and the
+         * testsuite only. gcc-12-cross 12.2.0-14cross1 is built from 12.2.0-14, without it. */
         { "gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", "-fstack-protector*",
           "gcc-12 12.2.0-14+deb12u1 fixes -fstack-protector on AArch64 (CVE-2023-4039); the twin "
-          "(12.2.0-14) does not: stack-protected compiles stay emulated" },
+          "(12.2.0-14) does not: stack-protected compiles stay emulated (scripts/build-cross-gcc builds "
+          "the fixed compiler)", true },
 };
 
 /* Arguments that make a twin driver differ from the target's driver (docs/accel.md says why, each). */
@@ -43,7 +48,15 @@ static const char *const driver_unless_args[] = {
 
 /* Environment that the twin would read differently (or the host loader would act on). */
 static const char *const driver_unless_envs[] = {
-        "GCC_EXEC_PREFIX", "COMPILER_PATH", "LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT",
+        "GCC_EXEC_PREFIX", "COMPILER_PATH", "LD_PRELOAD", "LD_AUDIT",
+};
+
+/* The native driver adds each directory of these to its library and startfile search; the twin, a
+ * cross driver, reads them before its specs say cross_compile 0, so it ignores them (gcc.cc,
+ * process_command() runs before read_specs()). Entries that are not directories in the root change
+ * nothing for the native driver either (it only searches existing ones): only an existing one vetoes. */
+static const char *const driver_unless_env_dirs[] = {
+        "LIBRARY_PATH", "LPATH",
 };
 
 static const char *const binutil_unless_args[] = {
@@ -55,6 +68,48 @@ static const char *const binutil_unless_envs[] = {
         "LD_PRELOAD", "LD_AUDIT",
 };
 
+/* Build tools twinned as they are (docs/accel.md, "Build tools"): what they write depends on their
+ * input, arguments and environment only, never on the machine they run on, and they do not report
+ * it. Paths as Debian's packages ship them (on a merged-/usr host /bin resolves to /usr/bin). Left
+ * out on purpose, because they report the build machine: uname, arch (coreutils), make (MAKE_HOST),
+ * bash (HOSTTYPE, MACHTYPE), perl ($Config{archname}, its architecture's @INC), dpkg and
+ * dpkg-architecture, config.guess (a script, run by the twinned shell, calls the emulated uname). */
+static const struct {
+        const char *path, *package;
+} build_tools[] = {
+        { "bin/dash", "dash" },
+        { "bin/sed", "sed" },
+        { "bin/grep", "grep" },
+        { "usr/bin/gawk", "gawk" },
+        { "bin/gzip", "gzip" },
+        { "usr/bin/xz", "xz-utils" },
+        { "bin/bzip2", "bzip2" },
+        { "usr/bin/find", "findutils" },
+        { "usr/bin/xargs", "findutils" },
+        { "usr/bin/diff", "diffutils" },
+        { "usr/bin/cmp", "diffutils" },
+        /* coreutils: file and text tools, not the ones that describe the system */
+        { "bin/cat", "coreutils" }, { "bin/cp", "coreutils" }, { "bin/mv", "coreutils" },
+        { "bin/rm", "coreutils" }, { "bin/ln", "coreutils" }, { "bin/mkdir", "coreutils" },
+        { "bin/chmod", "coreutils" }, { "bin/touch", "coreutils" }, { "usr/bin/tr", "coreutils" },
+        { "usr/bin/sort", "coreutils" }, { "usr/bin/expr", "coreutils" }, { "usr/bin/head", "coreutils" },
+        { "usr/bin/tail", "coreutils" }, { "usr/bin/wc", "coreutils" }, { "usr/bin/cut", "coreutils" },
+        { "usr/bin/basename", "coreutils" }, { "usr/bin/dirname", "coreutils" },
+        /* what a hello-sized autotools build still ran emulated (archway accel report's "no twin") */
+        { "bin/rmdir", "coreutils" }, { "bin/ls", "coreutils" }, { "bin/echo", "coreutils" },
+        { "bin/true", "coreutils" }, { "bin/false", "coreutils" }, { "bin/mktemp", "coreutils" },
+        { "bin/pwd", "coreutils" }, { "bin/readlink", "coreutils" }, { "bin/sleep", "coreutils" },
+        { "usr/bin/install", "coreutils" }, { "usr/bin/printf", "coreutils" }, { "usr/bin/test", "coreutils" },
+        { "usr/bin/[", "coreutils" }, { "usr/bin/tee", "coreutils" }, { "usr/bin/uniq", "coreutils" },
+        { "usr/bin/od", "coreutils" }, { "usr/bin/seq", "coreutils" }, { "usr/bin/paste", "coreutils" },
+        { "usr/bin/comm", "coreutils" }, { "usr/bin/realpath", "coreutils" }, { "usr/bin/md5sum", "coreutils" },
+        { "usr/bin/sha256sum", "coreutils" }, { "usr/bin/tac", "coreutils" },
+};
+
+static const char *const tool_unless_envs[] = {
+        "LD_PRELOAD", "LD_AUDIT", /* fakeroot & co.: meant for the target's loader, they change what tools do */
+};
+
 /* The gcc driver's private programs: started by the twin driver, never routed on their own. */
 static const char *const gcc_helpers[] = { "cc1", "cc1plus", "collect2", "lto1", "lto-wrapper" };
 static const struct {
@@ -63,6 +118,12 @@ static const struct {
         { "as", "as" }, { "ld.bfd", "ld" }, { "ar", "ar" }, { "ranlib", "ranlib" },
         { "strip", "strip" }, { "objcopy", "objcopy" }, { "nm", "nm" },
 };
+
+const char *const accel_compiler_proper[3] = { "cc1", "cc1plus", "lto1" };
+
+int accel_compiler_dir_name(const char *version, const AccelPlatform *p, char *ret, size_t size) {
+        return (size_t) snprintf(ret, size, "%s-%s", version, p->triple) < size ? 0 : -ENAMETOOLONG;
+}
 
 const AccelPlatform *accel_platform_lookup(const char *arch) {
         for (size_t i = 0; i < ELEMENTSOF(accel_platforms); i++)
@@ -117,6 +178,13 @@ size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
                 snprintf(pkg, sizeof(pkg), "binutils-%s", p->triple);
                 tool_set(t, ACCEL_ROLE_BINUTIL, NULL, binutils[i].tooldir, pkg, pkg, "binutils");
         }
+        for (size_t i = 0; i < ELEMENTSOF(build_tools) && n < max; i++, n++) {
+                AccelTool *t = &tools[n];
+                snprintf(t->host, sizeof(t->host), "%s", build_tools[i].path);
+                snprintf(t->target, sizeof(t->target), "%s", build_tools[i].path);
+                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, build_tools[i].package, build_tools[i].package,
+                         build_tools[i].package);
+        }
         return n;
 }
 
@@ -155,7 +223,7 @@ int accel_dpkg_version(const char *status, size_t len, const char *pkg, char *re
 }
 
 int accel_version_check(const char *package, const char *twin, const char *target_version,
-                        const char **ret_unless_arg, const char **ret_why) {
+                        bool have_compiler_proper, const char **ret_unless_arg, const char **ret_why) {
         char base[128];
         const char *cross;
         size_t n;
@@ -175,9 +243,10 @@ int accel_version_check(const char *package, const char *twin, const char *targe
         for (size_t i = 0; i < ELEMENTSOF(version_deltas); i++)
                 if (streq(version_deltas[i].package, package) && streq(version_deltas[i].twin, base) &&
                     streq(version_deltas[i].target, target_version)) {
-                        *ret_unless_arg = version_deltas[i].unless_arg;
-                        *ret_why = version_deltas[i].why;
-                        return 0;
+                        bool lifted = have_compiler_proper && version_deltas[i].compiler_proper_only;
+                        *ret_unless_arg = lifted ? NULL : version_deltas[i].unless_arg;
+                        *ret_why = lifted ? NULL : version_deltas[i].why;
+                        return lifted ? 1 : 0;
                 }
         return -ESRCH;
 }
@@ -236,8 +305,23 @@ int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret) {
         return 0;
 }
 
+static void tool_rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
+        const AccelTool *t = r->tool;
+
+        strbuf_printf(b, "\n# /%s (%s) -> its twin, the host's own\n[route]\nplatform = linux/%s\nbuild-id = ",
+                   t->target, t->package, p->arch);
+        for (size_t i = 0; i < r->build_id_size; i++)
+                strbuf_printf(b, "%02x", r->build_id[i]);
+        strbuf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\nkeep-argv0 = yes\n", t->host);
+        for (size_t i = 0; i < ELEMENTSOF(tool_unless_envs); i++)
+                strbuf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
+}
+
 static void rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
         const AccelTool *t = r->tool;
+
+        if (t->role == ACCEL_ROLE_TOOL)
+                return tool_rule_format(b, p, r);
         bool driver = t->role == ACCEL_ROLE_DRIVER;
         const char *const *args = driver ? driver_unless_args : binutil_unless_args;
         const char *const *envs = driver ? driver_unless_envs : binutil_unless_envs;
@@ -257,6 +341,8 @@ static void rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
                 strbuf_printf(b, "# %s\nunless-arg = %s\n", r->extra_why ?: "", r->extra_unless_arg);
         for (size_t i = 0; i < n_envs; i++)
                 strbuf_printf(b, "unless-env = %s\n", envs[i]);
+        for (size_t i = 0; driver && i < ELEMENTSOF(driver_unless_env_dirs); i++)
+                strbuf_printf(b, "unless-env-dir = %s\n", driver_unless_env_dirs[i]);
 }
 
 int accel_routes_format(const AccelPlatform *p, const AccelRule *rules, size_t n, char **ret) {

@@ -38,6 +38,7 @@ typedef enum AccelRole {
         ACCEL_ROLE_DRIVER,  /* gcc, g++, cpp: routed, with the compiler conditions */
         ACCEL_ROLE_BINUTIL, /* as, ld, ar, ...: routed, with the plugin conditions */
         ACCEL_ROLE_HELPER,  /* cc1, collect2, ...: not routed, started by the twin driver */
+        ACCEL_ROLE_TOOL,    /* sed, grep, dash, xz, ...: routed as they are, the program's own argv[0] kept */
         _ACCEL_ROLE_MAX,
         _ACCEL_ROLE_INVALID = -EINVAL,
 } AccelRole;
@@ -64,6 +65,9 @@ typedef struct AccelPlatform {
 /* The row for an OCI arch ("arm64"), or NULL. */
 const AccelPlatform *accel_platform_lookup(const char *arch);
 
+/* Room enough for every platform's tool list (compilers, helpers, binutils, build tools). */
+#define ACCEL_TOOLS_MAX 128
+
 /* Fill tools (max entries) with the platform's tool list. Returns the count. */
 size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max);
 
@@ -75,10 +79,25 @@ int accel_dpkg_version(const char *status, size_t len, const char *pkg, char *re
  * package `target` of version `target_version` ("12.2.0-14+deb12u1")? The cross package's "crossN"
  * suffix is dropped; equal versions are fine; a known difference (table in accel.c, each row citing
  * the Debian changelog) is fine with extra conditions: *ret_unless_arg is then a static glob to add
- * as unless-arg= (NULL when none needed), *ret_why a static reason. Returns 0, or -ESRCH when the
- * versions differ in a way the table does not know (then the tool must not be routed). */
+ * as unless-arg= (NULL when none needed), *ret_why a static reason. have_compiler_proper: the twin's
+ * cc1/cc1plus/lto1 are built from target_version's own source (scripts/build-cross-gcc), which
+ * removes a difference confined to them. Returns 0; 1 when such a difference was removed that way
+ * (no condition); -ESRCH when the versions differ in a way the table does not know (then the tool
+ * must not be routed). */
 int accel_version_check(const char *source, const char *twin, const char *target_version,
-                        const char **ret_unless_arg, const char **ret_why);
+                        bool have_compiler_proper, const char **ret_unless_arg, const char **ret_why);
+
+/* Which of the compiler proper's programs a version-exact build (scripts/build-cross-gcc) provides,
+ * and the file in its directory that states the source version it was built from ("version=..."). */
+#define ACCEL_COMPILER_MANIFEST "manifest"
+/* The build recipe the manifest must name ("recipe=2"): scripts/build-cross-gcc's RECIPE. Recipe 1
+ * built cc1 at -O0: the same output, 6.6x slower than Debian's cross cc1, no faster than emulation. */
+#define ACCEL_COMPILER_RECIPE "2"
+extern const char *const accel_compiler_proper[3];
+
+/* The directory name of a version-exact compiler proper in the cache: "<version>-<triple>", into ret
+ * (size bytes). Returns 0 or -ENAMETOOLONG. */
+int accel_compiler_dir_name(const char *version, const AccelPlatform *p, char *ret, size_t size);
 
 /* Turn the twin driver's own `-dumpspecs` output into the specs file of its private directory:
  * cross_compile 0 (search LIBRARY_PATH-less native prefixes like the native driver), cc1 gets
@@ -106,6 +125,9 @@ typedef struct AccelInstall {
         const char *launcher;      /* archway-twin-launch (static) */
         const char *specs;         /* the host driver's -dumpspecs output */
         const AccelPlatform *platform;
+        /* Where scripts/build-cross-gcc keeps version-exact compilers (CACHE/cross-gcc), or NULL. When
+         * it holds one for the root's gcc version, its cc1/cc1plus/lto1 replace the host's. */
+        const char *compiler_cache;
 } AccelInstall;
 
 typedef struct AccelResult {
@@ -113,6 +135,7 @@ typedef struct AccelResult {
         size_t n_skipped;          /* tools the root or the host lacks */
         char skipped_why[512];     /* "g++: not in the root; ..." */
         char version_notes[512];   /* from accel_version_check() */
+        char compiler_proper[512]; /* the version-exact compiler used ("" when the host's) */
 } AccelResult;
 
 /* Install (or refresh) the twins in opts->root. Returns 0, or -errno; ret is filled on success.

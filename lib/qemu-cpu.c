@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-target default CPU models for our user-mode QEMU (see qemu-cpu.h; measurements in
  * docs/qemu.md). QEMU's own defaults, for reference, are in its linux-user/<arch>/target_elf.h
- * (cpu_get_model()) of the pinned source, QEMU 10.0.13. */
+ * (cpu_get_model()) of the pinned source, QEMU 10.0.13. A non-NULL row is also built into our QEMU as
+ * its default (scripts/qemu-patches/0008 for aarch64), so that a bare binfmt_misc registration, which
+ * passes no -cpu, gets it; tests/cli/qemu.bats checks the two agree. */
 
 #include <stddef.h>
 #include <string.h>

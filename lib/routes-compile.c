@@ -127,6 +127,11 @@ static int rule_set(ParseState *st, RouteText key, RouteText v, const char **ret
                 r->exec = v;
         } else if (text_eq(key, "argv0"))
                 r->argv0 = v;
+        else if (text_eq(key, "keep-argv0")) {
+                if (!text_eq(v, "yes"))
+                        return *ret_msg = "keep-argv0= takes yes only", -EINVAL;
+                r->keep_argv0 = true;
+        }
         else if (text_eq(key, "unless-arg")) {
                 if (list_add(r->unless_args, &r->n_unless_args, v) < 0)
                         return *ret_msg = "too many unless-arg= lines", -EINVAL;
@@ -135,6 +140,11 @@ static int rule_set(ParseState *st, RouteText key, RouteText v, const char **ret
                         return *ret_msg = "unless-env= needs a variable name", -EINVAL;
                 if (list_add(r->unless_envs, &r->n_unless_envs, v) < 0)
                         return *ret_msg = "too many unless-env= lines", -EINVAL;
+        } else if (text_eq(key, "unless-env-dir")) {
+                if (memchr(v.p, '=', v.n))
+                        return *ret_msg = "unless-env-dir= takes a variable name only", -EINVAL;
+                if (list_add(r->unless_env_dirs, &r->n_unless_env_dirs, v) < 0)
+                        return *ret_msg = "too many unless-env-dir= lines", -EINVAL;
         } else
                 return *ret_msg = "unknown key", -EINVAL;
         return 0;
@@ -250,6 +260,7 @@ static int compile_rule(const RouteRuleSrc *r, void *userdata) {
                 .mips_abi = r->mips_abi,
                 .build_id_size = (uint8_t) r->build_id_size,
                 .has_sha256 = r->has_sha256,
+                .keep_argv0 = r->keep_argv0,
         };
 
         memcpy(ir.build_id, r->build_id, r->build_id_size);
@@ -265,6 +276,8 @@ static int compile_rule(const RouteRuleSrc *r, void *userdata) {
         ir.unless_args = list_put(c, r->unless_args, r->n_unless_args);
         ir.n_unless_envs = r->n_unless_envs;
         ir.unless_envs = list_put(c, r->unless_envs, r->n_unless_envs);
+        ir.n_unless_env_dirs = r->n_unless_env_dirs;
+        ir.unless_env_dirs = list_put(c, r->unless_env_dirs, r->n_unless_env_dirs);
         if (r->build_id_size > 0) {
                 ir.key = ROUTE_KEY_BUILD_ID;
                 ir.key_hash = routes_key_hash(ir.key, r->build_id, r->build_id_size);

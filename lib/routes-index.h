@@ -9,8 +9,10 @@
 
 #include "routes.h"
 
-/* 2: the source's SHA-256 joined its size and mtime (an image layer keeps whole seconds). */
-#define ROUTES_MAGIC "ARWRTE2\n"
+/* 3: unless-env-dir lists (issue 20), and the source's SHA-256 joined to its size and mtime (an
+ * image layer keeps whole seconds). An index of another version is refused as foreign: the shim
+ * emulates. */
+#define ROUTES_MAGIC "ARWRTE3\n"
 
 typedef struct IndexHeader {
         char magic[8];
@@ -34,11 +36,13 @@ typedef struct IndexRule {
         uint8_t key;            /* RouteKey */
         uint8_t build_id_size;
         uint8_t has_sha256;
+        uint8_t keep_argv0;
         uint8_t build_id[ELF_BUILD_ID_MAX];
         uint8_t sha256[SHA256_DIGEST_SIZE];
         uint32_t path, exec, argv0;
         uint32_t args, n_args, post_args, n_post_args;
         uint32_t unless_args, n_unless_args, unless_envs, n_unless_envs;
+        uint32_t unless_env_dirs, n_unless_env_dirs;
 } IndexRule;
 
 /* FNV-1a, 32 bits: keys are short (a path, 20 bytes of build-id); any decent spread will do. The key

@@ -4,6 +4,7 @@
  * every offset read from the index is bounds-checked. */
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "macro.h"
@@ -223,6 +224,28 @@ static const char *env_get(char *const *envp, const char *name, size_t n) {
         return NULL;
 }
 
+/* unless-env-dir: the first entry of a ':' list (an empty one is ".", as for gcc's LIBRARY_PATH) that
+ * names an existing directory, or NULL. Entries too long for a path cannot name one. */
+static const char *list_names_dir(const char *list, bool (*is_dir)(const char *path)) {
+        char entry[PATH_MAX];
+
+        for (const char *p = list;;) {
+                const char *end = strchrnul(p, ':');
+                size_t n = (size_t) (end - p);
+                if (n == 0)
+                        strcpy(entry, ".");
+                else if (n < sizeof(entry)) {
+                        memcpy(entry, p, n);
+                        entry[n] = 0;
+                }
+                if ((n == 0 || n < sizeof(entry)) && (!is_dir || is_dir(entry)))
+                        return p;
+                if (!*end)
+                        return NULL;
+                p = end + 1;
+        }
+}
+
 /* The conditions: does anything veto the rule? Returns 1 vetoed (miss filled), 0 not, -EBADMSG. */
 static int rule_vetoed(const void *index, const IndexRule *ir, const RoutesQuery *q, RouteMiss *miss) {
         for (uint32_t i = 0; i < ir->n_unless_args; i++) {
@@ -241,6 +264,14 @@ static int rule_vetoed(const void *index, const IndexRule *ir, const RoutesQuery
                 v = env_get(q->envp, cond, (size_t) (eq - cond));
                 if (v && (!*eq || routes_glob_match(eq + 1, strlen(eq + 1), v, false)))
                         return *miss = (RouteMiss) { ir->line, "unless-env", cond }, 1;
+        }
+        for (uint32_t i = 0; i < ir->n_unless_env_dirs; i++) {
+                const char *name = item_at(index, ir->unless_env_dirs, ir->n_unless_env_dirs, i), *v;
+                if (!name)
+                        return -EBADMSG;
+                v = env_get(q->envp, name, strlen(name));
+                if (v && list_names_dir(v, q->is_dir))
+                        return *miss = (RouteMiss) { ir->line, "unless-env-dir", name }, 1;
         }
         return 0;
 }
@@ -370,6 +401,7 @@ int routes_lookup(const void *index, size_t size, const RoutesQuery *q, RouteMat
                 .line = ir->line,
                 .exec = str_at(index, ir->exec),
                 .argv0 = ir->argv0 ? str_at(index, ir->argv0) : str_at(index, ir->exec),
+                .keep_argv0 = ir->keep_argv0,
                 .n_args = ir->n_args,
                 .n_post_args = ir->n_post_args,
         };

@@ -61,6 +61,7 @@ typedef struct RouteRuleSrc {
         bool has_sha256;
         RouteText exec;                    /* the native command: absolute path */
         RouteText argv0;                   /* n == 0: exec */
+        bool keep_argv0;                   /* keep-argv0 = yes: the program's own argv[0] */
         RouteText args[ROUTES_LIST_MAX];   /* arg=: before the program's arguments */
         unsigned n_args;
         RouteText post_args[ROUTES_LIST_MAX]; /* append-arg=: after them */
@@ -69,6 +70,8 @@ typedef struct RouteRuleSrc {
         unsigned n_unless_args;
         RouteText unless_envs[ROUTES_LIST_MAX]; /* unless-env=NAME or NAME=GLOB */
         unsigned n_unless_envs;
+        RouteText unless_env_dirs[ROUTES_LIST_MAX]; /* unless-env-dir=NAME: a ':' list naming a directory */
+        unsigned n_unless_env_dirs;
 } RouteRuleSrc;
 
 typedef int (*RouteRuleFunc)(const RouteRuleSrc *rule, void *userdata);
@@ -119,6 +122,9 @@ typedef struct RoutesQuery {
          * makes such rules not apply. NULL: such rules never apply. */
         int (*sha256)(void *userdata, uint8_t ret[static SHA256_DIGEST_SIZE]);
         void *userdata;
+        /* For unless-env-dir: is path (absolute, or relative to the cwd) an existing directory,
+         * following symlinks as stat(2) does? NULL: any entry counts as one (the rule is vetoed). */
+        bool (*is_dir)(const char *path);
 } RoutesQuery;
 
 /* The winning rule. Pointers point into the index. */
@@ -128,6 +134,7 @@ typedef struct RouteMatch {
         unsigned line;      /* in routes.conf */
         const char *exec;
         const char *argv0;  /* exec unless argv0= was given */
+        bool keep_argv0;    /* keep-argv0 = yes: pass the program's own argv[0] instead */
         unsigned n_args, n_post_args;
 } RouteMatch;
 
@@ -135,7 +142,7 @@ typedef struct RouteMatch {
  * program, else the last candidate whose path or sha256 differed. */
 typedef struct RouteMiss {
         unsigned line;      /* 0: no candidate at all */
-        const char *why;    /* static: "unless-arg", "unless-env", "sha256", "path", "build-id" */
+        const char *why;    /* static: "unless-arg", "unless-env", "unless-env-dir", "sha256", "path", "build-id" */
         const char *what;   /* the argument, variable or pattern concerned, or NULL */
 } RouteMiss;
 

@@ -48,7 +48,8 @@ int shim_invocation_parse(int argc, char **argv, unsigned long at_flags, bool ha
 }
 
 /* The variables we read, as a table: name, and where the value goes. */
-typedef enum EnvSlot { ENV_MODE, ENV_DEBUG, ENV_QEMU_DIR, ENV_ROUTES, ENV_QEMU_CPU, ENV_LD_PREFIX, _ENV_MAX } EnvSlot;
+typedef enum EnvSlot { ENV_MODE, ENV_DEBUG, ENV_QEMU_DIR, ENV_ROUTES, ENV_QEMU_CPU, ENV_LD_PREFIX, ENV_ACCEL_LOG,
+                       _ENV_MAX } EnvSlot;
 
 static const struct {
         const char *name;
@@ -59,6 +60,7 @@ static const struct {
         { "ARCHWAY_SHIM_DEBUG=", 19, ENV_DEBUG     },
         { "ARCHWAY_QEMU_DIR=",   17, ENV_QEMU_DIR  },
         { "ARCHWAY_ROUTES=",     15, ENV_ROUTES    },
+        { "ARCHWAY_ACCEL_LOG=",  18, ENV_ACCEL_LOG },
         { "QEMU_CPU=",            9, ENV_QEMU_CPU  },
         { "QEMU_LD_PREFIX=",     15, ENV_LD_PREFIX },
 };
@@ -83,6 +85,7 @@ void shim_env_parse(char **envp, bool secure, ShimEnv *ret) {
         ret->debug = v[ENV_DEBUG] && streq(v[ENV_DEBUG], "1");
         ret->qemu_dir = isempty(v[ENV_QEMU_DIR]) ? NULL : v[ENV_QEMU_DIR];
         ret->routes = isempty(v[ENV_ROUTES]) ? NULL : v[ENV_ROUTES];
+        ret->accel_log = isempty(v[ENV_ACCEL_LOG]) ? NULL : v[ENV_ACCEL_LOG];
         ret->qemu_cpu = isempty(v[ENV_QEMU_CPU]) ? NULL : v[ENV_QEMU_CPU];
         ret->ld_prefix = isempty(v[ENV_LD_PREFIX]) ? NULL : v[ENV_LD_PREFIX];
 }

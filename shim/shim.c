@@ -105,6 +105,31 @@ void shim_debug(const ShimEnv *env, const char *fmt, ...) {
         va_end(ap);
 }
 
+/* ARCHWAY_ACCEL_LOG: one line per program that a rule was about, "twinned PATH EXEC" or "emulated PATH
+ * WHY WHAT", tab-separated, appended with one write(2) (O_APPEND: lines of concurrent processes do not
+ * interleave). `archway accel report` sums a build's lines up. Failures are ignored: it is a report. */
+static void accel_log(const ShimEnv *env, const char *fmt, ...) {
+        char line[2 * PATH_MAX + 256];
+        va_list ap;
+        int fd, k;
+
+        if (!env->accel_log)
+                return;
+        va_start(ap, fmt);
+        k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return;
+        if ((size_t) k > sizeof(line) - 2)
+                k = (int) sizeof(line) - 2;
+        line[k++] = '\n';
+        fd = open(env->accel_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        if (fd < 0)
+                return;
+        (void) !write(fd, line, (size_t) k);
+        (void) close(fd);
+}
+
 /* ---- reading and identifying ------------------------------------------------------------------- */
 
 typedef struct Program {
@@ -304,6 +329,11 @@ static const char *program_path(const ShimInvocation *inv, ProgramPath *pp) {
         return pp->norm;
 }
 
+static bool path_is_dir(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int sha256_of_program(void *userdata, uint8_t ret[static SHA256_DIGEST_SIZE]) {
         return sha256_fd(*(int *) userdata, ret);
 }
@@ -318,7 +348,7 @@ static int native_exec(const ShimEngine *engine, const ShimInvocation *inv, cons
                 pre[i] = routes_match_arg(m, i) ?: "";
         for (unsigned i = 0; i < m->n_post_args && i < ROUTES_LIST_MAX; i++)
                 post[i] = routes_match_post_arg(m, i) ?: "";
-        n = shim_native_argv(m->argv0, pre, MIN(m->n_args, ROUTES_LIST_MAX), inv->args, (size_t) inv->n_args,
+        n = shim_native_argv(m->keep_argv0 ? inv->argv0 : m->argv0, pre, MIN(m->n_args, ROUTES_LIST_MAX), inv->args, (size_t) inv->n_args,
                              post, MIN(m->n_post_args, ROUTES_LIST_MAX), argv_buf, max);
         if (n < 0)
                 return n;
@@ -339,10 +369,18 @@ static int native_exec(const ShimEngine *engine, const ShimInvocation *inv, cons
         return n;
 }
 
-/* Look the program up in one index and run the match. Returns only if nothing ran; true for a dry run
- * that would have run the match. */
-static bool route_source(const ShimEngine *engine, const char *idx, const char *conf, const ShimInvocation *inv,
-                         const ShimEnv *env, Program *p, ProgramPath *pp, char **argv_buf, size_t max, char **envp) {
+/* What one index said about a program, in increasing order of news (route() keeps the most). */
+typedef enum RouteOutcome {
+        ROUTE_NO_INDEX,         /* no index there */
+        ROUTE_NO_RULE,          /* an index, but no rule names this program */
+        ROUTE_DECLINED,         /* a rule's condition (or its exec) failed: logged */
+        ROUTE_RAN,              /* a dry run that would have run the match (a real one does not return) */
+} RouteOutcome;
+
+/* Look the program up in one index and run the match. Returns only if nothing ran. */
+static RouteOutcome route_source(const ShimEngine *engine, const char *idx, const char *conf,
+                                 const ShimInvocation *inv, const ShimEnv *env, Program *p, ProgramPath *pp,
+                                 char **argv_buf, size_t max, char **envp) {
         Mapped m = {};
         RoutesQuery q = {
                 .machine = p->id.machine,
@@ -356,46 +394,59 @@ static bool route_source(const ShimEngine *engine, const char *idx, const char *
                 .envp = envp,
                 .sha256 = sha256_of_program,
                 .userdata = &p->fd,
+                .is_dir = path_is_dir,
         };
+        RouteOutcome outcome = ROUTE_NO_RULE;
         RouteMatch match;
         RouteMiss miss = {};
         int r;
 
         if (index_map(idx, conf, inv, env, &m) <= 0)
-                return false;
+                return ROUTE_NO_INDEX;
         q.path = program_path(inv, pp);
         r = routes_lookup(m.p, m.size, &q, &match, &miss);
         if (r < 0)
                 shim_debug(env, "routes %s: inconsistent index, ignoring", idx);
-        else if (r == 0 && miss.line > 0)
+        else if (r == 0 && miss.line > 0) {
+                outcome = ROUTE_DECLINED;
                 shim_debug(env, "routes %s line %u does not apply: %s%s%s", idx, miss.line, miss.why,
                            miss.what ? " " : "", miss.what ?: "");
-        else if (r > 0) {
+                accel_log(env, "emulated\t%s\t%s %s", q.path ?: inv->path, miss.why, miss.what ?: "");
+        } else if (r > 0) {
+                if (!engine->dry_run)
+                        accel_log(env, "twinned\t%s\t%s", q.path ?: inv->path, match.exec);
                 r = native_exec(engine, inv, env, &match, argv_buf, max, envp);
                 if (r == 0) {
                         mapped_release(&m);
-                        return true;
+                        return ROUTE_RAN;
                 }
                 shim_fail(0, "route %s line %u: cannot run %s: %s; emulating instead", idx, match.line, match.exec,
                           strerror(-r));
+                accel_log(env, "emulated\t%s\texec-failed %s", q.path ?: inv->path, match.exec);
+                outcome = ROUTE_DECLINED;
         }
         mapped_release(&m);
-        return false;
+        return outcome;
 }
 
 static bool route(const ShimEngine *engine, const ShimInvocation *inv, const ShimEnv *env, Program *p,
                   char **argv_buf, size_t max, char **envp) {
+        RouteOutcome o = ROUTE_NO_INDEX;
         ProgramPath pp = {};
 
         if (env->mode && streq(env->mode, "qemu"))
                 return shim_debug(env, "ARCHWAY_SHIM=qemu: routes skipped"), false;
-        if (env->routes && route_source(engine, env->routes, NULL, inv, env, p, &pp, argv_buf, max, envp))
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(route_sources); i++)
-                if (route_source(engine, route_sources[i].idx, route_sources[i].conf, inv, env, p, &pp, argv_buf,
-                                 max, envp))
-                        return true;
-        return false;
+        if (env->routes)
+                o = route_source(engine, env->routes, NULL, inv, env, p, &pp, argv_buf, max, envp);
+        for (size_t i = 0; i < ELEMENTSOF(route_sources) && o != ROUTE_RAN; i++) {
+                RouteOutcome k = route_source(engine, route_sources[i].idx, route_sources[i].conf, inv, env, p, &pp,
+                                              argv_buf, max, envp);
+                o = k > o ? k : o;
+        }
+        /* A root with twins, a program none of them is for: the report's "emulated without a twin". */
+        if (o == ROUTE_NO_RULE && !engine->dry_run)
+                accel_log(env, "emulated\t%s\tno-rule", program_path(inv, &pp) ?: inv->path);
+        return o == ROUTE_RAN;
 }
 
 /* ---- emulation --------------------------------------------------------------------------------- */

@@ -47,6 +47,7 @@ typedef struct ShimEnv {
         bool debug;             /* ARCHWAY_SHIM_DEBUG=1 */
         const char *qemu_dir;   /* ARCHWAY_QEMU_DIR: directory holding qemu-<target> */
         const char *routes;     /* ARCHWAY_ROUTES: an extra routes.idx/.conf, consulted first */
+        const char *accel_log;  /* ARCHWAY_ACCEL_LOG: append one line per routing decision to this file */
         const char *qemu_cpu;   /* QEMU_CPU: QEMU reads it itself; we then add no -cpu */
         const char *ld_prefix;  /* QEMU_LD_PREFIX: where QEMU looks for the ELF loader first */
 } ShimEnv;

@@ -24,7 +24,10 @@ setup_file() {
         rm -rf "$ROOT/.archway" "$ROOT/tmp"/*
         mkdir -p "$QDIR" "$ROOT/.archway/qemu"
         cp "$QEMU" "$QDIR/qemu-aarch64"
-        env -u LIBRARY_PATH "$ARCHWAY" accel install --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" >&3
+        # The host's twins only: a version-exact compiler in the cache (scripts/build-cross-gcc) has
+        # tests of its own below.
+        env -u LIBRARY_PATH ARCHWAY_CACHE_DIR="$BATS_FILE_TMPDIR/no-cache" "$ARCHWAY" accel install \
+                --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" >&3
         printf 'int main(void) { return 0; }\n' >"$ROOT/tmp/empty.c"
         printf '#include <stdio.h>\nint main(int c, char **v) { printf("arm64 says %%d\\n", c * 21); return 0; }\n' \
                 >"$ROOT/tmp/hello.c"
@@ -59,8 +62,11 @@ run_gcc() { local e=(); while [ "$1" != -- ]; do e+=("$1"); shift; done; shift
         id=$(aarch64-linux-gnu-readelf -n "$ROOT/usr/bin/aarch64-linux-gnu-gcc-12" | awk '/Build ID/ { print $3 }')
         run grep -A3 '^# /usr/bin/aarch64-linux-gnu-gcc-12' "$ROOT/.archway/routes.conf"
         assert_output --partial "build-id = $id"
-        run grep -c '^\[route\]' "$ROOT/.archway/routes.conf"
+        # 9 for the toolchain (drivers and binutils the root has), the rest for build tools
+        run grep -c '^# /usr/bin/aarch64-linux-gnu-' "$ROOT/.archway/routes.conf"
         assert_output 9
+        run grep -c '^keep-argv0 = yes$' "$ROOT/.archway/routes.conf"
+        [[ $output -ge 10 ]]
         run "$ARCHSHIM" --check-routes "$ROOT/.archway/routes.conf"
         assert_success
         [[ -x $ROOT/.archway/native/host-lib/ld-linux-x86-64.so.2 ]]
@@ -102,7 +108,83 @@ fallback() {
         fallback -- -fstack-protector-strong
         assert_output --partial "unless-arg -fstack-protector-strong"
 }
-@test "fall-back: LIBRARY_PATH" { fallback LIBRARY_PATH=/tmp -- ; assert_output --partial "unless-env LIBRARY_PATH"; }
+@test "fall-back: LIBRARY_PATH naming a directory of the root" {
+        fallback LIBRARY_PATH=/nonexistent:/tmp -- ; assert_output --partial "unless-env-dir LIBRARY_PATH"
+}
+@test "fall-back: LPATH naming a directory of the root" { fallback LPATH=/tmp -- ; assert_output --partial "unless-env-dir LPATH"; }
+@test "fall-back: LIBRARY_PATH with an empty entry (the cwd)" { fallback LIBRARY_PATH=/nonexistent: -- ; }
+
+@test "LIBRARY_PATH naming no directory of the root (the host's CUDA stubs): twinned" {
+        run in_root 'run_gcc LIBRARY_PATH=/usr/local/cuda/lib64/stubs:/nonexistent -- -O2 /tmp/hello.c -o /tmp/h-lp'
+        assert_success
+        assert_output --partial "route line"
+        refute_output --partial "does not apply"
+}
+
+@test "why LIBRARY_PATH is a condition: the native driver links from it, the twin driver ignores it" {
+        # libarchwaytest.a only in /tmp/lp: found through LIBRARY_PATH by the root's own gcc; the twin,
+        # started directly (no shim), reads LIBRARY_PATH before its specs say cross_compile 0.
+        mkdir -p "$ROOT/tmp/lp"
+        printf 'int archway_test(void) { return 42; }\n' >"$ROOT/tmp/lp/t.c"
+        printf 'int archway_test(void);\nint main(void) { return archway_test() != 42; }\n' >"$ROOT/tmp/lpmain.c"
+        run in_root 'run_gcc -- -c /tmp/lp/t.c -o /tmp/lp/t.o && chroot "$R" /.archway/native/usr/bin/aarch64-linux-gnu-ar rc /tmp/lp/libarchwaytest.a /tmp/lp/t.o &&
+                run_gcc LIBRARY_PATH=/tmp/lp -- /tmp/lpmain.c -larchwaytest -o /tmp/lp-native && echo native-linked
+                env -i PATH=/usr/sbin:/usr/bin:/bin LIBRARY_PATH=/tmp/lp chroot "$R" /.archway/native/usr/bin/gcc /tmp/lpmain.c -larchwaytest -o /tmp/lp-twin 2>&1; echo "twin=$?"'
+        assert_line native-linked
+        assert_output --partial "unless-env-dir LIBRARY_PATH"
+        assert_output --partial "cannot find -larchwaytest"
+        refute_line "twin=0"
+}
+
+@test "build tools: the shell and file tools run as the host's, with their own argv[0]; uname stays emulated" {
+        grep -q '^# /bin/dash (dash)' "$ROOT/.archway/routes.conf" || skip "dash is not twinned here (host and root versions differ?)"
+        printf 'echo "$0 $#"; uname -m; printf "b\\na\\n" | sort | head -n1; expr 6 \\* 7\n' >"$ROOT/tmp/t.sh"
+        run in_root 'run_gcc ARCHWAY_ACCEL_LOG=/tmp/tools.log -- --version >/dev/null 2>&1; rm -f "$R/tmp/tools.log"
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_ACCEL_LOG=/tmp/tools.log chroot "$R" /bin/sh /tmp/t.sh x y
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM=qemu chroot "$R" /bin/sh /tmp/t.sh x y'
+        assert_success
+        # the same four lines both ways; the machine is the emulated one
+        assert_equal "$(sed -n 1,4p <<<"$output")" "$(sed -n 5,8p <<<"$output")"
+        assert_line --index 0 "/tmp/t.sh 2"
+        assert_line --index 1 "aarch64"
+        assert_line --index 3 "42"
+        run cat "$ROOT/tmp/tools.log"
+        assert_line --regexp $'^twinned\t/bin/sh\t/.archway/native/bin/dash$'
+        assert_line --regexp $'^twinned\t/usr/bin/sort\t'
+        assert_line --regexp $'^twinned\t/usr/bin/expr\t'
+        # uname has no rule: emulated, and the log says it ran without a twin
+        refute_line --regexp $'^twinned\t.*uname'
+        assert_line --regexp $'^emulated\t(/usr)?/bin/uname\tno-rule$'
+        run "$ARCHWAY" accel report "$ROOT/tmp/tools.log"
+        assert_line --regexp '^  no twin uname +1$'
+}
+
+@test "build tools: LD_PRELOAD (fakeroot) keeps them emulated, and says so" {
+        grep -q '^# /usr/bin/sort (coreutils)' "$ROOT/.archway/routes.conf" || skip "sort is not twinned here"
+        run in_root 'env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 LD_PRELOAD=/nonexistent.so chroot "$R" /usr/bin/sort /dev/null'
+        assert_output --partial "does not apply: unless-env LD_PRELOAD"
+        refute_output --partial "route line"
+}
+
+@test "build tools: nothing that reports the machine is twinned (uname, make, bash)" {
+        run grep -c '^# /usr/bin/uname\|^# /bin/uname\|^# /usr/bin/make\|^# /bin/bash' "$ROOT/.archway/routes.conf"
+        assert_output 0
+}
+
+@test "ARCHWAY_ACCEL_LOG: one line per decision; accel report sums them up" {
+        local log=$ROOT/tmp/accel.log
+        rm -f "$log"
+        run in_root 'run_gcc ARCHWAY_ACCEL_LOG=/tmp/accel.log -- -O2 -c /tmp/hello.c -o /tmp/h-log.o
+                run_gcc ARCHWAY_ACCEL_LOG=/tmp/accel.log -- -march=native -E /tmp/empty.c -o /dev/null'
+        assert_success
+        run cat "$log"
+        assert_line --regexp $'^twinned\t/usr/bin/(aarch64-linux-gnu-)?gcc(-12)?\t/.archway/native/usr/bin/aarch64-linux-gnu-gcc-12$'
+        assert_line --regexp $'^emulated\t/usr/bin/(aarch64-linux-gnu-)?gcc(-12)?\tunless-arg -march=native$'
+        run "$ARCHWAY" accel report "$log"
+        assert_success
+        assert_line "compiler drivers: 1 of 2 twinned (50.0 %)"
+        assert_output --regexp "emulated because unless-arg -march=native +1"
+}
 @test "fall-back: COMPILER_PATH" { fallback COMPILER_PATH=/tmp -- ; assert_output --partial "unless-env COMPILER_PATH"; }
 @test "fall-back: GCC_EXEC_PREFIX" { fallback GCC_EXEC_PREFIX=/usr/lib/gcc/ -- ; assert_output --partial "unless-env GCC_EXEC_PREFIX"; }
 @test "fall-back: version mismatch (the root's gcc replaced: another build-id)" {
@@ -128,11 +210,49 @@ fallback() {
 }
 
 @test "--verify: emulated and routed agree on -dumpmachine, -E, objects, link and output" {
-        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" "$ARCHWAY" accel install --platform linux/arm64 --root "$ROOT" \
-                --launcher "$TWIN_LAUNCH" --verify
+        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" ARCHWAY_CACHE_DIR="$BATS_FILE_TMPDIR/no-cache" "$ARCHWAY" accel \
+                install --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" --verify
         assert_success
         assert_output --partial "no difference"
         assert_output --partial ".comment differs as expected"
+}
+
+# A compiler proper (cc1, cc1plus, lto1) built from exactly the root's gcc source by
+# scripts/build-cross-gcc, in the cache: hardened compiles are twinned and identical, .comment too.
+use_exact_compiler() {
+        local cache=${ARCHWAY_CACHE_DIR:-/var/cache/archway} v
+        v=$(strings "$ACCEL_ROOT/usr/bin/aarch64-linux-gnu-gcc-12" | grep -o -m1 '(Debian [^)]*)' | sed 's/(Debian //; s/)//')
+        EXACT=$cache/cross-gcc/$v-aarch64-linux-gnu
+        grep -qx 'recipe=2' "$EXACT/manifest" 2>/dev/null ||
+                skip "no compiler built from gcc-12 $v (recipe 2) in $cache/cross-gcc: make cross-gcc (docs/accel.md, Hardened compiles)"
+        export R3=$BATS_TEST_TMPDIR/r3
+        cp -al "$ACCEL_ROOT" "$R3"
+        rm -rf "$R3/.archway" "$R3/tmp"/*
+        mkdir -p "$R3/.archway/qemu"
+        cp "$ROOT/tmp/hello.c" "$ROOT/tmp/empty.c" "$R3/tmp/"
+        run env -u LIBRARY_PATH ARCHWAY_CACHE_DIR="$cache" "$ARCHWAY" accel install --platform linux/arm64 --root "$R3" \
+                --launcher "$TWIN_LAUNCH"
+        assert_success
+        assert_output --partial "compiler: cc1, cc1plus, lto1 from $EXACT"
+        refute_output --partial "stack-protected compiles stay emulated"
+}
+
+@test "version-exact compiler: no -fstack-protector condition; hardened compiles twinned" {
+        use_exact_compiler
+        run grep -c 'fstack-protector' "$R3/.archway/routes.conf"
+        assert_output 0
+        cmp "$EXACT/cc1" "$R3/.archway/native/real/usr/lib/gcc-cross/aarch64-linux-gnu/12/cc1"
+        ROOT=$R3 run in_root 'run_gcc -- -O2 -fstack-protector-strong -c /tmp/hello.c -o /tmp/h-sp.o'
+        assert_success
+        assert_output --partial "route line"
+}
+
+@test "version-exact compiler: --verify finds whole files identical, hardened and plain" {
+        use_exact_compiler
+        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" "$REPO/scripts/accel-verify" "$R3"
+        assert_success
+        assert_output --partial "no difference"
+        assert_output --partial "whole files, .comment included"
 }
 
 @test "remove: twins and routes go, the root's own files stay" {

@@ -537,10 +537,16 @@ EOF2
         "$ARCHBUILD" images --store "$STORE" | grep -q 'test/gcc:12' ||
                 "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 "$root_tar" test/gcc:12 >/dev/null
         printf 'int main(void) { return 0; }\n' >"$CTX/t.c"
-        printf 'FROM test/gcc:12\nCOPY t.c /t.c\nRUN gcc -O2 -c /t.c -o /t.o\n' >"$CTX/Dockerfile"
-        ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 "$CTX"
+        printf 'FROM test/gcc:12\nCOPY t.c /t.c\nRUN gcc -O2 -c /t.c -o /t.o && gcc -march=native -E /t.c -o /dev/null\n' >"$CTX/Dockerfile"
+        ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 -o "type=oci,dest=$BATS_TEST_TMPDIR/oci" "$CTX"
         assert_success
         assert_output --partial 'native twins installed for linux/arm64'
+        # One line per step says what ran native and why the rest did not; the log stays out of the layer.
+        assert_output --regexp '#3/3 native twins: 1 of 2 compiler runs twinned, [0-9]+ of [0-9]+ runs of other tools; emulated: unless-arg -march=native \(1\)'
+        # Every layer's members (the base's and the steps'): the object is there, /.archway nowhere.
+        run bash -c 'for b in "$1"/blobs/sha256/*; do tar -tzf "$b" 2>/dev/null; done' _ "$BATS_TEST_TMPDIR/oci"
+        assert_line --regexp '^(\./)?t\.o$'
+        refute_output --partial '.archway'
         ARCHWAY_SHIM_DIR=$shim run ab --no-cache --no-accel --platform linux/arm64 "$CTX"
         assert_success
         refute_output --partial 'native twins'

@@ -34,6 +34,21 @@ setup() {
         assert_output --partial "Exec format error"
 }
 
+@test "a bare registration of our QEMU runs the default CPU of lib/qemu-cpu.c, not QEMU's max" {
+        local dir
+        dir=$("$REPO/scripts/build-qemu" --print-dir --no-build --targets aarch64 2>/dev/null) ||
+                skip "our QEMU is not built: run scripts/build-qemu (make qemu)"
+        # neoverse-n1 (lib/qemu-cpu.c): MIDR part 0xd0c, no SVE; max would report 0x051 and sve.
+        ARCHWAY_QEMU_DIR=$dir run binfmt_ns '
+                "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 >/dev/null || exit 10
+                grep "^interpreter" "$BINFMT_DIR/qemu-aarch64"
+                env -u QEMU_CPU "$BUSYBOX_ARM64" grep -m1 "^CPU part" /proc/cpuinfo
+                env -u QEMU_CPU "$BUSYBOX_ARM64" grep -c "^Features.* sve" /proc/cpuinfo'
+        assert_line "interpreter $dir/qemu-aarch64"
+        assert_line --regexp "^CPU part.*: 0xd0c$"
+        assert_line 0
+}
+
 @test "the entry is built as documented: F and P, QEMU's magic, our interpreter" {
         run binfmt_ns '"$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install linux/arm64 -q >/dev/null && cat "$BINFMT_DIR/qemu-aarch64"'
         assert_success

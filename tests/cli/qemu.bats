@@ -115,6 +115,40 @@ default_cpu() {
         assert_success
 }
 
+# MIDR part numbers QEMU reports in the guest's /proc/cpuinfo (target/arm/cpu64.c, cpu.c) for the
+# models lib/qemu-cpu.c may name.
+cpu_part() {
+        case $1 in
+        neoverse-n1) echo 0xd0c ;;
+        cortex-a76) echo 0xd0b ;;
+        cortex-a72) echo 0xd08 ;;
+        *) echo unknown ;;
+        esac
+}
+
+@test "aarch64 without -cpu runs the default of lib/qemu-cpu.c built in (patch 0008); QEMU_CPU overrides" {
+        local cpu part
+        use_qemu aarch64
+        use_fixture busybox-arm64
+        cpu=$(default_cpu aarch64)
+        [[ -n $cpu ]] || skip "lib/qemu-cpu.c keeps QEMU's default for aarch64"
+        part=$(cpu_part "$cpu")
+        [[ $part != unknown ]] || fail "add the MIDR part of $cpu to cpu_part()"
+        # No option, no variable: what a bare binfmt_misc registration runs.
+        run env -u QEMU_CPU "$Q" "$BB" grep -m1 '^CPU part' /proc/cpuinfo
+        assert_success
+        assert_output --regexp ": $part\$"
+        run env -u QEMU_CPU "$Q" "$BB" grep -m1 '^Features' /proc/cpuinfo
+        assert_output --partial ' atomics '
+        refute_output --partial ' sve'
+        refute_output --partial ' paca'
+        # "max" is still one variable away, and so is any other model.
+        QEMU_CPU=max run "$Q" "$BB" grep -m1 '^Features' /proc/cpuinfo
+        assert_output --partial ' sve'
+        QEMU_CPU=cortex-a72 run "$Q" "$BB" grep -m1 '^CPU part' /proc/cpuinfo
+        assert_output --regexp ": 0xd08\$"
+}
+
 @test "aarch64 sees guest code that changes under a chained jump from another page" {
         local prog=$BATS_FILE_TMPDIR/stale-code
         use_qemu aarch64

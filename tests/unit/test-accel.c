@@ -34,18 +34,23 @@ static void test_version_check(void **state) {
         const char *arg, *why;
 
         /* equal once the cross package's suffix is dropped */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14", &arg, &why), 0);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14", false, &arg, &why), 0);
         assert_null(arg);
-        assert_int_equal(accel_version_check("binutils", "2.40", "2.40", &arg, &why), 0);
+        assert_int_equal(accel_version_check("binutils", "2.40", "2.40", false, &arg, &why), 0);
         /* the known bookworm delta: allowed, with the stack-protector condition */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", &arg, &why), 0);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", false, &arg, &why), 0);
         assert_string_equal(arg, "-fstack-protector*");
         assert_non_null(strstr(why, "CVE-2023-4039"));
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), 0);
-        /* anything else is refused */
-        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", &arg, &why), -ESRCH);
-        assert_int_equal(accel_version_check("gcc-12", "12.3.0-1cross1", "12.2.0-14", &arg, &why), -ESRCH);
-        assert_int_equal(accel_version_check("cpp-12", "12.2.0-14", "12.2.0-14+deb12u1", &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14", "12.2.0-14+deb12u1", false, &arg, &why), 0);
+        /* ... and without it when cc1 & co. are built from the root's exact source (the delta is theirs) */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u1", true, &arg, &why), 1);
+        assert_null(arg);
+        assert_null(why);
+        /* anything else is refused, with or without a version-exact compiler proper */
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", false, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.2.0-14cross1", "12.2.0-14+deb12u2", true, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("gcc-12", "12.3.0-1cross1", "12.2.0-14", false, &arg, &why), -ESRCH);
+        assert_int_equal(accel_version_check("cpp-12", "12.2.0-14", "12.2.0-14+deb12u1", false, &arg, &why), -ESRCH);
 }
 
 static const char specs_dump[] =
@@ -80,16 +85,17 @@ static int count_rule(const RouteRuleSrc *r, void *userdata) {
 
 static void test_tools_and_routes(void **state) {
         const AccelPlatform *p = accel_platform_lookup("arm64");
-        AccelTool tools[32];
-        AccelRule rules[2] = {};
+        static AccelTool tools[ACCEL_TOOLS_MAX];
+        AccelRule rules[3] = {};
+        size_t binutil = 0, tool = 0;
         char *text = NULL;
         RoutesError err = {};
         unsigned n = 0;
         size_t k;
 
         assert_null(accel_platform_lookup("riscv64"));
-        k = accel_tools(p, tools, 32);
-        assert_true(k >= 15);
+        k = accel_tools(p, tools, ACCEL_TOOLS_MAX);
+        assert_true(k >= 15 && k < ACCEL_TOOLS_MAX);
         assert_string_equal(tools[0].host, "usr/bin/aarch64-linux-gnu-gcc-12");
         assert_string_equal(tools[0].argv0, "gcc");
         assert_int_equal(tools[0].role, ACCEL_ROLE_DRIVER);
@@ -101,18 +107,37 @@ static void test_tools_and_routes(void **state) {
         rules[0] = (AccelRule) { .tool = &tools[0], .build_id_size = 20, .extra_unless_arg = "-fstack-protector*",
                                  .extra_why = "why" };
         memset(rules[0].build_id, 0xab, 20);
-        k = accel_tools(p, tools, 32);
-        rules[1] = (AccelRule) { .tool = &tools[k - 1], .build_id_size = 20 };
-        assert_int_equal(accel_routes_format(p, rules, 2, &text), 0);
+        k = accel_tools(p, tools, 64);
+        for (size_t i = 0; i < k; i++) {
+                if (tools[i].role == ACCEL_ROLE_BINUTIL && !binutil)
+                        binutil = i;
+                if (tools[i].role == ACCEL_ROLE_TOOL && !tool)
+                        tool = i;
+                /* nothing that reports the machine is a build-tool twin */
+                assert_null(strstr(tools[i].host, "uname"));
+                assert_null(strstr(tools[i].host, "bin/make"));
+                assert_null(strstr(tools[i].host, "bin/bash"));
+                assert_null(strstr(tools[i].host, "perl"));
+        }
+        assert_true(binutil > 0 && tool > 0);
+        rules[1] = (AccelRule) { .tool = &tools[binutil], .build_id_size = 20 };
+        rules[2] = (AccelRule) { .tool = &tools[tool], .build_id_size = 20 };
+        assert_int_equal(accel_routes_format(p, rules, 3, &text), 0);
+        assert_non_null(strstr(text, "exec = /.archway/native/bin/dash\nkeep-argv0 = yes\nunless-env = LD_PRELOAD\n"));
         assert_non_null(strstr(text, "build-id = abababab"));
         assert_non_null(strstr(text, "argv0 = /.archway/native/usr/bin/gcc\n"));
         assert_non_null(strstr(text, "unless-arg = -march=native\n"));
         assert_non_null(strstr(text, "unless-arg = -fstack-protector*\n"));
-        assert_non_null(strstr(text, "unless-env = LIBRARY_PATH\n"));
+        /* LIBRARY_PATH vetoes only when it names a directory (the twin driver ignores it) */
+        assert_null(strstr(text, "unless-env = LIBRARY_PATH\n"));
+        assert_non_null(strstr(text, "unless-env-dir = LIBRARY_PATH\n"));
+        assert_non_null(strstr(text, "unless-env-dir = LPATH\n"));
+        assert_non_null(strstr(text, "unless-env = GCC_EXEC_PREFIX\n"));
         assert_non_null(strstr(text, "unless-arg = --plugin*\n"));
+        assert_true(strstr(text, "keep-argv0") > strstr(text, "# /bin/dash (dash)")); /* tools only */
         /* the text is valid routes.conf for the shim's own parser */
         assert_int_equal(routes_parse(text, strlen(text), count_rule, &n, &err), 0);
-        assert_int_equal(n, 2);
+        assert_int_equal(n, 3);
         free(text);
 }
 

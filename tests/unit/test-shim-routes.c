@@ -81,6 +81,7 @@ static const char gcc_rules[] =
         "unless-arg = -fplugin*\n"
         "unless-env = GCC_EXEC_PREFIX\n"
         "unless-env = LIBRARY_PATH=*/usr/local/*\n"
+        "unless-env-dir = LPATH\n"
         "\n"
         "[route]\n"
         "platform = arm64\n"
@@ -115,6 +116,56 @@ static void test_lookup_build_id(void **state) {
         q.path = "/somewhere/else/cc";
         assert_int_equal(routes_lookup(index_buf, size, &q, &m, NULL), 1);
         assert_int_equal(m.line, 2);
+}
+
+/* unless-env-dir: only an entry that names an existing directory vetoes; "" is the cwd. */
+static bool fake_is_dir(const char *path) {
+        return streq(path, "/usr/lib/extra") || streq(path, ".");
+}
+
+static void test_lookup_env_dir(void **state) {
+        char *plain[] = { (char *) "x.c" };
+        char *missing[] = { (char *) "LPATH=/usr/local/cuda/lib64/stubs:/nonexistent", NULL };
+        char *existing[] = { (char *) "LPATH=/nonexistent:/usr/lib/extra", NULL };
+        char *empty_entry[] = { (char *) "LPATH=/nonexistent::/other", NULL };
+        char *empty[] = { (char *) "LPATH=", NULL };
+        size_t size = compile(gcc_rules);
+        RoutesQuery q;
+        RouteMatch m;
+        RouteMiss miss;
+
+        q = arm64_query("/usr/bin/gcc", plain, 1, missing);
+        q.is_dir = fake_is_dir;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 1);
+        q.envp = existing;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 0);
+        assert_string_equal(miss.why, "unless-env-dir");
+        assert_string_equal(miss.what, "LPATH");
+        q.envp = empty_entry;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 0);
+        q.envp = empty; /* one empty entry: the cwd, as gcc reads it */
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 0);
+        /* Without a way to look, every entry counts as a directory: the safe side. */
+        q.is_dir = NULL;
+        q.envp = missing;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, &miss), 0);
+}
+
+static void test_keep_argv0(void **state) {
+        static const char rules[] = "[route]\nplatform = arm64\npath = /bin/sed\nexec = /n/sed\nkeep-argv0 = yes\n"
+                                    "[route]\nplatform = arm64\npath = /bin/grep\nexec = /n/grep\n";
+        char *plain[] = { (char *) "x" };
+        size_t size = compile(rules);
+        RoutesQuery q = arm64_query("/bin/sed", plain, 1, NULL);
+        RouteMatch m;
+
+        q.build_id_size = 0;
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, NULL), 1);
+        assert_true(m.keep_argv0);
+        q.path = "/bin/grep";
+        assert_int_equal(routes_lookup(index_buf, size, &q, &m, NULL), 1);
+        assert_false(m.keep_argv0);
+        assert_string_equal(m.argv0, "/n/grep");
 }
 
 static void test_lookup_conditions(void **state) {
@@ -250,6 +301,8 @@ static void test_parse_errors(void **state) {
                     "0000000000000000000000000000000000000000000000000000000000000000\nexec = /x\n", 1, "sha256= needs");
         check_error("[route]\nplatform = arm64\nfrobnicate = 1\n", 3, "unknown key");
         check_error("[route]\nplatform = arm64\nunless-env = =x\n", 3, "variable name");
+        check_error("[route]\nplatform = arm64\nunless-env-dir = LPATH=/x\n", 3, "variable name only");
+        check_error("[route]\nplatform = arm64\nkeep-argv0 = no\n", 3, "yes only");
         check_error("[route]\nplatform = arm64\nexec\n", 3, "key = value");
         check_error("[route]\nplatform =\n", 2, "empty value");
 }
@@ -419,6 +472,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lookup_build_id),
                 cmocka_unit_test(test_lookup_conditions),
+                cmocka_unit_test(test_lookup_env_dir),
+                cmocka_unit_test(test_keep_argv0),
                 cmocka_unit_test(test_lookup_path_and_glob),
                 cmocka_unit_test(test_lookup_platform),
                 cmocka_unit_test(test_first_rule_wins),
