@@ -40,7 +40,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Ilib -I$(O)
              -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"' \
              -DARCHWAY_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# Zydis (the x86-64 decoder of the isa scan) ships no pkg-config file.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lZydis -lpthread
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PROGRAMS   := binfmt check-arch archbuild

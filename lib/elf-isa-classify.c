@@ -236,6 +236,8 @@ static void proof_text(Scan *s, const Hit *h, char *buf, size_t size) {
                 return;
         if (cs_disasm_iter(s->ctx.cs, &code, &n, &addr, insn))
                 snprintf(buf, size, "%.31s%s%.47s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+        else if (s->isa->arch == ISA_ARCH_X86_64)
+                scan_x86_text(code, n, addr, buf, size);
         cs_free(insn, 1);
 }
 

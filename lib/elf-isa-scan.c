@@ -285,7 +285,7 @@ static int tables_from_dynamic(Scan *s) {
 /* ---- the linear sweep ---------------------------------------------------------------------------- */
 
 /* undecodable: 0 decoded, 1 a word capstone could not decode, 2 such a word that only counts as used */
-static int hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
+int scan_hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
         Hit h = { addr, (uint32_t) bit, undecodable };
 
         if (s->hits.n >= HITS_MAX) {
@@ -295,22 +295,21 @@ static int hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
         return scan_vec_push(&s->hits, &h, sizeof(h));
 }
 
-static int insn_record(Scan *s, const cs_insn *insn, const InsnResult *res) {
-        uint64_t next = insn->address + insn->size;
+static int insn_record(Scan *s, uint64_t addr, uint64_t next, const InsnResult *res) {
         int r = 0;
 
         if (res->feature >= 0)
-                r = hit_add(s, insn->address, res->feature, 0);
+                r = scan_hit_add(s, addr, res->feature, 0);
         if (r >= 0 && res->probe)
-                r = scan_u64_push(&s->probes, insn->address);
+                r = scan_u64_push(&s->probes, addr);
         if (r >= 0 && res->barrier)
-                r = scan_u64_push(&s->barriers, insn->address);
+                r = scan_u64_push(&s->barriers, addr);
         if (r >= 0 && res->guard_taken && scan_in_code(s, res->target))
                 r = scan_u64_push(&s->taken, res->target);
         if (r < 0 || res->flow == SCAN_FLOW_NONE || !scan_in_code(s, res->target))
                 return r;
         if (s->edges.n < EDGES_MAX) {
-                Edge e = { insn->address, res->target, res->flow == SCAN_FLOW_REF };
+                Edge e = { addr, res->target, res->flow == SCAN_FLOW_REF };
                 r = scan_vec_push(&s->edges, &e, sizeof(e));
         }
         if (r >= 0 && res->flow != SCAN_FLOW_JUMP)
@@ -322,15 +321,15 @@ static int insn_record(Scan *s, const cs_insn *insn, const InsnResult *res) {
         return r;
 }
 
-static int fork_track(Scan *s, const cs_insn *insn, const InsnResult *res) {
+static int fork_track(Scan *s, uint64_t addr, const InsnResult *res) {
         ForkState *f = &s->fork;
-        Arm a = { .site = insn->address, .target = res->target };
+        Arm a = { .site = addr, .target = res->target };
         int r = 0;
 
         f->n++;
         if (res->flow == SCAN_FLOW_JUMP && res->conditional) {
-                f->last_branch = insn->address, f->last_n = f->n, f->last_valid = true;
-                f->pending[f->next].branch = insn->address;
+                f->last_branch = addr, f->last_n = f->n, f->last_valid = true;
+                f->pending[f->next].branch = addr;
                 f->pending[f->next].target = res->target;
                 f->next = (f->next + 1) % FORK_PENDING;
                 return 0;
@@ -342,12 +341,18 @@ static int fork_track(Scan *s, const cs_insn *insn, const InsnResult *res) {
                 r = scan_vec_push(&s->arms, &a, sizeof(a));
         }
         for (unsigned i = 0; r >= 0 && i < FORK_PENDING; i++)
-                if (f->pending[i].target && insn->address >= f->pending[i].target &&
-                    insn->address - f->pending[i].target < 4 * FORK_WINDOW) {
+                if (f->pending[i].target && addr >= f->pending[i].target &&
+                    addr - f->pending[i].target < 4 * FORK_WINDOW) {
                         a.branch = f->pending[i].branch;
                         r = scan_vec_push(&s->arms, &a, sizeof(a));
                 }
         return r;
+}
+
+int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *res) {
+        int r = insn_record(s, addr, addr + size, res);
+
+        return r < 0 ? r : fork_track(s, addr, res);
 }
 
 static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
@@ -364,15 +369,13 @@ static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
 
                 if (cs_disasm_iter(s->ctx.cs, &code, &size, &addr, insn)) {
                         insn_classify(&s->ctx, insn, &res);
-                        r = insn_record(s, insn, &res);
-                        if (r >= 0)
-                                r = fork_track(s, insn, &res);
+                        r = scan_insn_record(s, insn->address, insn->size, &res);
                         if (r < 0)
                                 return r;
                         continue;
                 }
                 f = insn_undecodable(s->isa->arch, code, size, &what, &width);
-                if (f >= 0 && hit_add(s, addr, f, insn_soft(s->isa->arch, code, size) ? 2 : 1) < 0)
+                if (f >= 0 && scan_hit_add(s, addr, f, insn_soft(s->isa->arch, code, size) ? 2 : 1) < 0)
                         return -ENOMEM;
                 width = width < size ? width : (unsigned) size;
                 code += width, size -= width, addr += width;
@@ -380,8 +383,53 @@ static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
         return 0;
 }
 
+/* The executable ranges cut to code_max bytes in all, into ret; returns how many. */
+static unsigned segments_clip(Scan *s, Segment *ret) {
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < s->n_seg; i++) {
+                Segment seg = s->seg[i];
+
+                if (s->isa->code_bytes >= s->code_max) {
+                        s->isa->truncated = true;
+                        break;
+                }
+                if (seg.size > s->code_max - s->isa->code_bytes) {
+                        seg.size = s->code_max - s->isa->code_bytes;
+                        s->isa->truncated = true;
+                }
+                s->isa->code_bytes += seg.size;
+                ret[n++] = seg;
+        }
+        return n;
+}
+
+/* x86-64 (elf-isa-x86.c): the features first; calls, jumps and guards only for a file that has hits. */
+static int sweep_x86(Scan *s, const Segment *seg, unsigned n) {
+        int r = 0;
+
+        for (unsigned i = 0; r >= 0 && i < n; i++)
+                r = scan_x86_features(s, &seg[i]);
+        for (unsigned i = 0; r >= 0 && s->hits.n > 0 && i < n; i++)
+                r = scan_x86_flow(s, &seg[i]);
+        return r;
+}
+
+static int sweep_capstone(Scan *s, const Segment *seg, unsigned n) {
+        cs_insn *insn = cs_malloc(s->ctx.cs);
+        int r = 0;
+
+        if (!insn)
+                return -ENOMEM;
+        for (unsigned i = 0; r >= 0 && i < n; i++)
+                r = sweep_segment(s, &seg[i], insn);
+        cs_free(insn, 1);
+        return r;
+}
+
 static int scan_run(Scan *s) {
-        cs_insn *insn;
+        Segment seg[SEGMENTS_MAX];
+        unsigned n;
         int r;
 
         r = segments_collect(s);
@@ -396,24 +444,8 @@ static int scan_run(Scan *s) {
                 r = scan_u64_push(&s->starts, s->v->entry);
         if (r < 0)
                 return r;
-        insn = cs_malloc(s->ctx.cs);
-        if (!insn)
-                return -ENOMEM;
-        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++) {
-                Segment seg = s->seg[i];
-
-                if (s->isa->code_bytes >= s->code_max) {
-                        s->isa->truncated = true;
-                        break;
-                }
-                if (seg.size > s->code_max - s->isa->code_bytes) {
-                        seg.size = s->code_max - s->isa->code_bytes;
-                        s->isa->truncated = true;
-                }
-                r = sweep_segment(s, &seg, insn);
-                s->isa->code_bytes += seg.size;
-        }
-        cs_free(insn, 1);
+        n = segments_clip(s, seg);
+        r = s->isa->arch == ISA_ARCH_X86_64 ? sweep_x86(s, seg, n) : sweep_capstone(s, seg, n);
         if (r < 0)
                 return r;
         return scan_classify(s);

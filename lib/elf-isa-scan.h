@@ -84,6 +84,18 @@ bool scan_in_code(const Scan *s, uint64_t addr);
 /* The file offset of vaddr inside any PT_LOAD that lies in the buffer, or -1. */
 int64_t scan_vaddr_to_offset(const ElfView *v, uint64_t vaddr, uint64_t size);
 
+/* Record a feature used at addr (undecodable: as in Hit). */
+int scan_hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable);
+/* Record what the instruction at [addr, addr+size) told the sweep. */
+int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *res);
+/* elf-isa-x86.c: x86-64 through Zydis. Pass 1 records the hits of seg, pass 2 the rest of the sweep
+ * (flow, guards, probes). */
+int scan_x86_features(Scan *s, const Segment *seg);
+int scan_x86_flow(Scan *s, const Segment *seg);
+/* The instruction at code as text (Intel syntax), for a proof capstone 4 cannot decode (newer
+ * AVX-512 forms); buf is left alone when Zydis cannot either. */
+void scan_x86_text(const uint8_t *code, size_t n, uint64_t addr, char *buf, size_t size);
+
 /* After the sweep: sort the tables, resolve guards and forks, find the plain functions and sort every
  * hit into required or dispatched with its proof. Returns 0 or -ENOMEM. */
 int scan_classify(Scan *s);

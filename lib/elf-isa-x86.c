@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The x86-64 sweep of elf-isa-scan.c, through Zydis (libzydis): it decodes x86-64 several times
+ * faster than capstone 4 and names each instruction's ISA set (Intel XED's classification).
+ *
+ * Two passes over each executable range, both the same linear sweep (same instruction boundaries):
+ *   1. features: length, mnemonic and ISA set of every instruction, no operands. A file whose code
+ *      needs nothing past the baseline (most of a distribution) is done here.
+ *   2. flow, only when pass 1 found a hit: calls, jumps, address materialisations and the branches on
+ *      a CPU-capability value (the same rules as elf-isa-insn.c has for the other architectures). The
+ *      operands are decoded only where they can change what is recorded: Zydis's raw fields (ModRM,
+ *      immediate, displacement) tell when an instruction cannot matter.
+ * capstone still prints the proof instructions (elf-isa-classify.c), so proof texts do not change. */
+#include <errno.h>
+#include <stdio.h>
+
+#include <Zydis/Zydis.h>
+
+#include "elf-isa-scan.h"
+
+/* ---- features ---------------------------------------------------------------------------------- */
+
+/* Mnemonics whose feature is not their ISA set's. TZCNT is REP BSF, which every x86-64 runs, and GCC
+ * emits it for baseline code; FISTTP (SSE3, x87 form) and XTEST (RTM) are left out as capstone 4 left
+ * them out, so the verdicts stay what they were (docs/check-arch.md, "Limits"). */
+static int x86_feature_by_mnemonic(ZydisMnemonic m) {
+        switch (m) {
+        case ZYDIS_MNEMONIC_TZCNT: case ZYDIS_MNEMONIC_FISTTP: case ZYDIS_MNEMONIC_XTEST: return -2;
+        case ZYDIS_MNEMONIC_POPCNT: return ISA_X86_POPCNT;
+        case ZYDIS_MNEMONIC_LZCNT: return ISA_X86_LZCNT;
+        case ZYDIS_MNEMONIC_MOVBE: return ISA_X86_MOVBE;
+        case ZYDIS_MNEMONIC_CMPXCHG16B: return ISA_X86_CX16;
+        case ZYDIS_MNEMONIC_LAHF: case ZYDIS_MNEMONIC_SAHF: return ISA_X86_LAHF;
+        case ZYDIS_MNEMONIC_RDRAND: return ISA_X86_RDRAND;
+        case ZYDIS_MNEMONIC_RDSEED: return ISA_X86_RDSEED;
+        /* VEX forms (ISA set AVX): the crypto feature is the one that tells */
+        case ZYDIS_MNEMONIC_VPCLMULQDQ: return ISA_X86_PCLMUL;
+        default: return -1;
+        }
+}
+
+/* ISA set -> feature. AVX-512: the 128/256-bit forms need AVX512VL (the "128N" ones, scalar moves,
+ * do not); the extensions without a bit of their own (VNNI, VBMI, IFMA, ...) count as AVX512F. */
+static int x86_feature_by_set(ZydisISASet set) {
+        switch (set) {
+        case ZYDIS_ISA_SET_AVX512ER_512: case ZYDIS_ISA_SET_AVX512ER_SCALAR: return ISA_X86_AVX512ER;
+        case ZYDIS_ISA_SET_AVX512PF_512: return ISA_X86_AVX512PF;
+        case ZYDIS_ISA_SET_AVX512BW_128: case ZYDIS_ISA_SET_AVX512BW_128N: case ZYDIS_ISA_SET_AVX512BW_256:
+        case ZYDIS_ISA_SET_AVX512BW_512: case ZYDIS_ISA_SET_AVX512BW_KOP: return ISA_X86_AVX512BW;
+        case ZYDIS_ISA_SET_AVX512DQ_128: case ZYDIS_ISA_SET_AVX512DQ_128N: case ZYDIS_ISA_SET_AVX512DQ_256:
+        case ZYDIS_ISA_SET_AVX512DQ_512: case ZYDIS_ISA_SET_AVX512DQ_KOP: case ZYDIS_ISA_SET_AVX512DQ_SCALAR:
+                return ISA_X86_AVX512DQ;
+        case ZYDIS_ISA_SET_AVX512CD_128: case ZYDIS_ISA_SET_AVX512CD_256: case ZYDIS_ISA_SET_AVX512CD_512:
+                return ISA_X86_AVX512CD;
+        case ZYDIS_ISA_SET_AVX512F_128: case ZYDIS_ISA_SET_AVX512F_256: return ISA_X86_AVX512VL;
+        case ZYDIS_ISA_SET_AVX2: case ZYDIS_ISA_SET_AVX2GATHER: return ISA_X86_AVX2;
+        case ZYDIS_ISA_SET_FMA: return ISA_X86_FMA;
+        case ZYDIS_ISA_SET_F16C: return ISA_X86_F16C;
+        case ZYDIS_ISA_SET_BMI2: return ISA_X86_BMI2;
+        case ZYDIS_ISA_SET_BMI1: return ISA_X86_BMI1;
+        case ZYDIS_ISA_SET_FMA4: return ISA_X86_FMA4;
+        case ZYDIS_ISA_SET_XOP: return ISA_X86_XOP;
+        case ZYDIS_ISA_SET_TBM: return ISA_X86_TBM;
+        case ZYDIS_ISA_SET_SHA: return ISA_X86_SHA;
+        case ZYDIS_ISA_SET_AES: case ZYDIS_ISA_SET_AVXAES: case ZYDIS_ISA_SET_VAES: return ISA_X86_AES;
+        case ZYDIS_ISA_SET_PCLMULQDQ: case ZYDIS_ISA_SET_VPCLMULQDQ: return ISA_X86_PCLMUL;
+        case ZYDIS_ISA_SET_AVX: return ISA_X86_AVX;
+        case ZYDIS_ISA_SET_SSE42: return ISA_X86_SSE42;
+        case ZYDIS_ISA_SET_SSE4: return ISA_X86_SSE41;
+        case ZYDIS_ISA_SET_SSSE3: case ZYDIS_ISA_SET_SSSE3MMX: return ISA_X86_SSSE3;
+        case ZYDIS_ISA_SET_SSE3: case ZYDIS_ISA_SET_SSE3X87: return ISA_X86_SSE3;
+        case ZYDIS_ISA_SET_SSE4A: return ISA_X86_SSE4A;
+        case ZYDIS_ISA_SET_ADOX_ADCX: return ISA_X86_ADX;
+        case ZYDIS_ISA_SET_AMD3DNOW: return ISA_X86_3DNOW;
+        case ZYDIS_ISA_SET_RTM: return ISA_X86_RTM;
+        case ZYDIS_ISA_SET_RDWRFSGS: return ISA_X86_FSGSBASE;
+        default: return -1;
+        }
+}
+
+static int x86_feature(const ZydisDecodedInstruction *z) {
+        int f = x86_feature_by_mnemonic(z->mnemonic);
+
+        if (f != -1)
+                return f < 0 ? -1 : f;
+        f = x86_feature_by_set(z->meta.isa_set);
+        if (f >= 0)
+                return f;
+        if (z->meta.isa_ext == ZYDIS_ISA_EXT_AVX512EVEX || z->meta.isa_ext == ZYDIS_ISA_EXT_AVX512VEX)
+                return ISA_X86_AVX512F;
+        return -1;
+}
+
+/* ---- flow -------------------------------------------------------------------------------------- */
+
+typedef struct X86Insn {
+        const ZydisDecoder *decoder;
+        ZydisDecoderContext ctx;
+        ZydisDecodedInstruction z;
+        ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT_VISIBLE];
+        uint64_t addr, next;
+        bool have_ops;
+} X86Insn;
+
+static bool x86_operands(X86Insn *x) {
+        if (!x->have_ops)
+                x->have_ops = ZYAN_SUCCESS(ZydisDecoderDecodeOperands(x->decoder, &x->ctx, &x->z, x->op,
+                                                                      x->z.operand_count_visible));
+        return x->have_ops;
+}
+
+/* rax..r15 (and every narrower name of them) -> 0..15, anything else -> -1 */
+static int x86_canon(ZydisRegister r) {
+        ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+
+        return big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15 ? (int) (big - ZYDIS_REGISTER_RAX) : -1;
+}
+
+static void reg_set(InsnContext *c, ZydisRegister reg, RegTag tag, uint64_t value) {
+        insn_reg_set(c, x86_canon(reg), tag, value);
+}
+
+static RegTag reg_tag(const InsnContext *c, ZydisRegister reg) {
+        return insn_reg_tag(c, x86_canon(reg), NULL);
+}
+
+/* Whether a register may hold a tag that is still young: otherwise writing "no tag" changes nothing. */
+static bool tags_live(const InsnContext *c) {
+        return c->n <= c->tags_live_until;
+}
+
+/* Whether the instruction may address static storage without a register (rip-relative, an absolute
+ * address through SIB or a moffs form): only then can an operand be static with no live tags. */
+static bool x86_may_static(const ZydisDecodedInstruction *z) {
+        if (z->raw.modrm.offset)
+                return z->raw.modrm.mod == 0 && (z->raw.modrm.rm == 5 || z->raw.modrm.rm == 4);
+        return z->raw.disp.size > 0;
+}
+
+/* A memory operand that reads static storage: rip-relative, or through a register holding a static
+ * address or a value loaded from one (a GOT entry). */
+static bool x86_static_mem(const InsnContext *c, const ZydisDecodedOperand *op) {
+        RegTag t;
+
+        if (op->type != ZYDIS_OPERAND_TYPE_MEMORY || op->mem.type != ZYDIS_MEMOP_TYPE_MEM ||
+            op->mem.index != ZYDIS_REGISTER_NONE)
+                return false;
+        if (op->mem.base == ZYDIS_REGISTER_RIP || (op->mem.base == ZYDIS_REGISTER_NONE && op->mem.segment == ZYDIS_REGISTER_DS))
+                return true;  /* rip-relative, or an absolute address (non-PIE code, Go) */
+        t = op->mem.base != ZYDIS_REGISTER_NONE ? reg_tag(c, op->mem.base) : REG_TAG_NONE;
+        return t == REG_TAG_ADDR || t == REG_TAG_VALUE;
+}
+
+static int64_t x86_imm(const ZydisDecodedOperand *op) {
+        return op->imm.is_signed ? op->imm.value.s : (int64_t) op->imm.value.u;
+}
+
+static void x86_mov(InsnContext *c, X86Insn *x) {
+        const ZydisDecodedInstruction *z = &x->z;
+        bool big_imm = z->raw.imm[0].size > 0 && z->raw.imm[0].value.u >= 0x10000;
+
+        if (!tags_live(c) && !big_imm && !x86_may_static(z))
+                return;  /* at most "no tag" on a register that has none */
+        if (!x86_operands(x) || z->operand_count_visible != 2 || x->op[0].type != ZYDIS_OPERAND_TYPE_REGISTER)
+                return;
+        if (x->op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+                /* non-PIE code loads static addresses as immediates (mov rax, 0x4a9300) */
+                reg_set(c, x->op[0].reg.value, x86_imm(&x->op[1]) >= 0x10000 ? REG_TAG_ADDR : REG_TAG_NONE,
+                        (uint64_t) x86_imm(&x->op[1]));
+        else
+                reg_set(c, x->op[0].reg.value, x86_static_mem(c, &x->op[1]) ? REG_TAG_VALUE : REG_TAG_NONE, 0);
+}
+
+static void x86_test(InsnContext *c, X86Insn *x) {
+        const ZydisDecodedInstruction *z = &x->z;
+
+        c->flags_valid = false;
+        if ((!tags_live(c) && !x86_may_static(z)) || !x86_operands(x))
+                return;
+        for (uint8_t i = 0; i < z->operand_count_visible; i++) {
+                RegTag t = x->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER ? reg_tag(c, x->op[i].reg.value) : REG_TAG_NONE;
+
+                if (x86_static_mem(c, &x->op[i]) || t == REG_TAG_VALUE || t == REG_TAG_CAP) {
+                        c->flags_cap = c->n;
+                        c->flags_valid = true;
+                        /* cmp flag, 1; je avx2 (Go's internal/cpu checks): equal means present */
+                        c->flags_eq_set = z->mnemonic == ZYDIS_MNEMONIC_CMP && z->operand_count_visible == 2 &&
+                                          x->op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && x86_imm(&x->op[1]) != 0;
+                        return;
+                }
+        }
+}
+
+static void x86_cond_branch(InsnContext *c, const X86Insn *x, InsnResult *ret) {
+        ZydisMnemonic m = x->z.mnemonic;
+        bool cap = c->flags_valid && c->n - c->flags_cap <= FLAGS_AGE_MAX, skip, go;
+
+        ret->flow = SCAN_FLOW_JUMP;
+        ret->target = x->next + (uint64_t) x->z.raw.imm[0].value.s;
+        /* je/jae skip the code when the bit is clear; jne/ja/jg/jb go to it when set; after a cmp with
+         * the value that means "present", je and jne swap */
+        skip = m == ZYDIS_MNEMONIC_JNB || m == (c->flags_eq_set ? ZYDIS_MNEMONIC_JNZ : ZYDIS_MNEMONIC_JZ);
+        go = m == ZYDIS_MNEMONIC_JNBE || m == ZYDIS_MNEMONIC_JNLE || m == ZYDIS_MNEMONIC_JB ||
+             m == (c->flags_eq_set ? ZYDIS_MNEMONIC_JZ : ZYDIS_MNEMONIC_JNZ);
+        ret->guard = cap && skip && ret->target > x->next;
+        ret->guard_taken = cap && go && ret->target > x->next;  /* a loop back-edge dispatches nothing */
+}
+
+static void x86_classify(InsnContext *c, X86Insn *x, InsnResult *ret) {
+        const ZydisDecodedInstruction *z = &x->z;
+        bool rel = (z->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && z->raw.imm[0].size > 0;
+
+        *ret = (InsnResult) { .feature = -1 };
+        c->n++;
+        switch (z->mnemonic) {
+        case ZYDIS_MNEMONIC_CALL:
+        case ZYDIS_MNEMONIC_JMP:
+                ret->barrier = z->mnemonic == ZYDIS_MNEMONIC_JMP;
+                if (rel)
+                        ret->flow = z->mnemonic == ZYDIS_MNEMONIC_CALL ? SCAN_FLOW_CALL : SCAN_FLOW_JUMP,
+                        ret->target = x->next + (uint64_t) z->raw.imm[0].value.s;
+                return;
+        case ZYDIS_MNEMONIC_LEA:
+                if (z->raw.modrm.mod == 0 && z->raw.modrm.rm == 5 && z->address_width == 64 && x86_operands(x) &&
+                    x->op[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+                        ret->flow = SCAN_FLOW_REF;
+                        ret->target = x->next + (uint64_t) z->raw.disp.value;
+                        reg_set(c, x->op[0].reg.value, REG_TAG_ADDR, ret->target);
+                }
+                return;
+        case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD:
+                x86_mov(c, x);
+                return;
+        case ZYDIS_MNEMONIC_CPUID:
+                ret->probe = true;
+                reg_set(c, ZYDIS_REGISTER_EAX, REG_TAG_CAP, 0), reg_set(c, ZYDIS_REGISTER_EBX, REG_TAG_CAP, 0);
+                reg_set(c, ZYDIS_REGISTER_ECX, REG_TAG_CAP, 0), reg_set(c, ZYDIS_REGISTER_EDX, REG_TAG_CAP, 0);
+                return;
+        case ZYDIS_MNEMONIC_XGETBV:
+                ret->probe = true;
+                reg_set(c, ZYDIS_REGISTER_EAX, REG_TAG_CAP, 0), reg_set(c, ZYDIS_REGISTER_EDX, REG_TAG_CAP, 0);
+                return;
+        case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_AND:
+                x86_test(c, x);
+                return;
+        default:
+                break;
+        }
+        if (z->mnemonic == ZYDIS_MNEMONIC_RET)   /* near and far */
+                ret->barrier = true;
+        else if (z->meta.category == ZYDIS_CATEGORY_COND_BR && rel && z->mnemonic != ZYDIS_MNEMONIC_LOOP &&
+                 z->mnemonic != ZYDIS_MNEMONIC_LOOPE && z->mnemonic != ZYDIS_MNEMONIC_LOOPNE)
+                x86_cond_branch(c, x, ret);  /* jcc, jrcxz: the loops are no jumps to capstone either */
+}
+
+/* ---- the two passes ---------------------------------------------------------------------------- */
+
+static void decoder_init(ZydisDecoder *d) {
+        (void) ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+}
+
+int scan_x86_features(Scan *s, const Segment *seg) {
+        const uint8_t *code = s->v->buf + seg->offset;
+        ZydisDecodedInstruction z;
+        ZydisDecoderContext ctx;
+        ZydisDecoder d;
+
+        decoder_init(&d);
+        for (uint64_t i = 0; i < seg->size;) {
+                int f;
+
+                if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, code + i, seg->size - i, &z))) {
+                        i++;
+                        continue;
+                }
+                f = x86_feature(&z);
+                if (f >= 0 && scan_hit_add(s, seg->vaddr + i, f, 0) < 0)
+                        return -ENOMEM;
+                i += z.length;
+        }
+        return 0;
+}
+
+int scan_x86_flow(Scan *s, const Segment *seg) {
+        const uint8_t *code = s->v->buf + seg->offset;
+        ZydisDecoder d;
+        X86Insn x = { .decoder = &d };
+
+        decoder_init(&d);
+        for (uint64_t i = 0; i < seg->size;) {
+                InsnResult res;
+                int r;
+
+                if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &x.ctx, code + i, seg->size - i, &x.z))) {
+                        i++;
+                        continue;
+                }
+                x.addr = seg->vaddr + i;
+                x.next = x.addr + x.z.length;
+                x.have_ops = false;
+                x86_classify(&s->ctx, &x, &res);
+                r = scan_insn_record(s, x.addr, x.z.length, &res);
+                if (r < 0)
+                        return r;
+                i += x.z.length;
+        }
+        return 0;
+}
+
+void scan_x86_text(const uint8_t *code, size_t n, uint64_t addr, char *buf, size_t size) {
+        ZydisDisassembledInstruction d;
+
+        if (ZYAN_SUCCESS(ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LONG_64, addr, code, n, &d)))
+                snprintf(buf, size, "%s", d.text);
+}
