@@ -404,17 +404,6 @@ static unsigned segments_clip(Scan *s, Segment *ret) {
         return n;
 }
 
-/* x86-64 (elf-isa-x86.c): the features first; calls, jumps and guards only for a file that has hits. */
-static int sweep_x86(Scan *s, const Segment *seg, unsigned n) {
-        int r = 0;
-
-        for (unsigned i = 0; r >= 0 && i < n; i++)
-                r = scan_x86_features(s, &seg[i]);
-        for (unsigned i = 0; r >= 0 && s->hits.n > 0 && i < n; i++)
-                r = scan_x86_flow(s, &seg[i]);
-        return r;
-}
-
 static int sweep_capstone(Scan *s, const Segment *seg, unsigned n) {
         cs_insn *insn = cs_malloc(s->ctx.cs);
         int r = 0;
@@ -427,6 +416,19 @@ static int sweep_capstone(Scan *s, const Segment *seg, unsigned n) {
         return r;
 }
 
+/* What the file says about its functions: symbols, ifunc resolvers, the entry point. */
+int scan_tables(Scan *s) {
+        int r = tables_from_sections(s);
+
+        if (r == 0)
+                r = tables_from_dynamic(s);
+        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++)
+                r = scan_u64_push(&s->starts, s->seg[i].vaddr);
+        if (r >= 0 && scan_in_code(s, s->v->entry))
+                r = scan_u64_push(&s->starts, s->v->entry);
+        return r < 0 ? r : 0;
+}
+
 static int scan_run(Scan *s) {
         Segment seg[SEGMENTS_MAX];
         unsigned n;
@@ -435,19 +437,19 @@ static int scan_run(Scan *s) {
         r = segments_collect(s);
         if (r < 0)
                 return r;
-        r = tables_from_sections(s);
-        if (r == 0)
-                r = tables_from_dynamic(s);
-        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++)
-                r = scan_u64_push(&s->starts, s->seg[i].vaddr);
-        if (r >= 0 && scan_in_code(s, s->v->entry))
-                r = scan_u64_push(&s->starts, s->v->entry);
-        if (r < 0)
-                return r;
         n = segments_clip(s, seg);
-        r = s->isa->arch == ISA_ARCH_X86_64 ? sweep_x86(s, seg, n) : sweep_capstone(s, seg, n);
-        if (r < 0)
-                return r;
+        if (s->isa->arch == ISA_ARCH_X86_64) {
+                /* the tables only when the code needs something (scan_x86_sweep() reads them) */
+                r = scan_x86_sweep(s, seg, n);
+                if (r < 0 || s->hits.n == 0)
+                        return r;
+        } else {
+                r = scan_tables(s);
+                if (r >= 0)
+                        r = sweep_capstone(s, seg, n);
+                if (r < 0)
+                        return r;
+        }
         return scan_classify(s);
 }
 

@@ -88,10 +88,11 @@ int64_t scan_vaddr_to_offset(const ElfView *v, uint64_t vaddr, uint64_t size);
 int scan_hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable);
 /* Record what the instruction at [addr, addr+size) told the sweep. */
 int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *res);
-/* elf-isa-x86.c: x86-64 through Zydis. Pass 1 records the hits of seg, pass 2 the rest of the sweep
- * (flow, guards, probes). */
-int scan_x86_features(Scan *s, const Segment *seg);
-int scan_x86_flow(Scan *s, const Segment *seg);
+/* Read the symbol and relocation tables: function starts, exported functions, ifunc resolvers. */
+int scan_tables(Scan *s);
+/* elf-isa-x86.c: the sweep of seg[0..n) for x86-64, through Zydis: the hits, then, when there are
+ * any, the tables (scan_tables()) and the flow (calls, jumps, guards, probes). */
+int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n);
 /* The instruction at code as text (Intel syntax), for a proof capstone 4 cannot decode (newer
  * AVX-512 forms); buf is left alone when Zydis cannot either. */
 void scan_x86_text(const uint8_t *code, size_t n, uint64_t addr, char *buf, size_t size);

@@ -12,6 +12,7 @@
  * capstone still prints the proof instructions (elf-isa-classify.c), so proof texts do not change. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <Zydis/Zydis.h>
 
@@ -92,18 +93,87 @@ static int x86_feature(const ZydisDecodedInstruction *z) {
 
 /* ---- flow -------------------------------------------------------------------------------------- */
 
+/* What pass 1 keeps of an instruction pass 2 must look at (the others change nothing pass 2 records):
+ * enough to classify it without decoding it again, unless its operands are needed. */
+enum {
+        REC_REL = 1 << 0,        /* rel: a relative branch's displacement */
+        REC_LEA_RIP = 1 << 1,    /* a 64-bit rip-relative lea; rel: its displacement */
+        REC_BIG_IMM = 1 << 2,    /* an immediate that may be an address (raw value >= 0x10000) */
+        REC_MAY_STATIC = 1 << 3, /* a memory operand that may be static storage (x86_may_static()) */
+};
+
+typedef struct FlowRec {
+        uint64_t addr;
+        uint32_t n;              /* instruction number in the sweep (InsnContext.n when classified) */
+        uint16_t mnemonic;
+        uint8_t length, flags;
+        int32_t rel;
+        uint8_t seg;
+} FlowRec;
+
+/* Past this many records (a file of a hundred MiB of code: --isa-code-max), pass 2 decodes the whole
+ * sweep again instead. */
+#define RECS_MAX (4u * 1024 * 1024)
+
+static bool flow_mnemonic(const ZydisDecodedInstruction *z) {
+        switch (z->mnemonic) {
+        case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_JMP: case ZYDIS_MNEMONIC_RET:
+        case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD:
+        case ZYDIS_MNEMONIC_CPUID: case ZYDIS_MNEMONIC_XGETBV:
+        case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_AND:
+                return true;
+        case ZYDIS_MNEMONIC_LEA:
+                return z->raw.modrm.mod == 0 && z->raw.modrm.rm == 5 && z->address_width == 64;
+        case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE: case ZYDIS_MNEMONIC_LOOPNE:
+                return false;  /* no jumps to capstone either */
+        default:
+                return z->meta.category == ZYDIS_CATEGORY_COND_BR;
+        }
+}
+
+/* Whether the instruction may address static storage without a register (rip-relative, an absolute
+ * address through SIB or a moffs form): only then can an operand be static with no live tags. */
+static bool x86_may_static(const ZydisDecodedInstruction *z) {
+        if (z->raw.modrm.offset)
+                return z->raw.modrm.mod == 0 && (z->raw.modrm.rm == 5 || z->raw.modrm.rm == 4);
+        return z->raw.disp.size > 0;
+}
+
+static FlowRec flow_rec(const ZydisDecodedInstruction *z, uint64_t addr, uint32_t n, unsigned seg) {
+        FlowRec r = { .addr = addr, .n = n, .mnemonic = (uint16_t) z->mnemonic, .length = z->length, .seg = (uint8_t) seg };
+
+        if ((z->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && z->raw.imm[0].size > 0 && z->raw.imm[0].is_relative)
+                r.flags |= REC_REL, r.rel = (int32_t) z->raw.imm[0].value.s;
+        if (z->mnemonic == ZYDIS_MNEMONIC_LEA)
+                r.flags |= REC_LEA_RIP, r.rel = (int32_t) z->raw.disp.value;
+        if (z->raw.imm[0].size > 0 && z->raw.imm[0].value.u >= 0x10000)
+                r.flags |= REC_BIG_IMM;
+        if (x86_may_static(z))
+                r.flags |= REC_MAY_STATIC;
+        return r;
+}
+
+/* One recorded instruction being classified; its operands are decoded on demand. */
 typedef struct X86Insn {
-        const ZydisDecoder *decoder;
+        const Scan *s;
+        const Segment *seg;
+        const ZydisDecoder *decoder;  /* full mode */
+        const FlowRec *rec;
+        uint64_t next;
         ZydisDecoderContext ctx;
         ZydisDecodedInstruction z;
         ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT_VISIBLE];
-        uint64_t addr, next;
         bool have_ops;
 } X86Insn;
 
 static bool x86_operands(X86Insn *x) {
+        const uint8_t *code = x->s->v->buf + x->seg->offset;
+        uint64_t off = x->rec->addr - x->seg->vaddr;
+
         if (!x->have_ops)
-                x->have_ops = ZYAN_SUCCESS(ZydisDecoderDecodeOperands(x->decoder, &x->ctx, &x->z, x->op,
+                x->have_ops = ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(x->decoder, &x->ctx, code + off,
+                                                                         x->seg->size - off, &x->z)) &&
+                              ZYAN_SUCCESS(ZydisDecoderDecodeOperands(x->decoder, &x->ctx, &x->z, x->op,
                                                                       x->z.operand_count_visible));
         return x->have_ops;
 }
@@ -128,14 +198,6 @@ static bool tags_live(const InsnContext *c) {
         return c->n <= c->tags_live_until;
 }
 
-/* Whether the instruction may address static storage without a register (rip-relative, an absolute
- * address through SIB or a moffs form): only then can an operand be static with no live tags. */
-static bool x86_may_static(const ZydisDecodedInstruction *z) {
-        if (z->raw.modrm.offset)
-                return z->raw.modrm.mod == 0 && (z->raw.modrm.rm == 5 || z->raw.modrm.rm == 4);
-        return z->raw.disp.size > 0;
-}
-
 /* A memory operand that reads static storage: rip-relative, or through a register holding a static
  * address or a value loaded from one (a GOT entry). */
 static bool x86_static_mem(const InsnContext *c, const ZydisDecodedOperand *op) {
@@ -155,12 +217,9 @@ static int64_t x86_imm(const ZydisDecodedOperand *op) {
 }
 
 static void x86_mov(InsnContext *c, X86Insn *x) {
-        const ZydisDecodedInstruction *z = &x->z;
-        bool big_imm = z->raw.imm[0].size > 0 && z->raw.imm[0].value.u >= 0x10000;
-
-        if (!tags_live(c) && !big_imm && !x86_may_static(z))
+        if (!tags_live(c) && !(x->rec->flags & (REC_BIG_IMM | REC_MAY_STATIC)))
                 return;  /* at most "no tag" on a register that has none */
-        if (!x86_operands(x) || z->operand_count_visible != 2 || x->op[0].type != ZYDIS_OPERAND_TYPE_REGISTER)
+        if (!x86_operands(x) || x->z.operand_count_visible != 2 || x->op[0].type != ZYDIS_OPERAND_TYPE_REGISTER)
                 return;
         if (x->op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
                 /* non-PIE code loads static addresses as immediates (mov rax, 0x4a9300) */
@@ -171,19 +230,17 @@ static void x86_mov(InsnContext *c, X86Insn *x) {
 }
 
 static void x86_test(InsnContext *c, X86Insn *x) {
-        const ZydisDecodedInstruction *z = &x->z;
-
         c->flags_valid = false;
-        if ((!tags_live(c) && !x86_may_static(z)) || !x86_operands(x))
+        if ((!tags_live(c) && !(x->rec->flags & REC_MAY_STATIC)) || !x86_operands(x))
                 return;
-        for (uint8_t i = 0; i < z->operand_count_visible; i++) {
+        for (uint8_t i = 0; i < x->z.operand_count_visible; i++) {
                 RegTag t = x->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER ? reg_tag(c, x->op[i].reg.value) : REG_TAG_NONE;
 
                 if (x86_static_mem(c, &x->op[i]) || t == REG_TAG_VALUE || t == REG_TAG_CAP) {
                         c->flags_cap = c->n;
                         c->flags_valid = true;
                         /* cmp flag, 1; je avx2 (Go's internal/cpu checks): equal means present */
-                        c->flags_eq_set = z->mnemonic == ZYDIS_MNEMONIC_CMP && z->operand_count_visible == 2 &&
+                        c->flags_eq_set = x->z.mnemonic == ZYDIS_MNEMONIC_CMP && x->z.operand_count_visible == 2 &&
                                           x->op[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && x86_imm(&x->op[1]) != 0;
                         return;
                 }
@@ -191,11 +248,11 @@ static void x86_test(InsnContext *c, X86Insn *x) {
 }
 
 static void x86_cond_branch(InsnContext *c, const X86Insn *x, InsnResult *ret) {
-        ZydisMnemonic m = x->z.mnemonic;
+        ZydisMnemonic m = x->rec->mnemonic;
         bool cap = c->flags_valid && c->n - c->flags_cap <= FLAGS_AGE_MAX, skip, go;
 
         ret->flow = SCAN_FLOW_JUMP;
-        ret->target = x->next + (uint64_t) x->z.raw.imm[0].value.s;
+        ret->target = x->next + (uint64_t) (int64_t) x->rec->rel;
         /* je/jae skip the code when the bit is clear; jne/ja/jg/jb go to it when set; after a cmp with
          * the value that means "present", je and jne swap */
         skip = m == ZYDIS_MNEMONIC_JNB || m == (c->flags_eq_set ? ZYDIS_MNEMONIC_JNZ : ZYDIS_MNEMONIC_JZ);
@@ -206,24 +263,22 @@ static void x86_cond_branch(InsnContext *c, const X86Insn *x, InsnResult *ret) {
 }
 
 static void x86_classify(InsnContext *c, X86Insn *x, InsnResult *ret) {
-        const ZydisDecodedInstruction *z = &x->z;
-        bool rel = (z->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && z->raw.imm[0].size > 0;
+        const FlowRec *r = x->rec;
 
         *ret = (InsnResult) { .feature = -1 };
-        c->n++;
-        switch (z->mnemonic) {
+        c->n = r->n;
+        switch (r->mnemonic) {
         case ZYDIS_MNEMONIC_CALL:
         case ZYDIS_MNEMONIC_JMP:
-                ret->barrier = z->mnemonic == ZYDIS_MNEMONIC_JMP;
-                if (rel)
-                        ret->flow = z->mnemonic == ZYDIS_MNEMONIC_CALL ? SCAN_FLOW_CALL : SCAN_FLOW_JUMP,
-                        ret->target = x->next + (uint64_t) z->raw.imm[0].value.s;
+                ret->barrier = r->mnemonic == ZYDIS_MNEMONIC_JMP;
+                if (r->flags & REC_REL)
+                        ret->flow = r->mnemonic == ZYDIS_MNEMONIC_CALL ? SCAN_FLOW_CALL : SCAN_FLOW_JUMP,
+                        ret->target = x->next + (uint64_t) (int64_t) r->rel;
                 return;
         case ZYDIS_MNEMONIC_LEA:
-                if (z->raw.modrm.mod == 0 && z->raw.modrm.rm == 5 && z->address_width == 64 && x86_operands(x) &&
-                    x->op[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+                if (x86_operands(x) && x->op[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
                         ret->flow = SCAN_FLOW_REF;
-                        ret->target = x->next + (uint64_t) z->raw.disp.value;
+                        ret->target = x->next + (uint64_t) (int64_t) r->rel;
                         reg_set(c, x->op[0].reg.value, REG_TAG_ADDR, ret->target);
                 }
                 return;
@@ -242,68 +297,113 @@ static void x86_classify(InsnContext *c, X86Insn *x, InsnResult *ret) {
         case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_BT: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_AND:
                 x86_test(c, x);
                 return;
-        default:
-                break;
-        }
-        if (z->mnemonic == ZYDIS_MNEMONIC_RET)   /* near and far */
+        case ZYDIS_MNEMONIC_RET:   /* near and far */
                 ret->barrier = true;
-        else if (z->meta.category == ZYDIS_CATEGORY_COND_BR && rel && z->mnemonic != ZYDIS_MNEMONIC_LOOP &&
-                 z->mnemonic != ZYDIS_MNEMONIC_LOOPE && z->mnemonic != ZYDIS_MNEMONIC_LOOPNE)
-                x86_cond_branch(c, x, ret);  /* jcc, jrcxz: the loops are no jumps to capstone either */
+                return;
+        default:                   /* jcc, jrcxz */
+                if (r->flags & REC_REL)
+                        x86_cond_branch(c, x, ret);
+                return;
+        }
+}
+
+static int flow_one(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg) {
+        X86Insn x;   /* not zeroed: the decoded instruction and operands are large and mostly unused */
+        InsnResult res;
+
+        x.s = s, x.seg = seg, x.decoder = full, x.rec = rec, x.next = rec->addr + rec->length;
+        x.have_ops = false;
+
+        x86_classify(&s->ctx, &x, &res);
+        s->fork.n = rec->n - 1;   /* fork_track() counts every instruction */
+        return scan_insn_record(s, rec->addr, rec->length, &res);
 }
 
 /* ---- the two passes ---------------------------------------------------------------------------- */
 
-static void decoder_init(ZydisDecoder *d) {
+static void decoder_init(ZydisDecoder *d, bool minimal) {
         (void) ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        /* Zydis's fast path: no operand sizes, flags or AVX details, but length, mnemonic, ISA set and
+         * the raw fields (ModRM, SIB, displacement, immediates) */
+        if (minimal)
+                (void) ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE);
 }
 
-int scan_x86_features(Scan *s, const Segment *seg) {
-        const uint8_t *code = s->v->buf + seg->offset;
+/* Calls fn(s, full, &rec, &seg[i], userdata) for every flow instruction of seg[0..n) in sweep order,
+ * recording the hits on the way when hits is set. */
+typedef int (*FlowFn)(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg, void *userdata);
+
+static int sweep(Scan *s, const Segment *seg, unsigned n_seg, bool hits, FlowFn fn, void *userdata) {
         ZydisDecodedInstruction z;
         ZydisDecoderContext ctx;
-        ZydisDecoder d;
+        ZydisDecoder d, full;
+        uint32_t n = 0;
 
-        decoder_init(&d);
-        for (uint64_t i = 0; i < seg->size;) {
-                int f;
+        decoder_init(&d, true);
+        decoder_init(&full, false);
+        for (unsigned k = 0; k < n_seg; k++) {
+                const uint8_t *code = s->v->buf + seg[k].offset;
 
-                if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, code + i, seg->size - i, &z))) {
-                        i++;
-                        continue;
+                for (uint64_t i = 0; i < seg[k].size;) {
+                        FlowRec rec;
+                        int f, r;
+
+                        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, code + i, seg[k].size - i, &z))) {
+                                i++;
+                                continue;
+                        }
+                        n++;
+                        f = hits ? x86_feature(&z) : -1;
+                        if (f >= 0 && scan_hit_add(s, seg[k].vaddr + i, f, 0) < 0)
+                                return -ENOMEM;
+                        if (flow_mnemonic(&z)) {
+                                rec = flow_rec(&z, seg[k].vaddr + i, n, k);
+                                r = fn(s, &full, &rec, &seg[k], userdata);
+                                if (r < 0)
+                                        return r;
+                        }
+                        i += z.length;
                 }
-                f = x86_feature(&z);
-                if (f >= 0 && scan_hit_add(s, seg->vaddr + i, f, 0) < 0)
-                        return -ENOMEM;
-                i += z.length;
         }
         return 0;
 }
 
-int scan_x86_flow(Scan *s, const Segment *seg) {
-        const uint8_t *code = s->v->buf + seg->offset;
-        ZydisDecoder d;
-        X86Insn x = { .decoder = &d };
+static int rec_keep(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg, void *userdata) {
+        Vec *recs = userdata;
 
-        decoder_init(&d);
-        for (uint64_t i = 0; i < seg->size;) {
-                InsnResult res;
-                int r;
+        if (recs->n >= RECS_MAX)
+                return 0;
+        return scan_vec_push(recs, rec, sizeof(*rec));
+}
 
-                if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &x.ctx, code + i, seg->size - i, &x.z))) {
-                        i++;
-                        continue;
+static int rec_classify(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg, void *userdata) {
+        return flow_one(s, full, rec, seg);
+}
+
+int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n_seg) {
+        Vec recs = {};
+        ZydisDecoder full;
+        int r;
+
+        /* pass 1: the hits, and the instructions pass 2 looks at */
+        r = sweep(s, seg, n_seg, true, rec_keep, &recs);
+        if (r < 0 || s->hits.n == 0)
+                goto out;
+        r = scan_tables(s);
+        if (r < 0)
+                goto out;
+        /* pass 2: calls, jumps, guards */
+        decoder_init(&full, false);
+        if (recs.n < RECS_MAX)
+                for (size_t i = 0; r >= 0 && i < recs.n; i++) {
+                        const FlowRec *rec = (const FlowRec *) recs.items + i;
+                        r = flow_one(s, &full, rec, &seg[rec->seg]);
                 }
-                x.addr = seg->vaddr + i;
-                x.next = x.addr + x.z.length;
-                x.have_ops = false;
-                x86_classify(&s->ctx, &x, &res);
-                r = scan_insn_record(s, x.addr, x.z.length, &res);
-                if (r < 0)
-                        return r;
-                i += x.z.length;
-        }
-        return 0;
+        else
+                r = sweep(s, seg, n_seg, false, rec_classify, NULL);
+out:
+        free(recs.items);
+        return r;
 }
 
 void scan_x86_text(const uint8_t *code, size_t n, uint64_t addr, char *buf, size_t size) {
