@@ -11,8 +11,10 @@
  *      immediate, displacement) tell when an instruction cannot matter.
  * capstone still prints the proof instructions (elf-isa-classify.c), so proof texts do not change. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <Zydis/Zydis.h>
 
@@ -329,6 +331,35 @@ static void decoder_init(ZydisDecoder *d, bool minimal) {
                 (void) ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE);
 }
 
+/* First bytes that are a whole instruction by themselves, whatever follows, with no feature and nothing
+ * for pass 2 (push, pop, nop, int3, leave, cdq, ...): the sweep steps over them without decoding. The
+ * table comes from Zydis itself, at first use: each byte followed by different bytes must decode to
+ * one byte every time. */
+static bool plain_byte[256];
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
+
+static void plain_init(void) {
+        static const uint8_t next[] = { 0x00, 0x0f, 0x40, 0x48, 0x66, 0x90, 0xc3, 0xc4, 0xf3, 0xff };
+        ZydisDecoder d;
+
+        decoder_init(&d, true);
+        for (unsigned b = 0; b < 256; b++) {
+                bool plain = true;
+
+                for (size_t k = 0; plain && k <= ELEMENTSOF(next); k++) {
+                        uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+                        ZydisDecodedInstruction z;
+                        ZydisDecoderContext ctx;
+
+                        memset(buf, k < ELEMENTSOF(next) ? next[k] : 0, sizeof(buf));
+                        buf[0] = (uint8_t) b;
+                        plain = ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, buf, k < ELEMENTSOF(next) ? sizeof(buf) : 1, &z)) &&
+                                z.length == 1 && x86_feature(&z) < 0 && !flow_mnemonic(&z);
+                }
+                plain_byte[b] = plain;
+        }
+}
+
 /* Calls fn(s, full, &rec, &seg[i], userdata) for every flow instruction of seg[0..n) in sweep order,
  * recording the hits on the way when hits is set. */
 typedef int (*FlowFn)(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg, void *userdata);
@@ -339,6 +370,7 @@ static int sweep(Scan *s, const Segment *seg, unsigned n_seg, bool hits, FlowFn 
         ZydisDecoder d, full;
         uint32_t n = 0;
 
+        (void) pthread_once(&plain_once, plain_init);
         decoder_init(&d, true);
         decoder_init(&full, false);
         for (unsigned k = 0; k < n_seg; k++) {
@@ -348,6 +380,10 @@ static int sweep(Scan *s, const Segment *seg, unsigned n_seg, bool hits, FlowFn 
                         FlowRec rec;
                         int f, r;
 
+                        if (plain_byte[code[i]]) {
+                                n++, i++;
+                                continue;
+                        }
                         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, code + i, seg[k].size - i, &z))) {
                                 i++;
                                 continue;
