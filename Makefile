@@ -116,7 +116,7 @@ unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(
                                                        $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c)) $(unit_deps_$(1))
 # ... and the other modules of its program it needs, named here.
 unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c
-unit_deps_test-check-arch-fs-model := check-arch/isa-read.c
+unit_deps_test-check-arch-fs-model := check-arch/isa-read.c check-arch/isa-cache.c
 # The ELF images built in memory for lib/elf-id and lib/elf-sections.
 unit_deps_test-elf-id := tests/unit/elf-fixture.c
 unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
