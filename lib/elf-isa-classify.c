@@ -290,7 +290,7 @@ int scan_classify(Scan *s) {
                 return -ENOMEM;
         guards_merge(&s->guards, &s->starts);
         if (s->edges.n > 0)
-                qsort(s->edges.items, s->edges.n, sizeof(Edge), scan_edge_cmp);
+                scan_sort(s->edges.items, s->edges.n, sizeof(Edge), scan_edge_cmp);
         s->isa->n_ifuncs = (unsigned) s->resolvers.n;
         if (s->starts.n == 0)
                 return 0;

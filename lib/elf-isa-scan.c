@@ -70,6 +70,16 @@ int scan_edge_cmp(const void *a, const void *b) {
         return scan_u64_cmp(&((const Edge *) a)->site, &((const Edge *) b)->site);
 }
 
+void scan_sort(void *items, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+        const uint8_t *p = items;
+        size_t i = 1;
+
+        while (i < n && cmp(p + (i - 1) * size, p + i * size) <= 0)
+                i++;
+        if (i < n)
+                qsort(items, n, size, cmp);
+}
+
 /* Sort and drop duplicates. */
 void scan_u64_unique(Vec *v) {
         uint64_t *a = v->items;
@@ -77,7 +87,7 @@ void scan_u64_unique(Vec *v) {
 
         if (v->n == 0)
                 return;
-        qsort(a, v->n, sizeof(uint64_t), scan_u64_cmp);
+        scan_sort(a, v->n, sizeof(uint64_t), scan_u64_cmp);
         for (size_t i = 1; i < v->n; i++)
                 if (a[i] != a[k])
                         a[++k] = a[i];

@@ -78,6 +78,8 @@ int scan_u64_push(Vec *v, uint64_t x);
 int scan_u64_cmp(const void *a, const void *b);
 int scan_range_cmp(const void *a, const void *b);
 int scan_edge_cmp(const void *a, const void *b);
+/* qsort(), after a look whether the items are in order already (the sweep's edges are, by address). */
+void scan_sort(void *items, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Sort and drop duplicates. */
 void scan_u64_unique(Vec *v);
 bool scan_in_code(const Scan *s, uint64_t addr);
