@@ -41,7 +41,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -Ilib -I$(O)
              -DARCHWAY_LIBEXECDIR='"$(ARCHWAY_LIBEXECDIR)"' -DARCHWAY_SYSCONFDIR='"$(SYSCONFDIR)"' \
              -DARCHWAY_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# Zydis (the x86-64 decoder of the isa scan) ships no pkg-config file.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lZydis -lpthread
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 PROGRAMS   := binfmt check-arch archbuild
@@ -116,7 +117,7 @@ unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(
                                                        $(p)/$(patsubst test-$(p)-%,%,$(1))-*.c)) $(unit_deps_$(1))
 # ... and the other modules of its program it needs, named here.
 unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c
-unit_deps_test-check-arch-fs-model := check-arch/isa-read.c
+unit_deps_test-check-arch-fs-model := check-arch/isa-read.c check-arch/isa-cache.c
 # The ELF images built in memory for lib/elf-id and lib/elf-sections.
 unit_deps_test-elf-id := tests/unit/elf-fixture.c
 unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "isa-cache.h"
 #include "isa-read.h"
 #include "macro.h"
 
@@ -32,7 +34,37 @@ bool isa_want_file(const IsaWant *w, const ElfId *id) {
         return a >= 0 && (w->all || w->arch[a]);
 }
 
-static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id, ElfIsa **ret) {
+/* One cache for the run: the same bytes in another layer or image are not analysed again. */
+static IsaCache *cache;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_init(void) {
+        cache = isa_cache_new();   /* NULL: no cache */
+}
+
+/* elf_isa_analyze() through the cache, keyed by the bytes, the file size and the options */
+static int analyze_cached(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
+                          ElfIsa *ret) {
+        IsaCacheKey key;
+        int r;
+
+        (void) pthread_once(&cache_once, cache_init);
+        if (!cache || isa_cache_key(buf, size, file_size, o, &key) < 0)
+                return elf_isa_analyze(buf, size, file_size, id, o, ret);
+        r = isa_cache_get(cache, &key, ret);
+        if (r != -ENOENT)
+                return r;
+        r = elf_isa_analyze(buf, size, file_size, id, o, ret);
+        if (r >= 0 && isa_cache_put(cache, &key, ret) < 0) {
+                elf_isa_done(ret);
+                return -ENOMEM;
+        }
+        return r;
+}
+
+/* cached: the id comes from buf alone (a layer entry), so the bytes are the whole key */
+static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id, bool cached,
+                   ElfIsa **ret) {
         IsaArch a = elf_isa_arch(id);
         ElfIsaOptions o = { .have_targets = !w->all && a >= 0 && w->arch[a], .targets_have = a >= 0 ? w->have[a] : 0,
                             .code_max = w->code_max };
@@ -41,7 +73,7 @@ static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file
 
         if (!isa)
                 return -ENOMEM;
-        r = elf_isa_analyze(buf, size, file_size, id, &o, isa);
+        r = cached ? analyze_cached(buf, size, file_size, id, &o, isa) : elf_isa_analyze(buf, size, file_size, id, &o, isa);
         if (r < 0) {
                 free(isa);
                 return r;
@@ -64,7 +96,7 @@ int isa_read_fd(const IsaWant *w, int fd, const ElfId *id, ElfIsa **ret) {
         p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)
                 return -errno;
-        r = analyze(w, p, n, (uint64_t) st.st_size, id, ret);
+        r = analyze(w, p, n, (uint64_t) st.st_size, id, false, ret);
         (void) munmap(p, n);
         return r;
 }
@@ -116,7 +148,7 @@ int isa_identify_layer(const IsaWant *w, const LayerEntry *e, ElfId *id, ElfIsa 
         arm_refine(buf, n, id);
         /* the file is identified: an analysis that fails (malformed notes) leaves *ret NULL */
         *ret = NULL;
-        r = analyze(w, buf, n, (uint64_t) e->size, id, ret);
+        r = analyze(w, buf, n, (uint64_t) e->size, id, true, ret);
         return r == -ENOMEM ? r : 1;
 }
 

@@ -236,6 +236,8 @@ static void proof_text(Scan *s, const Hit *h, char *buf, size_t size) {
                 return;
         if (cs_disasm_iter(s->ctx.cs, &code, &n, &addr, insn))
                 snprintf(buf, size, "%.31s%s%.47s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+        else if (s->isa->arch == ISA_ARCH_X86_64)
+                scan_x86_text(code, n, addr, buf, size);
         cs_free(insn, 1);
 }
 
@@ -288,7 +290,7 @@ int scan_classify(Scan *s) {
                 return -ENOMEM;
         guards_merge(&s->guards, &s->starts);
         if (s->edges.n > 0)
-                qsort(s->edges.items, s->edges.n, sizeof(Edge), scan_edge_cmp);
+                scan_sort(s->edges.items, s->edges.n, sizeof(Edge), scan_edge_cmp);
         s->isa->n_ifuncs = (unsigned) s->resolvers.n;
         if (s->starts.n == 0)
                 return 0;

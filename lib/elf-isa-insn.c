@@ -10,48 +10,18 @@
 
 #include "elf-isa-internal.h"
 
-/* How many instructions a tag or a flags result stays meaningful: the compilers put the load, the test
- * and the branch next to each other. */
-#define REG_AGE_MAX 12
-#define FLAGS_AGE_MAX 2
 
 /* ---- registers --------------------------------------------------------------------------------- */
 
 /* capstone numbers every width of a register apart (al, ax, eax, rax; w0, x0): one number each. */
-static int8_t x86_canon[X86_REG_ENDING], a64_canon[ARM64_REG_ENDING], ppc_canon[PPC_REG_ENDING];
+static int8_t a64_canon[ARM64_REG_ENDING], ppc_canon[PPC_REG_ENDING];
 static pthread_once_t canon_once = PTHREAD_ONCE_INIT;
-
-static int x86_canon_name(const char *n) {
-        static const char * const fam[][4] = {
-                { "al", "ax", "eax", "rax" }, { "bl", "bx", "ebx", "rbx" }, { "cl", "cx", "ecx", "rcx" },
-                { "dl", "dx", "edx", "rdx" }, { "sil", "si", "esi", "rsi" }, { "dil", "di", "edi", "rdi" },
-                { "bpl", "bp", "ebp", "rbp" }, { "spl", "sp", "esp", "rsp" },
-        };
-
-        if (n[0] == 'r' && isdigit((unsigned char) n[1]))
-                return atoi(n + 1) & 31;
-        if (strlen(n) == 2 && n[1] == 'h' && n[0] >= 'a' && n[0] <= 'd')
-                return n[0] - 'a';  /* ah bh ch dh: the families of rax rbx rcx rdx */
-        for (size_t i = 0; i < ELEMENTSOF(fam); i++)
-                for (size_t k = 0; k < 4; k++)
-                        if (streq(fam[i][k], n))
-                                return (int) i;
-        return -1;
-}
 
 static void canon_init(void) {
         csh h;
 
-        memset(x86_canon, -1, sizeof(x86_canon));
         memset(a64_canon, -1, sizeof(a64_canon));
         memset(ppc_canon, -1, sizeof(ppc_canon));
-        if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) == CS_ERR_OK) {
-                for (int r = 1; r < X86_REG_ENDING; r++) {
-                        const char *n = cs_reg_name(h, (unsigned) r);
-                        x86_canon[r] = (int8_t) (n ? x86_canon_name(n) : -1);
-                }
-                cs_close(&h);
-        }
         if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &h) == CS_ERR_OK) {
                 for (int r = 1; r < ARM64_REG_ENDING; r++) {
                         const char *n = cs_reg_name(h, (unsigned) r);
@@ -72,8 +42,6 @@ static void canon_init(void) {
 
 static int canon(const InsnContext *c, unsigned reg) {
         switch (c->arch) {
-        case ISA_ARCH_X86_64:
-                return reg < X86_REG_ENDING ? x86_canon[reg] : -1;
         case ISA_ARCH_AARCH64:
                 return reg < ARM64_REG_ENDING ? a64_canon[reg] : -1;
         case ISA_ARCH_PPC64LE:
@@ -83,20 +51,21 @@ static int canon(const InsnContext *c, unsigned reg) {
         }
 }
 
-static void reg_set(InsnContext *c, unsigned reg, RegTag tag, uint64_t value) {
-        int k = canon(c, reg);
-
+void insn_reg_set(InsnContext *c, int k, RegTag tag, uint64_t value) {
         if (k < 0)
                 return;
         c->regs.tag[k] = tag;
         c->regs.value[k] = value;
         c->regs.when[k] = c->n;
+        if (tag != REG_TAG_NONE && c->n + REG_AGE_MAX > c->tags_live_until)
+                c->tags_live_until = c->n + REG_AGE_MAX;
 }
 
-/* The tag of reg if it was written recently (ppc's r2, the TOC pointer, does not age). */
-static RegTag reg_tag(const InsnContext *c, unsigned reg, uint64_t *ret_value) {
-        int k = canon(c, reg);
+static void reg_set(InsnContext *c, unsigned reg, RegTag tag, uint64_t value) {
+        insn_reg_set(c, canon(c, reg), tag, value);
+}
 
+RegTag insn_reg_tag(const InsnContext *c, int k, uint64_t *ret_value) {
         if (k < 0 || c->regs.tag[k] == REG_TAG_NONE)
                 return REG_TAG_NONE;
         if (!(c->arch == ISA_ARCH_PPC64LE && k == 2) && c->n - c->regs.when[k] > REG_AGE_MAX)
@@ -104,6 +73,10 @@ static RegTag reg_tag(const InsnContext *c, unsigned reg, uint64_t *ret_value) {
         if (ret_value)
                 *ret_value = c->regs.value[k];
         return c->regs.tag[k];
+}
+
+static RegTag reg_tag(const InsnContext *c, unsigned reg, uint64_t *ret_value) {
+        return insn_reg_tag(c, canon(c, reg), ret_value);
 }
 
 int insn_context_open(InsnContext *c, IsaArch arch) {
@@ -132,147 +105,6 @@ int insn_context_open(InsnContext *c, IsaArch arch) {
 void insn_context_close(InsnContext *c) {
         if (c->cs)
                 cs_close(&c->cs);
-}
-
-/* ---- x86-64 ------------------------------------------------------------------------------------ */
-
-/* capstone 4 groups -> feature, rarest first: an instruction in several groups counts for the first.
- * BMI excludes TZCNT (below): it is REP BSF, which every x86-64 runs, and GCC emits it for baseline
- * code. */
-static const struct {
-        uint8_t group;
-        uint8_t bit;
-} x86_groups[] = {
-        { X86_GRP_ERI, ISA_X86_AVX512ER },  { X86_GRP_PFI, ISA_X86_AVX512PF }, { X86_GRP_BWI, ISA_X86_AVX512BW },
-        { X86_GRP_DQI, ISA_X86_AVX512DQ },  { X86_GRP_CDI, ISA_X86_AVX512CD }, { X86_GRP_VLX, ISA_X86_AVX512VL },
-        { X86_GRP_AVX512, ISA_X86_AVX512F }, { X86_GRP_AVX2, ISA_X86_AVX2 },    { X86_GRP_FMA, ISA_X86_FMA },
-        { X86_GRP_F16C, ISA_X86_F16C },     { X86_GRP_BMI2, ISA_X86_BMI2 },     { X86_GRP_BMI, ISA_X86_BMI1 },
-        { X86_GRP_FMA4, ISA_X86_FMA4 },     { X86_GRP_XOP, ISA_X86_XOP },       { X86_GRP_TBM, ISA_X86_TBM },
-        { X86_GRP_SHA, ISA_X86_SHA },       { X86_GRP_AES, ISA_X86_AES },       { X86_GRP_PCLMUL, ISA_X86_PCLMUL },
-        { X86_GRP_AVX, ISA_X86_AVX },       { X86_GRP_SSE42, ISA_X86_SSE42 },   { X86_GRP_SSE41, ISA_X86_SSE41 },
-        { X86_GRP_SSSE3, ISA_X86_SSSE3 },   { X86_GRP_SSE3, ISA_X86_SSE3 },     { X86_GRP_SSE4A, ISA_X86_SSE4A },
-        { X86_GRP_ADX, ISA_X86_ADX },       { X86_GRP_3DNOW, ISA_X86_3DNOW },   { X86_GRP_RTM, ISA_X86_RTM },
-        { X86_GRP_FSGSBASE, ISA_X86_FSGSBASE },
-};
-
-/* Instructions capstone 4 files in no group. */
-static int x86_feature_by_id(unsigned id) {
-        switch (id) {
-        case X86_INS_POPCNT: return ISA_X86_POPCNT;
-        case X86_INS_LZCNT: return ISA_X86_LZCNT;
-        case X86_INS_MOVBE: return ISA_X86_MOVBE;
-        case X86_INS_CMPXCHG16B: return ISA_X86_CX16;
-        case X86_INS_LAHF: case X86_INS_SAHF: return ISA_X86_LAHF;
-        case X86_INS_RDRAND: return ISA_X86_RDRAND;
-        case X86_INS_RDSEED: return ISA_X86_RDSEED;
-        default: return -1;
-        }
-}
-
-static int x86_feature(const cs_insn *insn) {
-        const cs_detail *d = insn->detail;
-        int f = x86_feature_by_id(insn->id);
-
-        if (f >= 0 || insn->id == X86_INS_TZCNT)
-                return f;
-        for (size_t i = 0; i < ELEMENTSOF(x86_groups); i++)
-                for (uint8_t g = 0; g < d->groups_count; g++)
-                        if (d->groups[g] == x86_groups[i].group)
-                                return x86_groups[i].bit;
-        return -1;
-}
-
-/* A memory operand that reads static storage: rip-relative, or through a register holding a static
- * address or a value loaded from one (a GOT entry). */
-static bool x86_static_mem(const InsnContext *c, const cs_x86_op *op) {
-        RegTag t;
-
-        if (op->type != X86_OP_MEM || op->mem.index != X86_REG_INVALID)
-                return false;
-        if (op->mem.base == X86_REG_RIP || (op->mem.base == X86_REG_INVALID && op->mem.segment == X86_REG_INVALID))
-                return true;  /* rip-relative, or an absolute address (non-PIE code, Go) */
-        t = op->mem.base != X86_REG_INVALID ? reg_tag(c, op->mem.base, NULL) : REG_TAG_NONE;
-        return t == REG_TAG_ADDR || t == REG_TAG_VALUE;
-}
-
-static void x86_test(InsnContext *c, unsigned id, const cs_x86 *x) {
-        for (uint8_t i = 0; i < x->op_count; i++) {
-                RegTag t = x->operands[i].type == X86_OP_REG ? reg_tag(c, x->operands[i].reg, NULL) : REG_TAG_NONE;
-
-                if (x86_static_mem(c, &x->operands[i]) || t == REG_TAG_VALUE || t == REG_TAG_CAP) {
-                        c->flags_cap = c->n;
-                        c->flags_valid = true;
-                        /* cmp flag, 1; je avx2 (Go's internal/cpu checks): equal means present */
-                        c->flags_eq_set = id == X86_INS_CMP && x->op_count == 2 && x->operands[1].type == X86_OP_IMM &&
-                                          x->operands[1].imm != 0;
-                        return;
-                }
-        }
-        c->flags_valid = false;
-}
-
-static void x86_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
-        const cs_x86 *x = &insn->detail->x86;
-        const cs_x86_op *op = x->operands;
-        uint64_t next = insn->address + insn->size;
-
-        ret->feature = x86_feature(insn);
-        switch (insn->id) {
-        case X86_INS_CALL:
-        case X86_INS_JMP:
-                ret->barrier = insn->id == X86_INS_JMP;
-                if (x->op_count == 1 && op[0].type == X86_OP_IMM)
-                        ret->flow = insn->id == X86_INS_CALL ? SCAN_FLOW_CALL : SCAN_FLOW_JUMP,
-                        ret->target = (uint64_t) op[0].imm;
-                return;
-        case X86_INS_LEA:
-                if (x->op_count == 2 && op[0].type == X86_OP_REG && op[1].type == X86_OP_MEM &&
-                    op[1].mem.base == X86_REG_RIP && op[1].mem.index == X86_REG_INVALID) {
-                        ret->flow = SCAN_FLOW_REF;
-                        ret->target = next + (uint64_t) op[1].mem.disp;
-                        reg_set(c, op[0].reg, REG_TAG_ADDR, ret->target);
-                }
-                return;
-        case X86_INS_MOV: case X86_INS_MOVZX: case X86_INS_MOVSX: case X86_INS_MOVSXD:
-                if (x->op_count == 2 && op[0].type == X86_OP_REG && op[1].type == X86_OP_IMM)
-                        /* non-PIE code loads static addresses as immediates (mov rax, 0x4a9300) */
-                        reg_set(c, op[0].reg, op[1].imm >= 0x10000 ? REG_TAG_ADDR : REG_TAG_NONE, (uint64_t) op[1].imm);
-                else if (x->op_count == 2 && op[0].type == X86_OP_REG)
-                        reg_set(c, op[0].reg, x86_static_mem(c, &op[1]) ? REG_TAG_VALUE : REG_TAG_NONE, 0);
-                return;
-        case X86_INS_CPUID:
-                ret->probe = true;
-                reg_set(c, X86_REG_EAX, REG_TAG_CAP, 0), reg_set(c, X86_REG_EBX, REG_TAG_CAP, 0);
-                reg_set(c, X86_REG_ECX, REG_TAG_CAP, 0), reg_set(c, X86_REG_EDX, REG_TAG_CAP, 0);
-                return;
-        case X86_INS_XGETBV:
-                ret->probe = true;
-                reg_set(c, X86_REG_EAX, REG_TAG_CAP, 0), reg_set(c, X86_REG_EDX, REG_TAG_CAP, 0);
-                return;
-        case X86_INS_TEST: case X86_INS_BT: case X86_INS_CMP: case X86_INS_AND:
-                x86_test(c, insn->id, x);
-                return;
-        }
-        for (uint8_t g = 0; g < insn->detail->groups_count; g++) {
-                if (insn->detail->groups[g] == X86_GRP_RET)
-                        ret->barrier = true;
-                if (insn->detail->groups[g] == X86_GRP_JUMP && x->op_count == 1 && op[0].type == X86_OP_IMM) {
-                        bool cap = c->flags_valid && c->n - c->flags_cap <= FLAGS_AGE_MAX;
-
-                        ret->flow = SCAN_FLOW_JUMP;
-                        ret->target = (uint64_t) op[0].imm;
-                        bool skip, go;
-
-                        /* je/jae skip the code when the bit is clear; jne/ja/jg/jb go to it when set;
-                         * after a cmp with the value that means "present", je and jne swap */
-                        skip = insn->id == X86_INS_JAE || insn->id == (c->flags_eq_set ? X86_INS_JNE : X86_INS_JE);
-                        go = insn->id == X86_INS_JA || insn->id == X86_INS_JG || insn->id == X86_INS_JB ||
-                             insn->id == (c->flags_eq_set ? X86_INS_JE : X86_INS_JNE);
-                        ret->guard = cap && skip && ret->target > next;
-                        ret->guard_taken = cap && go && ret->target > next;  /* a loop back-edge dispatches nothing */
-                        return;
-                }
-        }
 }
 
 /* ---- aarch64 ----------------------------------------------------------------------------------- */
@@ -511,9 +343,6 @@ void insn_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret) {
         *ret = (InsnResult) { .feature = -1 };
         c->n++;
         switch (c->arch) {
-        case ISA_ARCH_X86_64:
-                x86_classify(c, insn, ret);
-                break;
         case ISA_ARCH_AARCH64:
                 a64_classify(c, insn, ret);
                 break;

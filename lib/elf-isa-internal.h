@@ -62,6 +62,11 @@ typedef enum ScanFlow {
         SCAN_FLOW_REF,    /* materialises the address target (lea, adrp+add, addis+addi) */
 } ScanFlow;
 
+/* How many instructions a tag or a flags result stays meaningful: the compilers put the load, the test
+ * and the branch next to each other. */
+#define REG_AGE_MAX 12
+#define FLAGS_AGE_MAX 2
+
 /* A few registers' recent meaning, for recognising a branch on a CPU-capability value. Registers are
  * canonical numbers (0..31); ages count instructions. */
 typedef enum RegTag {
@@ -99,11 +104,16 @@ typedef struct InsnContext {
         uint64_t flags_cap;   /* x86: instruction number at which flags came from a capability test */
         bool flags_valid;
         bool flags_eq_set;    /* x86: "equal" means the feature is there (cmp with a non-zero value) */
+        uint64_t tags_live_until; /* no register holds a young tag once n is past this */
 } InsnContext;
 
 int insn_context_open(InsnContext *c, IsaArch arch);
 void insn_context_close(InsnContext *c);
-/* Classify a decoded instruction. */
+/* A register's tag by canonical number (0..31; -1: none): its meaning if written recently (ppc's r2,
+ * the TOC pointer, does not age). */
+void insn_reg_set(InsnContext *c, int k, RegTag tag, uint64_t value);
+RegTag insn_reg_tag(const InsnContext *c, int k, uint64_t *ret_value);
+/* Classify a decoded instruction (aarch64, ppc64le: x86-64 is elf-isa-x86.c's). */
 void insn_classify(InsnContext *c, const cs_insn *insn, InsnResult *ret);
 /* A word capstone could not decode (fixed-width architectures): the feature its encoding group
  * belongs to (-1: none known, e.g. data), with a short description for proofs, and its width. */

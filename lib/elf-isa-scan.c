@@ -70,6 +70,16 @@ int scan_edge_cmp(const void *a, const void *b) {
         return scan_u64_cmp(&((const Edge *) a)->site, &((const Edge *) b)->site);
 }
 
+void scan_sort(void *items, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+        const uint8_t *p = items;
+        size_t i = 1;
+
+        while (i < n && cmp(p + (i - 1) * size, p + i * size) <= 0)
+                i++;
+        if (i < n)
+                qsort(items, n, size, cmp);
+}
+
 /* Sort and drop duplicates. */
 void scan_u64_unique(Vec *v) {
         uint64_t *a = v->items;
@@ -77,7 +87,7 @@ void scan_u64_unique(Vec *v) {
 
         if (v->n == 0)
                 return;
-        qsort(a, v->n, sizeof(uint64_t), scan_u64_cmp);
+        scan_sort(a, v->n, sizeof(uint64_t), scan_u64_cmp);
         for (size_t i = 1; i < v->n; i++)
                 if (a[i] != a[k])
                         a[++k] = a[i];
@@ -285,7 +295,7 @@ static int tables_from_dynamic(Scan *s) {
 /* ---- the linear sweep ---------------------------------------------------------------------------- */
 
 /* undecodable: 0 decoded, 1 a word capstone could not decode, 2 such a word that only counts as used */
-static int hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
+int scan_hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
         Hit h = { addr, (uint32_t) bit, undecodable };
 
         if (s->hits.n >= HITS_MAX) {
@@ -295,22 +305,21 @@ static int hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable) {
         return scan_vec_push(&s->hits, &h, sizeof(h));
 }
 
-static int insn_record(Scan *s, const cs_insn *insn, const InsnResult *res) {
-        uint64_t next = insn->address + insn->size;
+static int insn_record(Scan *s, uint64_t addr, uint64_t next, const InsnResult *res) {
         int r = 0;
 
         if (res->feature >= 0)
-                r = hit_add(s, insn->address, res->feature, 0);
+                r = scan_hit_add(s, addr, res->feature, 0);
         if (r >= 0 && res->probe)
-                r = scan_u64_push(&s->probes, insn->address);
+                r = scan_u64_push(&s->probes, addr);
         if (r >= 0 && res->barrier)
-                r = scan_u64_push(&s->barriers, insn->address);
+                r = scan_u64_push(&s->barriers, addr);
         if (r >= 0 && res->guard_taken && scan_in_code(s, res->target))
                 r = scan_u64_push(&s->taken, res->target);
         if (r < 0 || res->flow == SCAN_FLOW_NONE || !scan_in_code(s, res->target))
                 return r;
         if (s->edges.n < EDGES_MAX) {
-                Edge e = { insn->address, res->target, res->flow == SCAN_FLOW_REF };
+                Edge e = { addr, res->target, res->flow == SCAN_FLOW_REF };
                 r = scan_vec_push(&s->edges, &e, sizeof(e));
         }
         if (r >= 0 && res->flow != SCAN_FLOW_JUMP)
@@ -322,15 +331,15 @@ static int insn_record(Scan *s, const cs_insn *insn, const InsnResult *res) {
         return r;
 }
 
-static int fork_track(Scan *s, const cs_insn *insn, const InsnResult *res) {
+static int fork_track(Scan *s, uint64_t addr, const InsnResult *res) {
         ForkState *f = &s->fork;
-        Arm a = { .site = insn->address, .target = res->target };
+        Arm a = { .site = addr, .target = res->target };
         int r = 0;
 
         f->n++;
         if (res->flow == SCAN_FLOW_JUMP && res->conditional) {
-                f->last_branch = insn->address, f->last_n = f->n, f->last_valid = true;
-                f->pending[f->next].branch = insn->address;
+                f->last_branch = addr, f->last_n = f->n, f->last_valid = true;
+                f->pending[f->next].branch = addr;
                 f->pending[f->next].target = res->target;
                 f->next = (f->next + 1) % FORK_PENDING;
                 return 0;
@@ -342,12 +351,18 @@ static int fork_track(Scan *s, const cs_insn *insn, const InsnResult *res) {
                 r = scan_vec_push(&s->arms, &a, sizeof(a));
         }
         for (unsigned i = 0; r >= 0 && i < FORK_PENDING; i++)
-                if (f->pending[i].target && insn->address >= f->pending[i].target &&
-                    insn->address - f->pending[i].target < 4 * FORK_WINDOW) {
+                if (f->pending[i].target && addr >= f->pending[i].target &&
+                    addr - f->pending[i].target < 4 * FORK_WINDOW) {
                         a.branch = f->pending[i].branch;
                         r = scan_vec_push(&s->arms, &a, sizeof(a));
                 }
         return r;
+}
+
+int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *res) {
+        int r = insn_record(s, addr, addr + size, res);
+
+        return r < 0 ? r : fork_track(s, addr, res);
 }
 
 static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
@@ -364,15 +379,13 @@ static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
 
                 if (cs_disasm_iter(s->ctx.cs, &code, &size, &addr, insn)) {
                         insn_classify(&s->ctx, insn, &res);
-                        r = insn_record(s, insn, &res);
-                        if (r >= 0)
-                                r = fork_track(s, insn, &res);
+                        r = scan_insn_record(s, insn->address, insn->size, &res);
                         if (r < 0)
                                 return r;
                         continue;
                 }
                 f = insn_undecodable(s->isa->arch, code, size, &what, &width);
-                if (f >= 0 && hit_add(s, addr, f, insn_soft(s->isa->arch, code, size) ? 2 : 1) < 0)
+                if (f >= 0 && scan_hit_add(s, addr, f, insn_soft(s->isa->arch, code, size) ? 2 : 1) < 0)
                         return -ENOMEM;
                 width = width < size ? width : (unsigned) size;
                 code += width, size -= width, addr += width;
@@ -380,26 +393,11 @@ static int sweep_segment(Scan *s, const Segment *seg, cs_insn *insn) {
         return 0;
 }
 
-static int scan_run(Scan *s) {
-        cs_insn *insn;
-        int r;
+/* The executable ranges cut to code_max bytes in all, into ret; returns how many. */
+static unsigned segments_clip(Scan *s, Segment *ret) {
+        unsigned n = 0;
 
-        r = segments_collect(s);
-        if (r < 0)
-                return r;
-        r = tables_from_sections(s);
-        if (r == 0)
-                r = tables_from_dynamic(s);
-        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++)
-                r = scan_u64_push(&s->starts, s->seg[i].vaddr);
-        if (r >= 0 && scan_in_code(s, s->v->entry))
-                r = scan_u64_push(&s->starts, s->v->entry);
-        if (r < 0)
-                return r;
-        insn = cs_malloc(s->ctx.cs);
-        if (!insn)
-                return -ENOMEM;
-        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++) {
+        for (unsigned i = 0; i < s->n_seg; i++) {
                 Segment seg = s->seg[i];
 
                 if (s->isa->code_bytes >= s->code_max) {
@@ -410,12 +408,58 @@ static int scan_run(Scan *s) {
                         seg.size = s->code_max - s->isa->code_bytes;
                         s->isa->truncated = true;
                 }
-                r = sweep_segment(s, &seg, insn);
                 s->isa->code_bytes += seg.size;
+                ret[n++] = seg;
         }
+        return n;
+}
+
+static int sweep_capstone(Scan *s, const Segment *seg, unsigned n) {
+        cs_insn *insn = cs_malloc(s->ctx.cs);
+        int r = 0;
+
+        if (!insn)
+                return -ENOMEM;
+        for (unsigned i = 0; r >= 0 && i < n; i++)
+                r = sweep_segment(s, &seg[i], insn);
         cs_free(insn, 1);
+        return r;
+}
+
+/* What the file says about its functions: symbols, ifunc resolvers, the entry point. */
+int scan_tables(Scan *s) {
+        int r = tables_from_sections(s);
+
+        if (r == 0)
+                r = tables_from_dynamic(s);
+        for (unsigned i = 0; r >= 0 && i < s->n_seg; i++)
+                r = scan_u64_push(&s->starts, s->seg[i].vaddr);
+        if (r >= 0 && scan_in_code(s, s->v->entry))
+                r = scan_u64_push(&s->starts, s->v->entry);
+        return r < 0 ? r : 0;
+}
+
+static int scan_run(Scan *s) {
+        Segment seg[SEGMENTS_MAX];
+        unsigned n;
+        int r;
+
+        r = segments_collect(s);
         if (r < 0)
                 return r;
+        n = segments_clip(s, seg);
+        if (s->isa->arch == ISA_ARCH_X86_64) {
+                /* the tables only when the code needs something (scan_x86_sweep() reads them) */
+                r = scan_x86_sweep(s, seg, n);
+                if (r < 0 || s->hits.n == 0)
+                        return r;
+        } else {
+                r = scan_tables(s);
+                if (r >= 0)
+                        r = sweep_capstone(s, seg, n);
+                if (r < 0)
+                        return r;
+        }
         return scan_classify(s);
 }
 

@@ -78,11 +78,26 @@ int scan_u64_push(Vec *v, uint64_t x);
 int scan_u64_cmp(const void *a, const void *b);
 int scan_range_cmp(const void *a, const void *b);
 int scan_edge_cmp(const void *a, const void *b);
+/* qsort(), after a look whether the items are in order already (the sweep's edges are, by address). */
+void scan_sort(void *items, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Sort and drop duplicates. */
 void scan_u64_unique(Vec *v);
 bool scan_in_code(const Scan *s, uint64_t addr);
 /* The file offset of vaddr inside any PT_LOAD that lies in the buffer, or -1. */
 int64_t scan_vaddr_to_offset(const ElfView *v, uint64_t vaddr, uint64_t size);
+
+/* Record a feature used at addr (undecodable: as in Hit). */
+int scan_hit_add(Scan *s, uint64_t addr, int bit, unsigned undecodable);
+/* Record what the instruction at [addr, addr+size) told the sweep. */
+int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *res);
+/* Read the symbol and relocation tables: function starts, exported functions, ifunc resolvers. */
+int scan_tables(Scan *s);
+/* elf-isa-x86.c: the sweep of seg[0..n) for x86-64, through Zydis: the hits, then, when there are
+ * any, the tables (scan_tables()) and the flow (calls, jumps, guards, probes). */
+int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n);
+/* The instruction at code as text (Intel syntax), for a proof capstone 4 cannot decode (newer
+ * AVX-512 forms); buf is left alone when Zydis cannot either. */
+void scan_x86_text(const uint8_t *code, size_t n, uint64_t addr, char *buf, size_t size);
 
 /* After the sweep: sort the tables, resolve guards and forks, find the plain functions and sort every
  * hit into required or dispatched with its proof. Returns 0 or -ENOMEM. */

@@ -70,7 +70,8 @@ typedef struct ElfIsa {
         IsaEvidence source;      /* what answered: NOTE/ATTRIBUTE (no code read) or CODE */
         bool truncated;          /* the file was larger than what was given: code past it not read */
         uint64_t code_bytes;     /* bytes of code disassembled */
-        unsigned n_ifuncs;       /* ifunc resolvers seen */
+        unsigned n_ifuncs;       /* ifunc resolvers seen (x86-64: 0 when the code needs nothing, the
+                                  * tables are then not read) */
         const char *dispatcher;  /* a library known to choose its code at run time (its SONAME
                                   * prefix, from the table in elf-isa-scan.c): all it uses counts as
                                   * dispatched; NULL otherwise */

@@ -266,6 +266,33 @@ static void test_scan_guarded(void **state) {
         elf_isa_done(&isa);
 }
 
+static void test_scan_x86_features(void **state) {
+        /* What Zydis's ISA sets become, with the exceptions kept from the capstone days:
+         *   tzcnt eax, edi (none) ; fisttp [rax] (none) ; vmovq xmm16, rax (EVEX 128N: avx512f)
+         *   vpclmulqdq xmm0, xmm1, xmm2, 0 (VEX: pclmul) ; vpaddd ymm16, ymm17, ymm18 (avx512vl) ; lahf
+         *   push rbp; pop rbp; nop; int3 (stepped over undecoded) ; movbe eax, [rdi] ; ret */
+        static const uint8_t code[] = { 0xf3, 0x0f, 0xbc, 0xc7, 0xdb, 0x08, 0x62, 0xe1, 0xfd, 0x08, 0x6e, 0xc0,
+                                        0xc4, 0xe3, 0x71, 0x44, 0xc2, 0x00, 0x62, 0xa1, 0x75, 0x20, 0xfe, 0xc2,
+                                        0x9f, 0x55, 0x5d, 0x90, 0xcc, 0x0f, 0x38, 0xf0, 0x07, 0xc3 };
+        IsaFeatures want = ISA_BIT(ISA_X86_AVX512F) | ISA_BIT(ISA_X86_PCLMUL) | ISA_BIT(ISA_X86_AVX512VL) |
+                           ISA_BIT(ISA_X86_LAHF) | ISA_BIT(ISA_X86_MOVBE);
+        uint8_t buf[1024];
+        const IsaProof *p;
+        ElfIsa isa;
+
+        analyze(buf, elf_x86(buf, sizeof(buf), code, sizeof(code)), &isa);
+        assert_int_equal(isa.dispatched, 0);
+        assert_int_equal(isa.required, want);
+        p = elf_isa_proof(&isa, ISA_X86_MOVBE, false);
+        assert_non_null(p);
+        assert_int_equal(p->address, BASE + CODE + 29);
+        assert_string_equal(p->text, "movbe eax, dword ptr [rdi]");
+        p = elf_isa_proof(&isa, ISA_X86_AVX512VL, false);
+        assert_non_null(p);
+        assert_int_equal(p->address, BASE + CODE + 18);
+        elf_isa_done(&isa);
+}
+
 static void test_scan_note_answers(void **state) {
         /* a PT_NOTE with NEEDED v2 and USED v2: the note answers, the AVX2 code is not read */
         static const uint8_t code[] = { 0xc4, 0xe2, 0x7d, 0x58, 0xc0, 0xc3 };
@@ -315,6 +342,7 @@ int main(void) {
                 cmocka_unit_test(test_a64_encodings),
                 cmocka_unit_test(test_scan_required),
                 cmocka_unit_test(test_scan_guarded),
+                cmocka_unit_test(test_scan_x86_features),
                 cmocka_unit_test(test_scan_note_answers),
                 cmocka_unit_test(test_explain),
         };
