@@ -262,7 +262,7 @@ check: test-deps
 	@scripts/fetch-fixtures
 	$(if $(ARCHWAY_CROSS_GCC),@$(MAKE) --no-print-directory cross-gcc)
 	$(if $(CHECK_DEB),@$(MAKE) --no-print-directory deb-test)
-	@ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) FUZZ_DIR=$(FUZZ_O) scripts/run-tests $(UNIT_BINS)
+	@$(if $(CHECK_DEB),ARCHWAY_VM_DEB=$(DEB_FILE) )ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) FUZZ_DIR=$(FUZZ_O) scripts/run-tests $(UNIT_BINS)
 
 # The compiler proper (cc1, cc1plus, lto1) of the test root's exact gcc version, when the host's cross
 # gcc is built from another revision (docs/accel.md, "Hardened compiles"). Cached by version under
@@ -400,13 +400,15 @@ image: deps
 # minutes (dpkg-deb compresses ~100 MB of QEMU, lintian, the chroot) on top of today's 3-4; and the
 # chroot test fetches its dependencies from the mirror on every run. What the package installs is
 # what `make install` installs, which tests/cli/install.bats covers in every `make check`.
-# `make check CHECK_DEB=1` adds it.
+# `make check CHECK_DEB=1` adds it, and the VM boot test (tests/cli/vm.bats) then installs this .deb
+# in its guest with apt (ARCHWAY_VM_DEB) instead of `make install`.
+DEB_FILE = $(abspath $(O))/deb/archway_$(VERSION)_$$(dpkg --print-architecture).deb
 .PHONY: deb deb-test print-version
 deb:
 	@scripts/make-deb --out $(O)/deb
 
 deb-test: deb
-	@scripts/test-deb $(O)/deb/archway_$(VERSION)_$$(dpkg --print-architecture).deb
+	@scripts/test-deb $(DEB_FILE)
 
 print-version:
 	@echo $(VERSION)

@@ -2,7 +2,8 @@
 # The VM boot test: a Debian 12 guest on Debian's stock 6.1 kernel, booted twice (tests/vm/run; the
 # guest's checks are tests/vm/check). setup_file boots it once; each test asserts the verdict lines
 # of one check on both boots, so a failing check names itself. The serial log stays in
-# build/vm/serial.log for reading. ARCHWAY_SKIP_VM=1 skips (saying so).
+# build/vm/serial.log for reading. ARCHWAY_SKIP_VM=1 skips (saying so). ARCHWAY_VM_DEB=FILE (make
+# check CHECK_DEB=1) installs that .deb in the guest with apt instead of `make install`.
 
 load helpers
 
@@ -40,6 +41,15 @@ verdict() {
 }
 
 @test "vm: Debian's stock 6.1 kernel" { verdict kernel-6.1; }
+@test "vm: archway installed as asked: apt install of ARCHWAY_VM_DEB (the package's unit, enabled by its postinst), else make install" {
+        verdict installed-by
+        local want="make install" b
+        [[ -z ${ARCHWAY_VM_DEB:-} ]] || want="deb: archway $(dpkg-deb -f "$ARCHWAY_VM_DEB" Version) by apt"
+        for b in 1 2; do
+                grep -aq "^archway-vm: boot=$b ok installed-by: $want" "$VM_LOG" ||
+                        fail "boot $b: $(grep -a "^archway-vm: boot=$b .* installed-by" "$VM_LOG"), not $want"
+        done
+}
 @test "vm: archway-binfmt.service is active at boot" { verdict unit-active; }
 @test "vm: an architecture without an emulator is reported and does not stop the others" {
         verdict unit-reports-missing
