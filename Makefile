@@ -120,6 +120,7 @@ unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfi
 unit_deps_test-check-arch-fs-model := check-arch/isa-read.c check-arch/isa-cache.c
 # The ELF images built in memory for lib/elf-id and lib/elf-sections.
 unit_deps_test-elf-id := tests/unit/elf-fixture.c
+unit_deps_test-elf-isa := tests/unit/elf-fixture.c
 unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
 unit_deps_test-elf-sections := tests/unit/elf-fixture.c
 # Layer tarballs built in memory.
