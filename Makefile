@@ -118,8 +118,10 @@ unit_extra = $(wildcard $(foreach p,$(PROGRAM_DIRS) shim,$(p)/$(patsubst test-$(
 # ... and the other modules of its program it needs, named here.
 unit_deps_test-builder-dockerfile-scope := builder/dockerfile.c builder/dockerfile-expand.c builder/dockerfile-mount.c
 unit_deps_test-check-arch-fs-model := check-arch/isa-read.c check-arch/isa-cache.c
+unit_deps_test-check-arch-isa-read := check-arch/isa-cache.c tests/unit/tar-fixture.c tests/unit/elf-fixture.c
 # The ELF images built in memory for lib/elf-id and lib/elf-sections.
 unit_deps_test-elf-id := tests/unit/elf-fixture.c
+unit_deps_test-elf-isa := tests/unit/elf-fixture.c
 unit_deps_test-elf-id-headers := tests/unit/elf-fixture.c
 unit_deps_test-elf-sections := tests/unit/elf-fixture.c
 # Layer tarballs built in memory.

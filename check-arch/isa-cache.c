@@ -45,18 +45,27 @@ void isa_cache_free(IsaCache *c) {
 }
 
 int isa_cache_key(const void *buf, size_t size, uint64_t file_size, const ElfIsaOptions *o, IsaCacheKey *ret) {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
         unsigned len = 0;
+        bool ok;
 
-        *ret = (IsaCacheKey) { .size = size, .file_size = file_size, .options = *o };
-        if (!EVP_Digest(buf, size, ret->digest, &len, EVP_sha256(), NULL) || len != sizeof(ret->digest))
+        if (!md)
                 return -ENOMEM;
-        return 0;
+        *ret = (IsaCacheKey) { .size = size, .file_size = file_size, .options = *o };
+        /* the section header table read apart is part of the bytes, not of the options */
+        ret->options.shdrs = NULL;
+        ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) && EVP_DigestUpdate(md, buf, size) &&
+             (!o->shdrs || EVP_DigestUpdate(md, o->shdrs, o->shdrs_size)) &&
+             EVP_DigestFinal_ex(md, ret->digest, &len) && len == sizeof(ret->digest);
+        EVP_MD_CTX_free(md);
+        return ok ? 0 : -ENOMEM;
 }
 
 static bool key_eq(const IsaCacheKey *a, const IsaCacheKey *b) {
         return memcmp(a->digest, b->digest, sizeof(a->digest)) == 0 && a->size == b->size &&
                a->file_size == b->file_size && a->options.targets_have == b->options.targets_have &&
-               a->options.have_targets == b->options.have_targets && a->options.code_max == b->options.code_max;
+               a->options.have_targets == b->options.have_targets && a->options.code_max == b->options.code_max &&
+               a->options.shdrs_size == b->options.shdrs_size;
 }
 
 static size_t bucket_of(const IsaCacheKey *k) {

@@ -63,11 +63,11 @@ static int analyze_cached(const void *buf, size_t size, uint64_t file_size, cons
 }
 
 /* cached: the id comes from buf alone (a layer entry), so the bytes are the whole key */
-static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id, bool cached,
-                   ElfIsa **ret) {
+static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file_size, const ElfId *id,
+                   const void *shdrs, size_t shdrs_size, bool cached, ElfIsa **ret) {
         IsaArch a = elf_isa_arch(id);
         ElfIsaOptions o = { .have_targets = !w->all && a >= 0 && w->arch[a], .targets_have = a >= 0 ? w->have[a] : 0,
-                            .code_max = w->code_max };
+                            .code_max = w->code_max, .shdrs = shdrs, .shdrs_size = shdrs_size };
         ElfIsa *isa = malloc(sizeof(ElfIsa));
         int r;
 
@@ -82,9 +82,33 @@ static int analyze(const IsaWant *w, const void *buf, size_t size, uint64_t file
         return 0;
 }
 
+static size_t file_max(const IsaWant *w, uint64_t size) {
+        uint64_t max = w->file_max ?: ELF_ISA_FILE_MAX;
+
+        return size > max ? (size_t) max : (size_t) size;
+}
+
+/* The section header table of a file larger than buf[0..n), when it lies past n: by pread. NULL
+ * when there is none to read (or it cannot be read: the analysis then does without). */
+static uint8_t *shdrs_pread(int fd, const void *buf, size_t n, uint64_t file_size, size_t *ret_size) {
+        uint8_t *t;
+        uint64_t off;
+        size_t len;
+
+        if (!elf_isa_shdrs_wanted(buf, n, file_size, &off, &len) || !(t = malloc(len)))
+                return NULL;
+        if (pread(fd, t, len, (off_t) off) != (ssize_t) len) {
+                free(t);
+                return NULL;
+        }
+        *ret_size = len;
+        return t;
+}
+
 int isa_read_fd(const IsaWant *w, int fd, const ElfId *id, ElfIsa **ret) {
+        _cleanup_free_ uint8_t *shdrs = NULL;
+        size_t n, shdrs_size = 0;
         struct stat st;
-        size_t n;
         void *p;
         int r;
 
@@ -92,11 +116,12 @@ int isa_read_fd(const IsaWant *w, int fd, const ElfId *id, ElfIsa **ret) {
                 return -errno;
         if (st.st_size <= 0)
                 return -EBADMSG;
-        n = (uint64_t) st.st_size > ELF_ISA_FILE_MAX ? ELF_ISA_FILE_MAX : (size_t) st.st_size;
+        n = file_max(w, (uint64_t) st.st_size);
         p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)
                 return -errno;
-        r = analyze(w, p, n, (uint64_t) st.st_size, id, false, ret);
+        shdrs = shdrs_pread(fd, p, n, (uint64_t) st.st_size, &shdrs_size);
+        r = analyze(w, p, n, (uint64_t) st.st_size, id, shdrs, shdrs_size, false, ret);
         (void) munmap(p, n);
         return r;
 }
@@ -118,14 +143,15 @@ static void arm_refine(const uint8_t *buf, size_t n, ElfId *id) {
 }
 
 int isa_identify_layer(const IsaWant *w, const LayerEntry *e, ElfId *id, ElfIsa **ret) {
-        _cleanup_free_ uint8_t *buf = NULL;
+        _cleanup_free_ uint8_t *buf = NULL, *shdrs = NULL;
+        size_t n, have, shdrs_size = 0;
         const uint8_t *head;
-        size_t n, have;
+        uint64_t shoff;
         int r;
 
         if (!w || !w->any || e->size <= 0 || elf_id_from_buffer(e->head, e->head_size, id) < 0 || !isa_want_file(w, id))
                 return 0;
-        n = (uint64_t) e->size > ELF_ISA_FILE_MAX ? ELF_ISA_FILE_MAX : (size_t) e->size;
+        n = file_max(w, (uint64_t) e->size);
         buf = malloc(n);
         if (!buf)
                 return -ENOMEM;
@@ -146,9 +172,19 @@ int isa_identify_layer(const IsaWant *w, const LayerEntry *e, ElfId *id, ElfIsa 
         if (id->dynamic && !id->interp[0])
                 return -EBADMSG;   /* PT_INTERP past the scan limit: not a file a loader takes */
         arm_refine(buf, n, id);
+        /* the section header table past the buffer (ld writes it at the end): read forward, the
+         * bytes before it are decompressed and dropped as skipping the entry would */
+        if (elf_isa_shdrs_wanted(buf, n, (uint64_t) e->size, &shoff, &shdrs_size)) {
+                shdrs = malloc(shdrs_size);
+                if (!shdrs)
+                        return -ENOMEM;
+                r = layer_reader_read_at(e->reader, shoff, shdrs, shdrs_size);
+                if (r < 0)
+                        return r;
+        }
         /* the file is identified: an analysis that fails (malformed notes) leaves *ret NULL */
         *ret = NULL;
-        r = analyze(w, buf, n, (uint64_t) e->size, id, true, ret);
+        r = analyze(w, buf, n, (uint64_t) e->size, id, shdrs, shdrs ? shdrs_size : 0, true, ret);
         return r == -ENOMEM ? r : 1;
 }
 

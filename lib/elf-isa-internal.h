@@ -10,10 +10,13 @@
 #include "elf-isa.h"
 #include "macro.h"
 
-/* A bounds-checked view of an ELF file's first bytes. */
+/* A bounds-checked view of an ELF file's first bytes, and of its section header table when that lies
+ * past them and the caller read it apart (ElfIsaOptions.shdrs). */
 typedef struct ElfView {
         const uint8_t *buf;
         size_t size;
+        const uint8_t *shdrs;    /* NULL: the table is read from buf at shoff */
+        size_t shdrs_size;
         bool is64, msb;
         uint64_t entry;
         uint64_t phoff, shoff;
@@ -34,7 +37,8 @@ uint64_t elf_view_uint(const ElfView *v, uint64_t off, unsigned n);
 int elf_view_init(const uint8_t *buf, size_t size, ElfView *ret);
 /* Program header i; -EBADMSG when outside the buffer. */
 int elf_view_phdr(const ElfView *v, unsigned i, ElfPhdrInfo *ret);
-/* Section header i; -ENOENT when the table is not inside the buffer, -EBADMSG when malformed. */
+/* Section header i (from v->shdrs when set); -ENOENT when the table is not inside the buffer,
+ * -EBADMSG when malformed. */
 int elf_view_shdr(const ElfView *v, unsigned i, ElfShdrInfo *ret);
 /* Whether [off, off+size) lies in the buffer. */
 static inline bool elf_view_has(const ElfView *v, uint64_t off, uint64_t size) {

@@ -117,8 +117,9 @@ int64_t scan_vaddr_to_offset(const ElfView *v, uint64_t vaddr, uint64_t size) {
 
 /* ---- what the file says about its functions ----------------------------------------------------- */
 
-/* The executable sections, when the section headers are in the buffer: an executable PT_LOAD may also
- * hold .rodata (links without -z separate-code), whose bytes would decode as nonsense. */
+/* The executable sections, when the section headers are in the buffer (or were read apart): an
+ * executable PT_LOAD may also hold the ELF header, .dynsym and .rodata (links without -z
+ * separate-code), whose bytes would decode as nonsense. */
 static int sections_collect(Scan *s) {
         for (unsigned i = 0; s->n_seg < SEGMENTS_MAX; i++) {
                 ElfShdrInfo sh;
@@ -131,12 +132,48 @@ static int sections_collect(Scan *s) {
                 if (sh.type == SHT_NOBITS || !(sh.flags & SHF_EXECINSTR) || !(sh.flags & SHF_ALLOC) || sh.size == 0)
                         continue;
                 if (!elf_view_has(s->v, sh.offset, sh.size)) {
+                        /* past the buffer (a file larger than ELF_ISA_FILE_MAX): its part inside */
                         s->isa->truncated = true;
-                        continue;
+                        if (sh.offset >= s->v->size)
+                                continue;
+                        sh.size = s->v->size - sh.offset;
                 }
                 s->seg[s->n_seg++] = (Segment) { sh.addr, sh.offset, sh.size };
         }
         return 1;
+}
+
+/* The value of the first dynamic entry tag, when PT_DYNAMIC lies in the buffer; 0 otherwise. */
+static uint64_t dynamic_value(const ElfView *v, uint64_t tag) {
+        ElfPhdrInfo p = {};
+
+        for (unsigned i = 0; i < v->phnum; i++)
+                if (elf_view_phdr(v, i, &p) >= 0 && p.type == PT_DYNAMIC)
+                        break;
+        if (p.type != PT_DYNAMIC || !elf_view_has(v, p.offset, p.filesz))
+                return 0;
+        for (uint64_t d = p.offset; d + 16 <= p.offset + p.filesz; d += 16) {
+                uint64_t t = elf_view_uint(v, d, 8);
+                if (t == DT_NULL)
+                        break;
+                if (t == tag)
+                        return elf_view_uint(v, d + 8, 8);
+        }
+        return 0;
+}
+
+/* Without section headers, an executable PT_LOAD that starts at file offset 0 begins with the ELF
+ * header, .dynsym, .dynstr, relocations (links without -z separate-code), which decode as nonsense:
+ * its code starts at the lowest of the entry point and DT_INIT (.init precedes .plt and .text in ld's
+ * layout) that lie inside it past offset 0. Returns the bytes to skip, or -1 when neither is known: the
+ * segment is then not swept. */
+static int64_t segment_code_start(const ElfView *v, const ElfPhdrInfo *p) {
+        uint64_t cand[2] = { v->entry, dynamic_value(v, DT_INIT) }, best = UINT64_MAX;
+
+        for (unsigned i = 0; i < ELEMENTSOF(cand); i++)
+                if (cand[i] > p->vaddr && cand[i] - p->vaddr < p->filesz && cand[i] - p->vaddr < best)
+                        best = cand[i] - p->vaddr;
+        return best == UINT64_MAX ? -1 : (int64_t) best;
 }
 
 static int segments_collect(Scan *s) {
@@ -146,12 +183,22 @@ static int segments_collect(Scan *s) {
                 return r < 0 ? r : 0;
         for (unsigned i = 0; i < s->v->phnum && s->n_seg < SEGMENTS_MAX; i++) {
                 ElfPhdrInfo p;
+                int64_t skip = 0;
 
                 r = elf_view_phdr(s->v, i, &p);
                 if (r < 0)
                         return r;
                 if (p.type != PT_LOAD || !(p.flags & PF_X) || p.offset >= s->v->size)
                         continue;
+                if (p.offset == 0 && (skip = segment_code_start(s->v, &p)) < 0) {
+                        s->isa->truncated = true;
+                        continue;
+                }
+                p.offset += (uint64_t) skip, p.vaddr += (uint64_t) skip, p.filesz -= (uint64_t) skip;
+                if (p.offset >= s->v->size) {
+                        s->isa->truncated = true;
+                        continue;
+                }
                 if (p.filesz > s->v->size - p.offset) {
                         p.filesz = s->v->size - p.offset;
                         s->isa->truncated = true;

@@ -35,12 +35,16 @@
 
 /* ---- the view -------------------------------------------------------------------------------- */
 
-uint64_t elf_view_uint(const ElfView *v, uint64_t off, unsigned n) {
+static uint64_t uint_at(const uint8_t *p, bool msb, unsigned n) {
         uint64_t x = 0;
 
         for (unsigned i = 0; i < n; i++)
-                x |= (uint64_t) v->buf[off + i] << (8 * (v->msb ? n - 1 - i : i));
+                x |= (uint64_t) p[i] << (8 * (msb ? n - 1 - i : i));
         return x;
+}
+
+uint64_t elf_view_uint(const ElfView *v, uint64_t off, unsigned n) {
+        return uint_at(v->buf + off, v->msb, n);
 }
 
 int elf_view_init(const uint8_t *buf, size_t size, ElfView *ret) {
@@ -85,24 +89,32 @@ int elf_view_phdr(const ElfView *v, unsigned i, ElfPhdrInfo *ret) {
 
 int elf_view_shdr(const ElfView *v, unsigned i, ElfShdrInfo *ret) {
         unsigned want = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-        uint64_t o = v->shoff + (uint64_t) i * v->shentsize;
+        uint64_t o = (uint64_t) i * v->shentsize;
         unsigned w = v->is64 ? 8 : 4;
+        const uint8_t *p;
 
         if (v->shoff == 0 || v->shnum == 0 || i >= v->shnum)
                 return -ENOENT;
         if (v->shentsize != want)
                 return -EBADMSG;
-        if (!elf_view_has(v, o, want))
-                return -ENOENT;
+        if (v->shdrs) {
+                if (o > v->shdrs_size || want > v->shdrs_size - o)
+                        return -ENOENT;
+                p = v->shdrs + o;
+        } else {
+                if (!elf_view_has(v, v->shoff + o, want))
+                        return -ENOENT;
+                p = v->buf + v->shoff + o;
+        }
         *ret = (ElfShdrInfo) {
-                .name = (uint32_t) elf_view_uint(v, o, 4),
-                .type = (uint32_t) elf_view_uint(v, o + 4, 4),
-                .flags = elf_view_uint(v, o + 8, w),
-                .addr = elf_view_uint(v, o + 8 + w, w),
-                .offset = elf_view_uint(v, o + 8 + 2 * w, w),
-                .size = elf_view_uint(v, o + 8 + 3 * w, w),
-                .link = elf_view_uint(v, o + 8 + 4 * w, 4),
-                .entsize = elf_view_uint(v, o + 16 + 5 * w, w),
+                .name = (uint32_t) uint_at(p, v->msb, 4),
+                .type = (uint32_t) uint_at(p + 4, v->msb, 4),
+                .flags = uint_at(p + 8, v->msb, w),
+                .addr = uint_at(p + 8 + w, v->msb, w),
+                .offset = uint_at(p + 8 + 2 * w, v->msb, w),
+                .size = uint_at(p + 8 + 3 * w, v->msb, w),
+                .link = uint_at(p + 8 + 4 * w, v->msb, 4),
+                .entsize = uint_at(p + 16 + 5 * w, v->msb, w),
         };
         return 0;
 }
@@ -564,6 +576,21 @@ static int riscv_declared(const ElfView *v, ElfIsa *isa) {
 
 /* ---- the analysis ---------------------------------------------------------------------------- */
 
+bool elf_isa_shdrs_wanted(const void *buf, size_t size, uint64_t file_size, uint64_t *ret_offset, size_t *ret_size) {
+        uint64_t n;
+        ElfView v;
+
+        if (size >= file_size || elf_view_init(buf, size, &v) < 0 || v.shoff == 0 || v.shnum == 0 ||
+            v.shentsize != (v.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr)) || elf_view_has(&v, v.shoff, 1))
+                return false;
+        n = (uint64_t) v.shnum * v.shentsize;
+        if (n > ELF_ISA_SHDRS_MAX || v.shoff > file_size || n > file_size - v.shoff)
+                return false;
+        *ret_offset = v.shoff;
+        *ret_size = (size_t) n;
+        return true;
+}
+
 int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
                     ElfIsa *ret) {
         static const ElfIsaOptions defaults = {};
@@ -578,6 +605,11 @@ int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfI
         r = elf_view_init(buf, size, &v);
         if (r < 0)
                 return r;
+        if (o->shdrs && !elf_view_has(&v, v.shoff, 1)) {
+                /* the table past the buffer, read apart by the caller */
+                v.shdrs = o->shdrs;
+                v.shdrs_size = o->shdrs_size;
+        }
         switch (isa.arch) {
         case ISA_ARCH_X86_64:
                 r = x86_declared(&v, o, &isa);

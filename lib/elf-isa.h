@@ -34,6 +34,9 @@
  * bytes (the code of a normal link lies near the start) and marked truncated. check-arch holds one
  * such buffer per layer worker. */
 #define ELF_ISA_FILE_MAX (64u * 1024 * 1024)
+/* A section header table past ELF_ISA_FILE_MAX is read apart when it is at most this large (16384
+ * headers of 64 bytes; libLLVM's has 40). */
+#define ELF_ISA_SHDRS_MAX (1024u * 1024)
 /* Default bytes of code disassembled per file: past them the file is marked truncated. capstone 4
  * decodes x86-64 at about 10 MB/s per core, a sixth of gzip's speed: the bound keeps big programs
  * (compilers, node, Go programs: 10-30 MiB of code) from dominating an image (bench/check-arch), and
@@ -83,6 +86,13 @@ typedef struct ElfIsaOptions {
         IsaFeatures targets_have;
         bool have_targets;
         uint64_t code_max;       /* bytes of code disassembled at most; 0: ELF_ISA_CODE_MAX */
+        /* The section header table (e_shnum * e_shentsize bytes at e_shoff), read apart by a caller
+         * that holds only the file's first bytes while the table lies past them (ld writes it at the
+         * end): the executable sections are then known, and the sweep skips the headers and .rodata
+         * an executable segment also holds. NULL: none (or it lies in the buffer). Not a setting:
+         * isa-cache hashes these bytes with the buffer's. */
+        const void *shdrs;
+        size_t shdrs_size;
 } ElfIsaOptions;
 
 /* The architecture of id whose ISA this module knows, or _ISA_ARCH_INVALID (i386, s390x, mips, ...,
@@ -97,6 +107,10 @@ IsaArch elf_isa_arch(const ElfId *id);
 int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
                     ElfIsa *ret);
 void elf_isa_done(ElfIsa *isa);
+/* Whether the caller, holding the first size bytes of a file of file_size bytes, should read the
+ * section header table apart for ElfIsaOptions.shdrs: when it lies past them, inside the file, and
+ * is at most ELF_ISA_SHDRS_MAX bytes. Then *ret_offset and *ret_size say where. */
+bool elf_isa_shdrs_wanted(const void *buf, size_t size, uint64_t file_size, uint64_t *ret_offset, size_t *ret_size);
 /* A copy of src (proofs included). Returns 0 or -ENOMEM. */
 int elf_isa_copy(const ElfIsa *src, ElfIsa *ret);
 

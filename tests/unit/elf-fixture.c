@@ -283,3 +283,47 @@ void assert_elf_id_equal(const ElfId *a, const ElfId *b) {
         assert_int_equal(a->mips_abi, b->mips_abi);
         assert_int_equal(a->x32, b->x32);
 }
+
+/* An x86-64 shared object of BIG_FILE bytes laid out as ld does without -z separate-code: one R+X
+ * PT_LOAD from offset 0 holding the headers, then at BIG_DATA bytes that decode as AVX-512 and
+ * 3DNow! (the nonsense .dynsym and .rodata make), .init at BIG_INIT and .text at BIG_TEXT running past
+ * BIG_LIMIT; the section header table at BIG_SHOFF, past BIG_LIMIT. e_entry is 0 (a library);
+ * with_init adds a PT_DYNAMIC whose DT_INIT names .init. */
+size_t fixture_big_x86(uint8_t *buf, bool with_init) {
+        static const uint8_t data[] = { 0x62, 0xf1, 0x75, 0x48, 0xfe, 0xc2,   /* vpaddd zmm0, zmm1, zmm2 */
+                                        0x0f, 0x0e,                           /* femms */
+                                        0x9f };                               /* lahf */
+        Elf64_Ehdr *e = (Elf64_Ehdr *) buf;
+        Elf64_Phdr *p = (Elf64_Phdr *) (buf + sizeof(Elf64_Ehdr));
+        Elf64_Shdr *s = (Elf64_Shdr *) (buf + BIG_SHOFF);
+        uint64_t *dyn = (uint64_t *) (buf + BIG_DYNAMIC);
+
+        memset(buf, 0, BIG_FILE);
+        memcpy(e->e_ident, ELFMAG, SELFMAG);
+        e->e_ident[EI_CLASS] = ELFCLASS64;
+        e->e_ident[EI_DATA] = ELFDATA2LSB;
+        e->e_ident[EI_VERSION] = EV_CURRENT;
+        e->e_type = ET_DYN;
+        e->e_machine = EM_X86_64;
+        e->e_version = EV_CURRENT;
+        e->e_phoff = sizeof(Elf64_Ehdr);
+        e->e_shoff = BIG_SHOFF;
+        e->e_ehsize = sizeof(Elf64_Ehdr);
+        e->e_phentsize = sizeof(Elf64_Phdr);
+        e->e_phnum = with_init ? 2 : 1;
+        e->e_shentsize = sizeof(Elf64_Shdr);
+        e->e_shnum = 3;
+        p[0] = (Elf64_Phdr) { .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_filesz = BIG_SHOFF, .p_memsz = BIG_SHOFF,
+                              .p_align = 0x1000 };
+        p[1] = (Elf64_Phdr) { .p_type = PT_DYNAMIC, .p_flags = PF_R, .p_offset = BIG_DYNAMIC, .p_vaddr = BIG_DYNAMIC,
+                              .p_filesz = 32, .p_memsz = 32, .p_align = 8 };
+        dyn[0] = DT_INIT, dyn[1] = BIG_INIT;   /* then DT_NULL */
+        memcpy(buf + BIG_DATA, data, sizeof(data));
+        memset(buf + BIG_INIT, 0x90, BIG_SHOFF - BIG_INIT);   /* nop ... */
+        buf[BIG_TEXT - 1] = 0xc3;                             /* .init: ret */
+        s[1] = (Elf64_Shdr) { .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = BIG_INIT,
+                              .sh_offset = BIG_INIT, .sh_size = BIG_TEXT - BIG_INIT, .sh_addralign = 4 };
+        s[2] = (Elf64_Shdr) { .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = BIG_TEXT,
+                              .sh_offset = BIG_TEXT, .sh_size = BIG_SHOFF - BIG_TEXT, .sh_addralign = 16 };
+        return BIG_FILE;
+}

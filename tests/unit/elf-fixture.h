@@ -101,3 +101,14 @@ void expect_bytes_error(const void *p, size_t n, Via via, int error);
 void expect_error(const Fixture *f, Via via, int error);
 Via via_of(void **state);
 void assert_elf_id_equal(const ElfId *a, const ElfId *b);
+
+/* fixture_big_x86()'s layout: a file larger than a test's BIG_LIMIT-byte buffer. */
+#define BIG_LIMIT 0x2000
+#define BIG_FILE 0x3000
+#define BIG_DATA 0x100
+#define BIG_DYNAMIC 0x200
+#define BIG_INIT 0x1000
+#define BIG_TEXT 0x1010
+#define BIG_SHOFF 0x2800
+#define BIG_SHDRS (3 * sizeof(Elf64_Shdr))
+size_t fixture_big_x86(uint8_t *buf, bool with_init);

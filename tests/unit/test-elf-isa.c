@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "elf-fixture.h"
 #include "elf-isa-internal.h"
 #include "isa-check.h"
 #include "macro.h"
@@ -314,6 +315,63 @@ static void test_scan_note_answers(void **state) {
         elf_isa_done(&isa);
 }
 
+/* A file larger than the buffer whose section header table lies past it (ld writes it at the end):
+ * the start of its R+X segment holds the ELF header and data that decode as AVX-512, 3DNow! and lahf.
+ * They never count: with the table read apart the sections say where the code is; without it the
+ * sweep starts at DT_INIT, or does not run. */
+static void big_analyze(const uint8_t *buf, const ElfIsaOptions *o, ElfIsa *isa) {
+        ElfId id;
+
+        assert_int_equal(elf_id_from_buffer(buf, BIG_LIMIT, &id), 0);
+        assert_int_equal(elf_isa_analyze(buf, BIG_LIMIT, BIG_FILE, &id, o, isa), 0);
+        assert_int_equal(isa->source, ISA_EVIDENCE_CODE);
+        assert_int_equal(isa->required, 0);
+        assert_int_equal(isa->dispatched, 0);
+        assert_true(isa->truncated);
+}
+
+static void test_scan_shdrs_past_buffer(void **state) {
+        static uint8_t buf[BIG_FILE];
+        uint64_t off;
+        size_t n;
+        ElfIsa isa;
+
+        /* the whole file: the table is in the buffer, .text is read whole */
+        fixture_big_x86(buf, false);
+        analyze(buf, BIG_FILE, &isa);
+        assert_int_equal(isa.required, 0);
+        assert_false(isa.truncated);
+        assert_int_equal(isa.code_bytes, BIG_SHOFF - BIG_INIT);
+        elf_isa_done(&isa);
+        assert_false(elf_isa_shdrs_wanted(buf, BIG_FILE, BIG_FILE, &off, &n));
+
+        /* the first BIG_LIMIT bytes and the table read apart: .init and the part of .text inside */
+        assert_true(elf_isa_shdrs_wanted(buf, BIG_LIMIT, BIG_FILE, &off, &n));
+        assert_int_equal(off, BIG_SHOFF);
+        assert_int_equal(n, BIG_SHDRS);
+        big_analyze(buf, &(ElfIsaOptions) { .shdrs = buf + off, .shdrs_size = n }, &isa);
+        assert_int_equal(isa.code_bytes, BIG_LIMIT - BIG_INIT);
+        elf_isa_done(&isa);
+        /* a table cut short answers nothing: as without one */
+        big_analyze(buf, &(ElfIsaOptions) { .shdrs = buf + off, .shdrs_size = 10 }, &isa);
+        assert_int_equal(isa.code_bytes, 0);
+        elf_isa_done(&isa);
+
+        /* without the table: from DT_INIT */
+        fixture_big_x86(buf, true);
+        big_analyze(buf, NULL, &isa);
+        assert_int_equal(isa.code_bytes, BIG_LIMIT - BIG_INIT);
+        elf_isa_done(&isa);
+        /* neither DT_INIT nor an entry point: the segment is not swept */
+        fixture_big_x86(buf, false);
+        big_analyze(buf, NULL, &isa);
+        assert_int_equal(isa.code_bytes, 0);
+        elf_isa_done(&isa);
+        /* a table larger than ELF_ISA_SHDRS_MAX is not asked for */
+        ((Elf64_Ehdr *) buf)->e_shnum = ELF_ISA_SHDRS_MAX / sizeof(Elf64_Shdr) + 1;
+        assert_false(elf_isa_shdrs_wanted(buf, BIG_LIMIT, 64u << 20, &off, &n));
+}
+
 static void test_explain(void **state) {
         static const uint8_t code[] = { 0xf3, 0x0f, 0xb8, 0xc7, 0xc3 };
         uint8_t buf[1024];
@@ -344,6 +402,7 @@ int main(void) {
                 cmocka_unit_test(test_scan_guarded),
                 cmocka_unit_test(test_scan_x86_features),
                 cmocka_unit_test(test_scan_note_answers),
+                cmocka_unit_test(test_scan_shdrs_past_buffer),
                 cmocka_unit_test(test_explain),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
