@@ -89,7 +89,7 @@ gcc_images() {
 FROM gcc:arm64
 COPY t.c /src/
 RUN --mount=type=bind,from=twins:arm64,source=/.archway,target=/.archway \
-    cd /src && gcc -O2 -g -c t.c -o t.o
+    cd /src && ARCHWAY_SHIM_DEBUG=1 gcc -O2 -g -c t.c -o t.o 2>/src/shim.log
 EOF
         # The same build without the mount: the Dockerfile's RUN line with the --mount dropped.
         sed -e 's/--mount=[^ ]* //' "$BATS_TEST_TMPDIR/ctx/Dockerfile" >"$BATS_TEST_TMPDIR/ctx/Dockerfile.emulated"
@@ -102,6 +102,7 @@ EOF
                 for t in twins emu; do
                         id=$(docker create --platform linux/arm64 t:$t /bin/true)
                         docker cp "$id:/src/t.o" "$BATS_TEST_TMPDIR/$t.o"
+                        docker cp "$id:/src/shim.log" "$BATS_TEST_TMPDIR/$t.log"
                         docker export "$id" | tar -t | grep -c "^\.archway/." || true
                         docker rm "$id" >/dev/null
                 done
@@ -110,10 +111,14 @@ EOF
         # nothing of the twins in either image (docker 20.10's BuildKit 0.8 leaves the empty mount point /.archway; newer BuildKit removes it)
         assert_line --index 0 0
         assert_line --index 1 0
-        # the twin compiled one (Debian's cross gcc 12.2.0-14), the emulated root's gcc the other
+        # the twin compiled one, the emulated root's gcc the other: the shim's debug lines say so
+        # (.comment cannot: with a version-exact cc1 in the cache, scripts/build-cross-gcc, the twin's
+        # version string is the root's own; without one it is the host cross gcc's 12.2.0-14)
+        run grep -c 'route line [0-9]*: exec /.archway/native/' "$BATS_TEST_TMPDIR/twins.log"
+        assert_output 1
+        run grep -c 'route line' "$BATS_TEST_TMPDIR/emu.log"
+        assert_output 0
         # (readelf -p prints the string whole; objdump -s splits it across its hex dump's lines)
-        run aarch64-linux-gnu-readelf -p .comment "$BATS_TEST_TMPDIR/twins.o"
-        assert_output --partial '(Debian 12.2.0-14) 12.2.0'
         run aarch64-linux-gnu-readelf -p .comment "$BATS_TEST_TMPDIR/emu.o"
         assert_output --partial '+deb12u1'
         # byte-identical once .comment (the version string) is removed

@@ -4,6 +4,8 @@
 # suites can check an installed copy: BINFMT=/usr/local/bin/binfmt bats tests/cli/binfmt.bats
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+# shellcheck source=scripts/lib/userns.sh
+source "$REPO/scripts/lib/userns.sh"
 BUILD=${ARCHWAY_BUILD:-$REPO/build}
 BINFMT=${BINFMT:-$BUILD/bin/binfmt}
 CHECK_ARCH=${CHECK_ARCH:-$BUILD/bin/check-arch}
@@ -62,21 +64,9 @@ binfmt_ns_full() {
         sync=$(mktemp -u "${BATS_TEST_TMPDIR:-/tmp}/sync.XXXXXX")
         mkfifo "$sync"
         unshare --user --mount --propagation private \
-                bash -c 'read -r _ <"$1"; exec bash -c "$2"' _ "$sync" "$_binfmt_ns_prologue$1" &
+                bash -c 'read -r -t 300 _ <>"$1" || exit 125; exec bash -c "$2"' _ "$sync" "$_binfmt_ns_prologue$1" &
         pid=$!
-        while [[ $(readlink "/proc/$pid/ns/user") == $(readlink /proc/self/ns/user) ]]; do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.01
-        done
-        # Under load a write has been seen to fail with EPERM right after the switch: retry briefly.
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-                { echo '0 0 65536' >"/proc/$pid/uid_map"; } 2>/dev/null && break
-                sleep 0.05
-        done
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-                { echo '0 0 65536' >"/proc/$pid/gid_map"; } 2>/dev/null && break
-                sleep 0.05
-        done
+        userns_map "$pid" || { rm -f "$sync"; echo "binfmt_ns_full: cannot write the id maps" >&2; return 1; }
         echo go >"$sync"
         wait "$pid"
         rc=$?
