@@ -79,20 +79,28 @@ void shim_warn(const char *fmt, ...) {
         va_end(ap);
 }
 
+/* fmt into line (cut to fit) with a newline; returns its length, or -1. */
+static int line_vformat(char *line, size_t size, const char *fmt, va_list ap) {
+        int k = vsnprintf(line, size - 1, fmt, ap);
+
+        if (k < 0)
+                return -1;
+        if ((size_t) k > size - 2)
+                k = (int) size - 2;
+        line[k++] = '\n';
+        return k;
+}
+
 void shim_print(const char *fmt, ...) {
         char line[2 * PATH_MAX + 512];
         va_list ap;
         int k;
 
         va_start(ap, fmt);
-        k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+        k = line_vformat(line, sizeof(line), fmt, ap);
         va_end(ap);
-        if (k < 0)
-                return;
-        if ((size_t) k > sizeof(line) - 2)
-                k = (int) sizeof(line) - 2;
-        line[k++] = '\n';
-        (void) !write(STDOUT_FILENO, line, (size_t) k);
+        if (k > 0)
+                (void) !write(STDOUT_FILENO, line, (size_t) k);
 }
 
 void shim_debug(const ShimEnv *env, const char *fmt, ...) {
@@ -116,13 +124,10 @@ static void accel_log(const ShimEnv *env, const char *fmt, ...) {
         if (!env->accel_log)
                 return;
         va_start(ap, fmt);
-        k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+        k = line_vformat(line, sizeof(line), fmt, ap);
         va_end(ap);
         if (k < 0)
                 return;
-        if ((size_t) k > sizeof(line) - 2)
-                k = (int) sizeof(line) - 2;
-        line[k++] = '\n';
         fd = open(env->accel_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return;
