@@ -12,20 +12,21 @@
 
 bool accel_report_is_driver(const char *name) {
         static const char *const drivers[] = { "gcc", "cc", "c89", "c99", "g++", "c++", "cpp" };
+        const char *dash = strrchr(name, '-'), *word;
+        size_t len = strlen(name);
         char base[64];
-        const char *dash = strrchr(name, '-');
 
-        for (size_t i = 0; i < ELEMENTSOF(drivers); i++)
-                if (streq(name, drivers[i]))
-                        return true;
-        /* aarch64-linux-gnu-gcc-12, gcc-12: the word before a version suffix, after a triple. */
-        if (!dash || dash[1] < '0' || dash[1] > '9' || (size_t) (dash - name) >= sizeof(base))
+        /* gcc-12, aarch64-linux-gnu-gcc-12: without the version suffix ... */
+        if (dash && dash[1] >= '0' && dash[1] <= '9')
+                len = (size_t) (dash - name);
+        if (len >= sizeof(base))
                 return false;
-        memcpy(base, name, (size_t) (dash - name));
-        base[dash - name] = 0;
-        name = strrchr(base, '-') ? strrchr(base, '-') + 1 : base;
+        memcpy(base, name, len);
+        base[len] = 0;
+        /* ... and after the triple (aarch64-linux-gnu-gcc, what debhelper passes as CC) */
+        word = strrchr(base, '-') ? strrchr(base, '-') + 1 : base;
         for (size_t i = 0; i < ELEMENTSOF(drivers); i++)
-                if (streq(name, drivers[i]))
+                if (streq(word, drivers[i]))
                         return true;
         return false;
 }

@@ -12,8 +12,10 @@
 
 static void test_is_driver(void **state) {
         const char *yes[] = { "gcc", "cc", "g++", "c++", "cpp", "gcc-12", "aarch64-linux-gnu-gcc-12",
-                              "aarch64-linux-gnu-g++-12", "c99" };
-        const char *no[] = { "as", "ld.bfd", "gcc-ar-12", "aarch64-linux-gnu-as", "make", "sed", "g", "cc1" };
+                              "aarch64-linux-gnu-g++-12", "c99", "aarch64-linux-gnu-gcc",
+                              "aarch64-linux-gnu-cpp", "x86_64-linux-gnu-c++" };
+        const char *no[] = { "as", "ld.bfd", "gcc-ar-12", "aarch64-linux-gnu-as", "make", "sed", "g", "cc1",
+                             "aarch64-linux-gnu-gcc-ar" };
 
         for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
                 if (!accel_report_is_driver(yes[i]))
