@@ -108,6 +108,7 @@ static const struct {
          * itself (--print-architecture) */
         { "usr/bin/dpkg-deb", "dpkg" }, { "usr/bin/dpkg-split", "dpkg" }, { "bin/tar", "tar" },
         { "usr/bin/dwz", "dwz" }, { "usr/bin/mawk", "mawk" }, /* awk in a buildd root (no gawk) */
+        { "usr/bin/m4", "m4" }, /* autoconf's (dh_autoreconf) */
 };
 
 /* Binutils run as build tools (dpkg-shlibdeps, dh_strip, dh_shlibdeps): usr/bin/TRIPLE-NAME of package
