@@ -109,6 +109,7 @@ static const struct {
         { "usr/bin/dpkg-deb", "dpkg" }, { "usr/bin/dpkg-split", "dpkg" }, { "bin/tar", "tar" },
         { "usr/bin/dwz", "dwz" }, { "usr/bin/mawk", "mawk" }, /* awk in a buildd root (no gawk) */
         { "usr/bin/m4", "m4" }, /* autoconf's (dh_autoreconf) */
+        { "usr/bin/file", "file" }, /* libtool's and dh_*'s file type tests; the root's magic database */
 };
 
 /* Binutils run as build tools (dpkg-shlibdeps, dh_strip, dh_shlibdeps): usr/bin/TRIPLE-NAME of package
@@ -122,6 +123,7 @@ static const struct {
         const char *path, *package, *built;
 } built_tools[] = {
         { "usr/bin/make", "make", "make" },
+        { "bin/bash", "bash", "bash" }, /* HOSTTYPE, MACHTYPE; autoconf's configure picks it as SHELL */
 };
 
 /* Libraries that write part of a tool's output: their versions must match too. dpkg-deb compresses
@@ -130,7 +132,7 @@ static const struct {
         const char *path, *library;
 } tool_libraries[] = {
         { "usr/bin/dpkg-deb", "liblzma5" }, { "usr/bin/dpkg-deb", "libzstd1" }, { "usr/bin/dpkg-deb", "zlib1g" },
-        { "usr/bin/dpkg-deb", "libbz2-1.0" }, { "usr/bin/dwz", "libelf1" },
+        { "usr/bin/dpkg-deb", "libbz2-1.0" }, { "usr/bin/dwz", "libelf1" }, { "usr/bin/file", "libmagic1" },
 };
 
 /* Arguments under which a tool would tell the machine it runs on. dpkg-deb --show's ${binary:Package}

@@ -422,6 +422,37 @@ SH
         assert_line --regexp $'^twinned\t/usr/bin/dwz\t'
 }
 
+@test "bash: twinned by a native build of the root's version; HOSTTYPE, MACHTYPE, --version the target's; the same output both ways" {
+        [[ -x $ROOT/bin/bash ]] || skip "no bash in the root (the fixture has none; ARCHWAY_ACCEL_ROOT=a buildd root)"
+        grep -q '^# /bin/bash (bash) -> its twin, built from the same source' "$ROOT/.archway/routes.conf" ||
+                skip "bash is not twinned: no build of the root's bash in the cache (scripts/build-twin-tools --root ROOT)"
+        cat >"$ROOT/tmp/both.sh" <<'SH'
+bash -c 'echo "$HOSTTYPE $MACHTYPE $OSTYPE $BASH ${BASH_VERSINFO[5]}"; a=(x y); [[ b =~ (.) ]] && echo "${a[1]} ${BASH_REMATCH[1]}"
+        shopt | md5sum; help | md5sum; coproc c { echo co; }; read -r l <&"${c[0]}"; echo $l; uname -m'
+bash --version | head -n 1
+SH
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line "aarch64 aarch64-unknown-linux-gnu linux-gnu /usr/bin/bash aarch64-unknown-linux-gnu"
+        assert_line --regexp '^GNU bash, version .*\(aarch64-unknown-linux-gnu\)$'
+        refute_output --partial x86_64
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run grep -c $'^twinned\t/usr/bin/bash\t/.archway/native/bin/bash$' "$ROOT/tmp/both.log"
+        assert_output 2
+}
+
+@test "file: the same answers both ways, from the root's magic database" {
+        grep -q '^# /usr/bin/file (file)' "$ROOT/.archway/routes.conf" || skip "file is not twinned here (the fixture has none)"
+        echo 'file /usr/bin/cmp /usr/lib/aarch64-linux-gnu/crt1.o /etc/passwd /usr/share/doc/*/changelog.Debian.gz | md5sum; file -b /usr/bin/cmp' \
+                >"$ROOT/tmp/both.sh"
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line --partial "ARM aarch64"
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run cat "$ROOT/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/file\t'
+}
+
 @test "remove: twins and routes go, the root's own files stay" {
         cp -al "$ROOT" "$BATS_TEST_TMPDIR/r2"
         run "$ARCHWAY" accel remove --root "$BATS_TEST_TMPDIR/r2"
