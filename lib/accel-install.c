@@ -295,8 +295,10 @@ static int changelog_version(const char *root, const char *pkg, char *ret, size_
         gzFile f = NULL;
         bool ok;
 
-        for (const char *name = "changelog.Debian.gz"; name && !f; name = streq(name, "changelog.gz") ? NULL : "changelog.gz") {
-                if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/%s", root, pkg, name) >= sizeof(path))
+        static const char *const names[] = { "changelog.Debian.gz", "changelog.gz" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names) && !f; i++) {
+                if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/%s", root, pkg, names[i]) >= sizeof(path))
                         return -ENAMETOOLONG;
                 f = gzopen(path, "rbe");
         }
@@ -320,14 +322,20 @@ static void version_drop_binnmu(char *v) {
                 *b = 0;
 }
 
+/* A package's version in the root: dpkg's records, else (an extracted root) its changelog. */
+static int root_package_version(const Ctx *c, const char *pkg, char *ret, size_t size) {
+        if (dpkg_version(c->o->root, pkg, ret, size) >= 0)
+                return 0;
+        return changelog_version(c->o->root, pkg, ret, size);
+}
+
 /* A package's source version in the root (dpkg's records, else its changelog: an extracted root) and
  * on the host (dpkg's records), binary rebuilds dropped. Returns 0 when they are equal, else -ESRCH
  * with the reason noted for the tool at path. */
 static int package_versions_equal(const Ctx *c, const char *path, const char *pkg, const char *host_pkg) {
         char tv[128], hv[128];
 
-        if ((dpkg_version(c->o->root, pkg, tv, sizeof(tv)) < 0 && changelog_version(c->o->root, pkg, tv, sizeof(tv)) < 0) ||
-            dpkg_version(c->o->host_root, host_pkg, hv, sizeof(hv)) < 0) {
+        if (root_package_version(c, pkg, tv, sizeof(tv)) < 0 || dpkg_version(c->o->host_root, host_pkg, hv, sizeof(hv)) < 0) {
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s version unknown; ", path, pkg);
                 return -ESRCH;
         }
@@ -348,7 +356,7 @@ static int built_tool_find(const Ctx *c, const AccelTool *t, char *ret_from, siz
         char tv[128], dir[PATH_MAX], path[PATH_MAX], want[160];
         size_t n;
 
-        if (dpkg_version(c->o->root, t->package, tv, sizeof(tv)) < 0 && changelog_version(c->o->root, t->package, tv, sizeof(tv)) < 0) {
+        if (root_package_version(c, t->package, tv, sizeof(tv)) < 0) {
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s version unknown; ", t->target, t->package);
                 return -ESRCH;
         }
