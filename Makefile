@@ -262,6 +262,7 @@ emulators: deps
 check: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) emulators fuzz-build $(O)/image/binfmt
 	@scripts/fetch-fixtures
+	@$(MAKE) --no-print-directory twin-tools
 	$(if $(ARCHWAY_CROSS_GCC),@$(MAKE) --no-print-directory cross-gcc)
 	$(if $(CHECK_DEB),@$(MAKE) --no-print-directory deb-test)
 	@$(if $(CHECK_DEB),ARCHWAY_VM_DEB=$(DEB_FILE) )ARCHWAY_QEMU_DIR=$$($(qemu_dir_cmd)) FUZZ_DIR=$(FUZZ_O) scripts/run-tests $(UNIT_BINS)
@@ -276,6 +277,15 @@ cross-gcc:
 	@scripts/build-cross-gcc --if-needed --cache-dir $(QEMU_CACHE_DIR) \
 		--root $${ARCHWAY_FIXTURES:-$(QEMU_CACHE_DIR)/fixtures}/gcc-root-arm64 || \
 		echo "make cross-gcc: failed (see above); hardened compiles stay emulated, their tests skip"
+
+# Build tools that compile the target machine in (make: $(MAKE_HOST)), built natively from the test
+# root's exact Debian source version (docs/accel.md, "Build tools"). About a minute, cached by version
+# under $(QEMU_CACHE_DIR)/twin-tools, so make check builds it; a failure only warns (its tests skip).
+.PHONY: twin-tools
+twin-tools:
+	@scripts/build-twin-tools --cache-dir $(QEMU_CACHE_DIR) \
+		--root $${ARCHWAY_FIXTURES:-$(QEMU_CACHE_DIR)/fixtures}/gcc-root-arm64 || \
+		echo "make twin-tools: failed (see above); make stays emulated in twinned roots, its tests skip"
 
 unit: $(UNIT_BINS)
 	@scripts/run-tests --unit-only $(UNIT_BINS)

@@ -148,7 +148,7 @@ static int verify(const char *root) {
 }
 
 static int run_install(const Args *a) {
-        _cleanup_free_ char *specs = NULL, *found = NULL, *compiler_cache = NULL;
+        _cleanup_free_ char *specs = NULL, *found = NULL, *compiler_cache = NULL, *tool_cache = NULL;
         const char *launcher = a->launcher;
         const AccelPlatform *p;
         Platform pl;
@@ -164,14 +164,16 @@ static int run_install(const Args *a) {
                 launcher = found;
         }
         /* scripts/build-cross-gcc's cache: version-exact compilers (docs/accel.md, "Hardened compiles"). */
-        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
+        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0 ||
+            asprintf(&tool_cache, "%s/twin-tools", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
                 return log_oom(), EXIT_FAILED;
         r = host_specs(a->host_root, p, &specs);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the specs of %s-gcc-%s on the host (install "
                                        "gcc-%s-%s): %m", p->triple, p->gcc_major, p->gcc_major, p->triple), EXIT_FAILED;
         r = accel_install(&(AccelInstall) { .root = a->root, .host_root = a->host_root, .launcher = launcher,
-                                            .specs = specs, .platform = p, .compiler_cache = compiler_cache },
+                                            .specs = specs, .platform = p, .compiler_cache = compiler_cache,
+                                            .tool_cache = tool_cache },
                           &res);
         if (r == -ESRCH)
                 return log_error_errno(r, "Nothing to twin in '%s': versions differ or tools are missing", a->root),
@@ -184,6 +186,8 @@ static int run_install(const Args *a) {
                 printf("skipped: %s\n", res.skipped_why);
         if (res.version_notes[0])
                 printf("version: %s\n", res.version_notes);
+        if (res.built[0])
+                printf("built: %s\n", res.built);
         if (res.compiler_proper[0])
                 printf("compiler: cc1, cc1plus, lto1 from %s\n", res.compiler_proper);
         return a->verify ? verify(a->root) : EXIT_OK;

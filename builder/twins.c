@@ -64,7 +64,7 @@ _printf_(2, 3) static int no_twins(ErrorDetail *why, const char *format, ...) {
 
 int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, ErrorDetail *why) {
         _cleanup_free_ char *launcher = NULL, *specs = NULL, *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL,
-                           *compiler_cache = NULL;
+                           *compiler_cache = NULL, *tool_cache = NULL;
         const AccelPlatform *ap = accel_platform_lookup(p->arch);
         InstallCall call = {};
         int r;
@@ -89,10 +89,12 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, E
         }
         SandboxRootfs root = { .lowers = lowers, .n_lowers = strv_length(lowers), .upper = upper, .work = work,
                                .merged = merged };
-        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
+        if (asprintf(&compiler_cache, "%s/cross-gcc", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0 ||
+            asprintf(&tool_cache, "%s/twin-tools", getenv("ARCHWAY_CACHE_DIR") ?: "/var/cache/archway") < 0)
                 return -ENOMEM;
         call.install = (AccelInstall) { .root = merged, .host_root = "/", .launcher = launcher, .specs = specs,
-                                        .platform = ap, .compiler_cache = compiler_cache };
+                                        .platform = ap, .compiler_cache = compiler_cache,
+                                        .tool_cache = tool_cache };
         r = sandbox_call(&root, NULL, install_in_root, &call, why);
         (void) rm_rf(work);
         if (r < 0) {

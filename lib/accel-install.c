@@ -288,16 +288,20 @@ static int program_version(const char *root, const char *program, char *ret, siz
         return -ESRCH;
 }
 
-/* The source version a package's changelog.Debian.gz starts with ("sed (4.9-1) unstable; ..."): what
- * an extracted root without dpkg records still tells. */
+/* The source version a package's changelog.Debian.gz (changelog.gz: a native package, dpkg) starts with
+ * ("sed (4.9-1) unstable; ..."): what an extracted root without dpkg records still tells. */
 static int changelog_version(const char *root, const char *pkg, char *ret, size_t size) {
         char path[PATH_MAX], line[256], *open_paren, *close_paren;
-        gzFile f;
+        gzFile f = NULL;
         bool ok;
 
-        if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/changelog.Debian.gz", root, pkg) >= sizeof(path))
-                return -ENAMETOOLONG;
-        f = gzopen(path, "rbe");
+        static const char *const names[] = { "changelog.Debian.gz", "changelog.gz" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names) && !f; i++) {
+                if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/%s", root, pkg, names[i]) >= sizeof(path))
+                        return -ENAMETOOLONG;
+                f = gzopen(path, "rbe");
+        }
         if (!f)
                 return -ENOENT;
         ok = gzgets(f, line, sizeof(line)) != NULL;
@@ -318,33 +322,81 @@ static void version_drop_binnmu(char *v) {
                 *b = 0;
 }
 
-/* A build tool: the same Debian source version on both sides, from dpkg's records, else (an extracted
- * root) from its changelog. */
-static int build_tool_version(const Ctx *c, const AccelTool *t) {
+/* A package's version in the root: dpkg's records, else (an extracted root) its changelog. */
+static int root_package_version(const Ctx *c, const char *pkg, char *ret, size_t size) {
+        if (dpkg_version(c->o->root, pkg, ret, size) >= 0)
+                return 0;
+        return changelog_version(c->o->root, pkg, ret, size);
+}
+
+/* A package's source version in the root (dpkg's records, else its changelog: an extracted root) and
+ * on the host (dpkg's records), binary rebuilds dropped. Returns 0 when they are equal, else -ESRCH
+ * with the reason noted for the tool at path. */
+static int package_versions_equal(const Ctx *c, const char *path, const char *pkg, const char *host_pkg) {
         char tv[128], hv[128];
 
-        if ((dpkg_version(c->o->root, t->package, tv, sizeof(tv)) < 0 &&
-             changelog_version(c->o->root, t->package, tv, sizeof(tv)) < 0) ||
-            dpkg_version(c->o->host_root, t->host_package, hv, sizeof(hv)) < 0) {
-                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: version unknown; ", t->target);
+        if (root_package_version(c, pkg, tv, sizeof(tv)) < 0 || dpkg_version(c->o->host_root, host_pkg, hv, sizeof(hv)) < 0) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s version unknown; ", path, pkg);
                 return -ESRCH;
         }
         version_drop_binnmu(tv);
         version_drop_binnmu(hv);
         if (!streq(tv, hv)) {
-                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: host %s, root %s; ", t->target, hv, tv);
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s host %s, root %s; ", path, pkg, hv, tv);
                 return -ESRCH;
         }
         return 0;
 }
 
+/* A tool built from the root's exact source version (scripts/build-twin-tools): its cache entry
+ * <built>-<version>-<triple> with a manifest naming that version and recipe. The program's path into
+ * ret_from. Returns 0, or -ESRCH (noted: which build is missing and how to make it). */
+static int built_tool_find(const Ctx *c, const AccelTool *t, char *ret_from, size_t size) {
+        _cleanup_free_ char *manifest = NULL;
+        char tv[128], dir[PATH_MAX], path[PATH_MAX], want[160];
+        size_t n;
+
+        if (root_package_version(c, t->package, tv, sizeof(tv)) < 0) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s version unknown; ", t->target, t->package);
+                return -ESRCH;
+        }
+        version_drop_binnmu(tv);
+        snprintf(want, sizeof(want), "\nversion=%s\n", tv);
+        if (!c->o->tool_cache || (size_t) snprintf(dir, sizeof(dir), "%s/%s-%s-%s", c->o->tool_cache, t->built, tv,
+                                                    c->o->platform->triple) >= sizeof(dir) ||
+            path_join(path, sizeof(path), dir, "manifest") < 0 || read_file(path, 64 * 1024, &manifest, &n) < 0 ||
+            !strstr(manifest, want) || !strstr(manifest, "\nrecipe=" ACCEL_TOOL_RECIPE "\n") ||
+            path_join(ret_from, size, dir, strrchr(t->host, '/') + 1) < 0 || access(ret_from, X_OK) < 0) {
+                note(c->res->skipped_why, sizeof(c->res->skipped_why),
+                     "/%s: no %s built from %s %s in %s (scripts/build-twin-tools); ", t->target, t->built,
+                     t->package, tv, c->o->tool_cache ?: "(no cache)");
+                return -ESRCH;
+        }
+        note(c->res->built, sizeof(c->res->built), "/%s from %s; ", t->target, dir);
+        return 0;
+}
+
+/* A build tool: the same Debian source version on both sides, its output libraries too; or, for a tool
+ * that compiles the machine in, a build of the root's version (its path into ret_from). */
+static int build_tool_version(const Ctx *c, const AccelTool *t, char *ret_from, size_t size) {
+        const char *lib;
+        int r;
+
+        if (t->built[0])
+                return built_tool_find(c, t, ret_from, size);
+        r = package_versions_equal(c, t->target, t->package, t->host_package);
+        for (size_t i = 0; r >= 0 && (lib = accel_tool_library(t, i)); i++)
+                r = package_versions_equal(c, t->target, lib, lib);
+        return r;
+}
+
 /* Versions of the tool's target package (in the root) and twin package (on the host). */
-static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule) {
+static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule, char *ret_from, size_t size) {
         char tv[128], hv[128];
         int r;
 
         if (t->role == ACCEL_ROLE_TOOL)
-                return build_tool_version(c, t);
+                return build_tool_version(c, t, ret_from, size);
 
         /* Both sides from dpkg's records, else both from what the programs say (an extracted root,
          * mmdebstrap --variant=extract, has no dpkg records). */
@@ -464,7 +516,7 @@ static void find_compiler_proper(Ctx *c) {
 /* One tool: twin it when both sides have it. Returns 1 with a rule to write, 0 skipped/no rule. */
 static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         const AccelPlatform *p = c->o->platform;
-        char host[PATH_MAX], rel[PATH_MAX];
+        char host[PATH_MAX], rel[PATH_MAX], built[PATH_MAX] = "";
         int r;
 
         *rule = (AccelRule) { .tool = t };
@@ -473,7 +525,7 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         r = target_identify(c, t, rule);
         if (r < 0)
                 return r;
-        if (r == 0 || access(host, X_OK) < 0) {
+        if (r == 0 || (!t->built[0] && access(host, X_OK) < 0)) {
                 c->res->n_skipped++;
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s; ", t->target,
                      r == 0 ? "not in the root" :
@@ -481,10 +533,10 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
                 return 0;
         }
         /* Helpers come from the same source package as the driver that starts them: its check counts. */
-        r = t->role == ACCEL_ROLE_HELPER ? 0 : tool_versions(c, t, rule);
+        r = t->role == ACCEL_ROLE_HELPER ? 0 : tool_versions(c, t, rule, built, sizeof(built));
         if (r < 0)
                 return r == -ESRCH ? (c->res->n_skipped++, 0) : r;
-        r = twin_program_from(c, helper_override(c, t, host, sizeof(host)), t->host, t->host);
+        r = twin_program_from(c, built[0] ? built : helper_override(c, t, host, sizeof(host)), t->host, t->host);
         if (r < 0)
                 return r;
         if (t->argv0[0]) {

@@ -104,6 +104,43 @@ static const struct {
         { "usr/bin/od", "coreutils" }, { "usr/bin/seq", "coreutils" }, { "usr/bin/paste", "coreutils" },
         { "usr/bin/comm", "coreutils" }, { "usr/bin/realpath", "coreutils" }, { "usr/bin/md5sum", "coreutils" },
         { "usr/bin/sha256sum", "coreutils" }, { "usr/bin/tac", "coreutils" },
+        /* what dpkg-buildpackage's debhelper steps run (dh_builddeb, dpkg-shlibdeps, dh_dwz); not dpkg
+         * itself (--print-architecture) */
+        { "usr/bin/dpkg-deb", "dpkg" }, { "usr/bin/dpkg-split", "dpkg" }, { "bin/tar", "tar" },
+        { "usr/bin/dwz", "dwz" }, { "usr/bin/mawk", "mawk" }, /* awk in a buildd root (no gawk) */
+        { "usr/bin/m4", "m4" }, /* autoconf's (dh_autoreconf) */
+        { "usr/bin/file", "file" }, /* libtool's and dh_*'s file type tests; the root's magic database */
+};
+
+/* Binutils run as build tools (dpkg-shlibdeps, dh_strip, dh_shlibdeps): usr/bin/TRIPLE-NAME of package
+ * binutils-TRIPLE, which is the name of the root's native binutils and of the host's cross ones. */
+static const char *const binutil_tools[] = { "objdump", "readelf" };
+
+/* Build tools that compile the target machine in: twinned only by a native build of the root's exact
+ * source version (scripts/build-twin-tools, cache entry "<built>-<version>-<triple>"), never by the
+ * host's. make: $(MAKE_HOST) and `make --version` say configure's $host. */
+static const struct {
+        const char *path, *package, *built;
+} built_tools[] = {
+        { "usr/bin/make", "make", "make" },
+        { "bin/bash", "bash", "bash" }, /* HOSTTYPE, MACHTYPE; autoconf's configure picks it as SHELL */
+};
+
+/* Libraries that write part of a tool's output: their versions must match too. dpkg-deb compresses
+ * in-process; dwz reads and writes through libelf. */
+static const struct {
+        const char *path, *library;
+} tool_libraries[] = {
+        { "usr/bin/dpkg-deb", "liblzma5" }, { "usr/bin/dpkg-deb", "libzstd1" }, { "usr/bin/dpkg-deb", "zlib1g" },
+        { "usr/bin/dpkg-deb", "libbz2-1.0" }, { "usr/bin/dwz", "libelf1" }, { "usr/bin/file", "libmagic1" },
+};
+
+/* Arguments under which a tool would tell the machine it runs on. dpkg-deb --show's ${binary:Package}
+ * qualifies a package of a foreign architecture (":arm64" from an amd64 dpkg-deb, nothing natively). */
+static const struct {
+        const char *path, *arg;
+} tool_unless_args[] = {
+        { "usr/bin/dpkg-deb", "-W*" }, { "usr/bin/dpkg-deb", "--show*" },
 };
 
 static const char *const tool_unless_envs[] = {
@@ -185,7 +222,29 @@ size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
                 tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, build_tools[i].package, build_tools[i].package,
                          build_tools[i].package);
         }
+        for (size_t i = 0; i < ELEMENTSOF(binutil_tools) && n < max; i++, n++) {
+                AccelTool *t = &tools[n];
+                snprintf(t->host, sizeof(t->host), "usr/bin/%s-%s", p->triple, binutil_tools[i]);
+                snprintf(t->target, sizeof(t->target), "%s", t->host);
+                snprintf(pkg, sizeof(pkg), "binutils-%s", p->triple);
+                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, pkg, pkg, pkg);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(built_tools) && n < max; i++, n++) {
+                AccelTool *t = &tools[n];
+                snprintf(t->host, sizeof(t->host), "%s", built_tools[i].path);
+                snprintf(t->target, sizeof(t->target), "%s", built_tools[i].path);
+                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, built_tools[i].package, built_tools[i].package,
+                         built_tools[i].package);
+                snprintf(t->built, sizeof(t->built), "%s", built_tools[i].built);
+        }
         return n;
+}
+
+const char *accel_tool_library(const AccelTool *t, size_t i) {
+        for (size_t k = 0; k < ELEMENTSOF(tool_libraries); k++)
+                if (streq(tool_libraries[k].path, t->target) && i-- == 0)
+                        return tool_libraries[k].library;
+        return NULL;
 }
 
 /* ---- pure text helpers ------------------------------------------------------------------------- */
@@ -308,11 +367,14 @@ int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret) {
 static void tool_rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {
         const AccelTool *t = r->tool;
 
-        strbuf_printf(b, "\n# /%s (%s) -> its twin, the host's own\n[route]\nplatform = linux/%s\nbuild-id = ",
-                   t->target, t->package, p->arch);
+        strbuf_printf(b, "\n# /%s (%s) -> its twin, %s\n[route]\nplatform = linux/%s\nbuild-id = ",
+                   t->target, t->package, t->built[0] ? "built from the same source" : "the host's own", p->arch);
         for (size_t i = 0; i < r->build_id_size; i++)
                 strbuf_printf(b, "%02x", r->build_id[i]);
         strbuf_printf(b, "\nexec = " ACCEL_NATIVE_DIR "/%s\nkeep-argv0 = yes\n", t->host);
+        for (size_t i = 0; i < ELEMENTSOF(tool_unless_args); i++)
+                if (streq(tool_unless_args[i].path, t->target))
+                        strbuf_printf(b, "unless-arg = %s\n", tool_unless_args[i].arg);
         for (size_t i = 0; i < ELEMENTSOF(tool_unless_envs); i++)
                 strbuf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
 }

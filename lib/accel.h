@@ -53,6 +53,7 @@ typedef struct AccelTool {
         char package[64];   /* Debian package of the target tool, for the version check */
         char source[64];    /* its source package: the key of the known-differences table */
         char host_package[64];
+        char built[32];     /* built by scripts/build-twin-tools, not the host's: its cache entry's prefix; "" */
 } AccelTool;
 
 /* Which release of the cross toolchain twins which release of the target's: a table. */
@@ -95,6 +96,14 @@ int accel_version_check(const char *source, const char *twin, const char *target
 #define ACCEL_COMPILER_RECIPE "2"
 extern const char *const accel_compiler_proper[3];
 
+/* The recipe a scripts/build-twin-tools manifest must name ("recipe=1"): the script's RECIPE. */
+#define ACCEL_TOOL_RECIPE "2"
+
+/* The i-th library package whose code writes part of tool t's output (dpkg-deb's compressors, dwz's
+ * libelf): it must have the same version on both sides too, as the tool's own package. NULL past
+ * the last. */
+const char *accel_tool_library(const AccelTool *t, size_t i);
+
 /* The directory name of a version-exact compiler proper in the cache: "<version>-<triple>", into ret
  * (size bytes). Returns 0 or -ENAMETOOLONG. */
 int accel_compiler_dir_name(const char *version, const AccelPlatform *p, char *ret, size_t size);
@@ -128,14 +137,18 @@ typedef struct AccelInstall {
         /* Where scripts/build-cross-gcc keeps version-exact compilers (CACHE/cross-gcc), or NULL. When
          * it holds one for the root's gcc version, its cc1/cc1plus/lto1 replace the host's. */
         const char *compiler_cache;
+        /* Where scripts/build-twin-tools keeps tools built from the root's exact source version
+         * (CACHE/twin-tools: make), or NULL. Without an entry for the root's version, no such twin. */
+        const char *tool_cache;
 } AccelInstall;
 
 typedef struct AccelResult {
         size_t n_rules, n_programs, n_libraries;
         size_t n_skipped;          /* tools the root or the host lacks */
-        char skipped_why[512];     /* "g++: not in the root; ..." */
+        char skipped_why[1024];     /* "g++: not in the root; ..." */
         char version_notes[512];   /* from accel_version_check() */
         char compiler_proper[512]; /* the version-exact compiler used ("" when the host's) */
+        char built[512];           /* tools from scripts/build-twin-tools' cache: "/usr/bin/make from DIR; " */
 } AccelResult;
 
 /* Install (or refresh) the twins in opts->root. Returns 0, or -errno; ret is filled on success.

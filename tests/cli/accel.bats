@@ -25,7 +25,9 @@ setup_file() {
         mkdir -p "$QDIR" "$ROOT/.archway/qemu"
         cp "$QEMU" "$QDIR/qemu-aarch64"
         # The host's twins only: a version-exact compiler in the cache (scripts/build-cross-gcc) has
-        # tests of its own below.
+        # tests of its own below. The make built from the root's source (make twin-tools) is used.
+        mkdir -p "$BATS_FILE_TMPDIR/no-cache"
+        ln -s "${ARCHWAY_CACHE_DIR:-/var/cache/archway}/twin-tools" "$BATS_FILE_TMPDIR/no-cache/twin-tools"
         env -u LIBRARY_PATH ARCHWAY_CACHE_DIR="$BATS_FILE_TMPDIR/no-cache" "$ARCHWAY" accel install \
                 --platform linux/arm64 --root "$ROOT" --launcher "$TWIN_LAUNCH" >&3
         printf 'int main(void) { return 0; }\n' >"$ROOT/tmp/empty.c"
@@ -62,9 +64,10 @@ run_gcc() { local e=(); while [ "$1" != -- ]; do e+=("$1"); shift; done; shift
         id=$(aarch64-linux-gnu-readelf -n "$ROOT/usr/bin/aarch64-linux-gnu-gcc-12" | awk '/Build ID/ { print $3 }')
         run grep -A3 '^# /usr/bin/aarch64-linux-gnu-gcc-12' "$ROOT/.archway/routes.conf"
         assert_output --partial "build-id = $id"
-        # 9 for the toolchain (drivers and binutils the root has), the rest for build tools
+        # 9 for the toolchain (drivers and binutils the root has; 10 with g++), 2 for objdump and
+        # readelf, the rest for build tools
         run grep -c '^# /usr/bin/aarch64-linux-gnu-' "$ROOT/.archway/routes.conf"
-        assert_output 9
+        assert_output $((11 + $([[ -x $ROOT/usr/bin/aarch64-linux-gnu-g++-12 ]] && echo 1 || echo 0)))
         run grep -c '^keep-argv0 = yes$' "$ROOT/.archway/routes.conf"
         [[ $output -ge 10 ]]
         run "$ARCHSHIM" --check-routes "$ROOT/.archway/routes.conf"
@@ -166,9 +169,12 @@ fallback() {
         refute_output --partial "route line"
 }
 
-@test "build tools: nothing that reports the machine is twinned (uname, make, bash)" {
-        run grep -c '^# /usr/bin/uname\|^# /bin/uname\|^# /usr/bin/make\|^# /bin/bash' "$ROOT/.archway/routes.conf"
+@test "build tools: nothing that reports the machine is twinned (uname, dpkg; make and bash only as our builds)" {
+        run grep -c '^# /usr/bin/uname\|^# /bin/uname\|^# /usr/bin/dpkg \|^# /usr/bin/dpkg-architecture\|^# /usr/bin/perl' \
+                "$ROOT/.archway/routes.conf"
         assert_output 0
+        run grep '^# /usr/bin/make \|^# /bin/bash ' "$ROOT/.archway/routes.conf"
+        refute_output --partial "the host's own"
 }
 
 @test "ARCHWAY_ACCEL_LOG: one line per decision; accel report sums them up" {
@@ -253,6 +259,202 @@ use_exact_compiler() {
         assert_success
         assert_output --partial "no difference"
         assert_output --partial "whole files, .comment included"
+}
+
+# ---- build tools beyond the host's package: make (our build), dpkg-deb (and its libraries), tar,
+# objdump, readelf, dwz
+
+# both_ways ROOT: run ROOT/tmp/both.sh emulated (ARCHWAY_SHIM=qemu) into tmp/both.emu and routed into
+# tmp/both.twin; the routed run's decisions go to tmp/both.log.
+both_ways() {
+        rm -f "$1/tmp/both.log" "$1/tmp/both.emu" "$1/tmp/both.twin"
+        mkdir -p "$1/.archway/qemu"
+        ROOT=$1 in_root 'for m in emu twin; do
+                sw=ARCHWAY_SHIM=qemu; [ $m = twin ] && sw=ARCHWAY_ACCEL_LOG=/tmp/both.log
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu $sw chroot "$R" /bin/sh /tmp/both.sh >"$R/tmp/both.$m" 2>&1
+        done'
+}
+
+# fresh_root NAME: a hard-linked copy of the fixture root without twins, at $BATS_TEST_TMPDIR/NAME.
+fresh_root() {
+        local r=$BATS_TEST_TMPDIR/$1
+        cp -al "$ACCEL_ROOT" "$r"
+        rm -rf "$r/.archway" "$r/tmp"/*
+        echo "$r"
+}
+
+# set_changelog ROOT PACKAGE VERSION: the root's record of a package's version (an extracted root's
+# changelog; dpkg's status file in a configured root), replaced by a new file (the copy's other files
+# stay shared with the fixture).
+set_changelog() {
+        local f=$1/usr/share/doc/$2/changelog.Debian.gz s=$1/var/lib/dpkg/status
+        [[ -e $f ]] || f=$1/usr/share/doc/$2/changelog.gz
+        rm -f "$f"
+        printf '%s (%s) bookworm; urgency=medium\n' "$2" "$3" | gzip -n >"$f"
+        [[ -s $s ]] || return 0
+        awk -v p="$2" -v v="$3" '$1 == "Package:" { pk = $2 } $1 == "Version:" && pk == p { $0 = "Version: " v } 1' \
+                "$s" >"$s.new" && mv "$s.new" "$s"
+}
+
+install_into() { # ROOT
+        run env -u LIBRARY_PATH ARCHWAY_CACHE_DIR="$BATS_FILE_TMPDIR/no-cache" "$ARCHWAY" accel install \
+                --platform linux/arm64 --root "$1" --launcher "$TWIN_LAUNCH"
+}
+
+@test "make: twinned by a native build of the root's make-dfsg version; the same output both ways, MAKE_HOST the target's" {
+        grep -q '^# /usr/bin/make (make) -> its twin, built from the same source' "$ROOT/.archway/routes.conf" ||
+                skip "make is not twinned: no build of the root's make in the cache (make twin-tools)"
+        mkdir -p "$ROOT/tmp/mk"
+        cat >"$ROOT/tmp/mk/Makefile" <<'MK'
+SRCS := a.c b.c c.c
+all: $(SRCS:.c=.o) sub
+	@echo "host=$(MAKE_HOST) version=$(MAKE_VERSION) make=$(MAKE) features=$(.FEATURES)"
+	@echo "shell=$(shell uname -m) $(sort $(SRCS) z.c) $(patsubst %.c,%.h,$(SRCS))"
+%.o: %.c
+	@echo "pattern $@ from $< stem $*"; cp $< $@
+sub:
+	@$(MAKE) --no-print-directory leaf
+leaf:
+	@echo "leaf level=$(MAKELEVEL) host=$(MAKE_HOST)"
+$(SRCS):
+	@echo "int $(basename $@);" >$@
+MK
+        echo 'cd /tmp/mk && rm -f *.o *.c && make -j2 all >out 2>&1; echo "status $?"; sort out; make --version | head -n 2' \
+                >"$ROOT/tmp/both.sh"
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line "status 0"
+        assert_line --partial "host=aarch64-unknown-linux-gnu version=4.3 make=make features=target-specific"
+        assert_line "shell=aarch64 a.c b.c c.c z.c a.h b.h c.h"
+        assert_line "leaf level=1 host=aarch64-unknown-linux-gnu"
+        assert_line "Built for aarch64-unknown-linux-gnu"
+        refute_output --partial x86_64
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run grep -c $'^twinned\t/usr/bin/make\t/.archway/native/usr/bin/make$' "$ROOT/tmp/both.log"
+        assert_output 3 # make, the sub-make, make --version
+}
+
+@test "make: a root whose make is another version gets no make twin; install names the build it lacks" {
+        local r
+        r=$(fresh_root r-make)
+        set_changelog "$r" make 4.3-4.1+archway1
+        install_into "$r"
+        assert_success
+        assert_output --partial "/usr/bin/make: no make built from make 4.3-4.1+archway1 in $BATS_FILE_TMPDIR/no-cache/twin-tools (scripts/build-twin-tools)"
+        run grep -c '^# /usr/bin/make ' "$r/.archway/routes.conf"
+        assert_output 0
+}
+
+@test "dpkg-deb: another dpkg version, or another version of a library it compresses with: no twin, and install says which" {
+        local r host_lzma host_dpkg
+        host_lzma=$(dpkg-query -W -f='${Version}' liblzma5)
+        host_dpkg=$(dpkg-query -W -f='${Version}' dpkg)
+        r=$(fresh_root r-dpkg)
+        set_changelog "$r" dpkg 1.21.0
+        set_changelog "$r" liblzma5 5.0.0-1
+        install_into "$r"
+        assert_success
+        assert_output --partial "/usr/bin/dpkg-deb: dpkg host $host_dpkg, root 1.21.0"
+        run grep -c '^# /usr/bin/dpkg-' "$r/.archway/routes.conf"
+        assert_output 0
+        set_changelog "$r" dpkg "$host_dpkg"
+        install_into "$r"
+        assert_output --partial "/usr/bin/dpkg-deb: liblzma5 host $host_lzma, root 5.0.0-1"
+        # dpkg-split compresses nothing: the library does not matter to it
+        run grep -c '^# /usr/bin/dpkg-split ' "$r/.archway/routes.conf"
+        assert_output 1
+}
+
+@test "dpkg-deb and tar: the same .deb both ways with each compressor; -W (binary:Package) stays emulated" {
+        local r lib
+        r=$(fresh_root r-deb)
+        # The fixture is an older bookworm snapshot than the host: in this copy the root's records of
+        # dpkg-deb's compression libraries say the host's versions, so dpkg-deb is twinned and its
+        # output is compared with that of the root's own (older) libraries.
+        for lib in liblzma5 libzstd1 zlib1g libbz2-1.0; do
+                set_changelog "$r" "$lib" "$(dpkg-query -W -f='${Version}' "$lib")"
+        done
+        install_into "$r"
+        assert_success
+        grep -q '^# /usr/bin/dpkg-deb (dpkg)' "$r/.archway/routes.conf" || skip "dpkg-deb not twinned: $output"
+        grep -q '^# /bin/tar (tar)' "$r/.archway/routes.conf" || skip "tar not twinned: $output"
+        cat >"$r/tmp/both.sh" <<'SH'
+cd /tmp && rm -rf pk *.deb && mkdir -p pk/DEBIAN pk/usr/share/doc/t && seq 1 20000 >pk/usr/share/doc/t/data
+printf 'Package: archway-t\nVersion: 1.0\nArchitecture: arm64\nMaintainer: a <a@b>\nDescription: t\n x\n' >pk/DEBIAN/control
+cp /usr/bin/cmp pk/usr/share/doc/t/
+for z in xz gzip zstd none; do SOURCE_DATE_EPOCH=1700000000 dpkg-deb --root-owner-group -Z$z --build pk t-$z.deb; md5sum t-$z.deb; done
+dpkg-deb -c t-xz.deb; dpkg-deb -I t-xz.deb; dpkg-deb -W --showformat='${binary:Package}\n' t-zstd.deb
+SH
+        both_ways "$r"
+        run cat "$r/tmp/both.twin"
+        assert_line "archway-t"
+        assert_line --regexp '^-rwxr-xr-x root/root .* ./usr/share/doc/t/cmp$'
+        cmp "$r/tmp/both.emu" "$r/tmp/both.twin"
+        run cat "$r/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/dpkg-deb\t/.archway/native/usr/bin/dpkg-deb$'
+        assert_line --regexp $'^twinned\t(/usr)?/bin/tar\t/.archway/native/bin/tar$'
+        assert_line --regexp $'^emulated\t/usr/bin/dpkg-deb\tunless-arg -W$'
+        # why: the host's dpkg-deb qualifies an arm64 package, the root's own does not
+        ROOT=$r run in_root 'chroot "$R" /.archway/native/usr/bin/dpkg-deb -W --showformat="\${binary:Package}" /tmp/t-zstd.deb'
+        assert_output "archway-t:arm64"
+}
+
+@test "objdump, readelf: twinned; what dpkg-shlibdeps and dh_* read is the same both ways" {
+        grep -q '^# /usr/bin/aarch64-linux-gnu-objdump ' "$ROOT/.archway/routes.conf" || skip "objdump is not twinned here"
+        echo 'objdump -w -f -p -T -R /usr/bin/cmp; readelf -d /usr/bin/cmp; readelf -aW /usr/lib/gcc/aarch64-linux-gnu/12/cc1 | md5sum
+                objdump -d /usr/bin/cmp | md5sum; readelf --debug-dump=info /usr/lib/aarch64-linux-gnu/crt1.o' >"$ROOT/tmp/both.sh"
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line --partial "NEEDED               libc.so.6"
+        assert_line --partial "architecture: aarch64"
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run cat "$ROOT/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/objdump\t/.archway/native/usr/bin/aarch64-linux-gnu-objdump$'
+        assert_line --regexp $'^twinned\t/usr/bin/readelf\t/.archway/native/usr/bin/aarch64-linux-gnu-readelf$'
+}
+
+@test "dwz: the same compressed debug info both ways" {
+        [[ -x $ROOT/usr/bin/dwz ]] || skip "no dwz in the root (the fixture has none; ARCHWAY_ACCEL_ROOT=a root with debhelper)"
+        grep -q '^# /usr/bin/dwz (dwz)' "$ROOT/.archway/routes.conf" || skip "dwz is not twinned here (versions differ?)"
+        printf 'int f(int x) { return x * 2; }\nint main(void) { return f(0); }\n' >"$ROOT/tmp/dw.c"
+        run in_root 'run_gcc ARCHWAY_SHIM=qemu -- -O2 -g /tmp/dw.c -o /tmp/dw'
+        assert_success
+        echo 'cd /tmp && cp dw dw.1 && cp dw dw.2 && dwz -m dw.m dw.1 dw.2; echo "status $?"; md5sum dw.1 dw.2 dw.m' >"$ROOT/tmp/both.sh"
+        both_ways "$ROOT"
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run cat "$ROOT/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/dwz\t'
+}
+
+@test "bash: twinned by a native build of the root's version; HOSTTYPE, MACHTYPE, --version the target's; the same output both ways" {
+        [[ -x $ROOT/bin/bash ]] || skip "no bash in the root (the fixture has none; ARCHWAY_ACCEL_ROOT=a buildd root)"
+        grep -q '^# /bin/bash (bash) -> its twin, built from the same source' "$ROOT/.archway/routes.conf" ||
+                skip "bash is not twinned: no build of the root's bash in the cache (scripts/build-twin-tools --root ROOT)"
+        cat >"$ROOT/tmp/both.sh" <<'SH'
+bash -c 'echo "$HOSTTYPE $MACHTYPE $OSTYPE $BASH ${BASH_VERSINFO[5]}"; a=(x y); [[ b =~ (.) ]] && echo "${a[1]} ${BASH_REMATCH[1]}"
+        shopt | md5sum; help | md5sum; mapfile -t l < <(printf "1\n2\n"); echo "${l[*]}"; uname -m'
+bash --version | head -n 1
+SH
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line "aarch64 aarch64-unknown-linux-gnu linux-gnu /usr/bin/bash aarch64-unknown-linux-gnu"
+        assert_line --regexp '^GNU bash, version .*\(aarch64-unknown-linux-gnu\)$'
+        refute_output --partial x86_64
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run grep -Ec $'^twinned\t(/usr)?/bin/bash\t/.archway/native/bin/bash$' "$ROOT/tmp/both.log"
+        assert_output 2
+}
+
+@test "file: the same answers both ways, from the root's magic database" {
+        grep -q '^# /usr/bin/file (file)' "$ROOT/.archway/routes.conf" || skip "file is not twinned here (the fixture has none)"
+        echo 'file /usr/bin/cmp /usr/lib/aarch64-linux-gnu/crt1.o /etc/passwd /usr/share/doc/*/changelog.Debian.gz | md5sum; file -b /usr/bin/cmp' \
+                >"$ROOT/tmp/both.sh"
+        both_ways "$ROOT"
+        run cat "$ROOT/tmp/both.twin"
+        assert_line --partial "ARM aarch64"
+        cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
+        run cat "$ROOT/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/file\t'
 }
 
 @test "remove: twins and routes go, the root's own files stay" {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "accel.h"
+#include "macro.h"
 #include "routes.h"
 
 static const char status[] =
@@ -115,8 +116,10 @@ static void test_tools_and_routes(void **state) {
                         tool = i;
                 /* nothing that reports the machine is a build-tool twin */
                 assert_null(strstr(tools[i].host, "uname"));
-                assert_null(strstr(tools[i].host, "bin/make"));
-                assert_null(strstr(tools[i].host, "bin/bash"));
+                if (!tools[i].built[0]) { /* make, bash: only builds of the root's source (machine strings) */
+                        assert_null(strstr(tools[i].host, "bin/make"));
+                        assert_null(strstr(tools[i].host, "bin/bash"));
+                }
                 assert_null(strstr(tools[i].host, "perl"));
         }
         assert_true(binutil > 0 && tool > 0);
@@ -141,12 +144,55 @@ static void test_tools_and_routes(void **state) {
         free(text);
 }
 
+/* The rows beyond the host's packages: make built from the root's source, dpkg-deb's libraries and
+ * its -W condition, objdump/readelf as tools of the binutils-TRIPLE package; dpkg itself never. */
+static void test_build_tool_rows(void **state) {
+        const AccelPlatform *p = accel_platform_lookup("arm64");
+        static AccelTool tools[ACCEL_TOOLS_MAX];
+        const AccelTool *make = NULL, *deb = NULL, *split = NULL, *objdump = NULL;
+        AccelRule rules[2] = {};
+        char *text = NULL;
+        size_t k = accel_tools(p, tools, ACCEL_TOOLS_MAX);
+
+        for (size_t i = 0; i < k; i++) {
+                const AccelTool *t = &tools[i];
+                assert_false(streq(t->target, "usr/bin/dpkg") || streq(t->target, "usr/bin/dpkg-architecture"));
+                make = streq(t->target, "usr/bin/make") ? t : make;
+                if (streq(t->target, "bin/bash"))
+                        assert_string_equal(t->built, "bash");
+                deb = streq(t->target, "usr/bin/dpkg-deb") ? t : deb;
+                split = streq(t->target, "usr/bin/dpkg-split") ? t : split;
+                objdump = streq(t->target, "usr/bin/aarch64-linux-gnu-objdump") ? t : objdump;
+        }
+        assert_true(make && deb && split && objdump);
+        assert_string_equal(make->built, "make");
+        assert_int_equal(make->role, ACCEL_ROLE_TOOL);
+        assert_string_equal(deb->built, "");
+        assert_string_equal(objdump->package, "binutils-aarch64-linux-gnu");
+        assert_int_equal(objdump->role, ACCEL_ROLE_TOOL);
+        assert_string_equal(accel_tool_library(deb, 0), "liblzma5");
+        assert_non_null(accel_tool_library(deb, 3));
+        assert_null(accel_tool_library(deb, 4));
+        assert_null(accel_tool_library(split, 0));
+        assert_null(accel_tool_library(make, 0));
+
+        rules[0] = (AccelRule) { .tool = make, .build_id_size = 20 };
+        rules[1] = (AccelRule) { .tool = deb, .build_id_size = 20 };
+        assert_int_equal(accel_routes_format(p, rules, 2, &text), 0);
+        assert_non_null(strstr(text, "# /usr/bin/make (make) -> its twin, built from the same source\n"));
+        assert_non_null(strstr(text, "exec = /.archway/native/usr/bin/dpkg-deb\nkeep-argv0 = yes\n"
+                                     "unless-arg = -W*\nunless-arg = --show*\nunless-env = LD_PRELOAD\n"));
+        assert_int_equal(strstr(text, "unless-arg") - strstr(text, "# /usr/bin/dpkg-deb") > 0, 1); /* dpkg-deb's only */
+        free(text);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dpkg_version),
                 cmocka_unit_test(test_version_check),
                 cmocka_unit_test(test_specs_patch),
                 cmocka_unit_test(test_tools_and_routes),
+                cmocka_unit_test(test_build_tool_rows),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
