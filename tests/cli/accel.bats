@@ -192,6 +192,20 @@ fallback() {
         assert_line "compiler drivers: 1 of 2 twinned (50.0 %)"
         assert_output --regexp "emulated because unless-arg -march=native +1"
 }
+@test "ARCHWAY_ACCEL_LOG that cannot be written (read-only, like BuildKit's /.archway mount): the program runs, debug says why" {
+        mkdir -p "$ROOT/tmp/ro"
+        run in_root 'mount --bind "$R/tmp/ro" "$R/tmp/ro" && mount -o remount,bind,ro "$R/tmp/ro"
+                run_gcc ARCHWAY_ACCEL_LOG=/tmp/ro/accel.log -- -O2 -c /tmp/hello.c -o /tmp/h-ro.o && echo compiled
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_ACCEL_LOG=/tmp/ro/accel.log chroot "$R" gcc -O2 -c /tmp/hello.c -o /tmp/h-ro2.o 2>&1 && echo quiet-compiled'
+        assert_success
+        assert_line compiled
+        assert_output --partial "route line"
+        assert_output --partial "ARCHWAY_ACCEL_LOG /tmp/ro/accel.log: cannot append: Read-only file system"
+        # without ARCHWAY_SHIM_DEBUG nothing reaches the compiler's stderr (configure reads it)
+        assert_equal "$(grep -c 'cannot append' <<<"$output")" 1
+        assert_line quiet-compiled
+        [[ ! -e $ROOT/tmp/ro/accel.log ]]
+}
 @test "fall-back: COMPILER_PATH" { fallback COMPILER_PATH=/tmp -- ; assert_output --partial "unless-env COMPILER_PATH"; }
 @test "fall-back: GCC_EXEC_PREFIX" { fallback GCC_EXEC_PREFIX=/usr/lib/gcc/ -- ; assert_output --partial "unless-env GCC_EXEC_PREFIX"; }
 @test "fall-back: version mismatch (the root's gcc replaced: another build-id)" {
