@@ -416,6 +416,24 @@ static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule, char
         return r < 0 ? r : 0;
 }
 
+/* A twinned cc1plus gets its standard C++ directories from the launcher (accel_cxx_include_env()). */
+static int cxx_include_env(const Ctx *c) {
+        const AccelPlatform *p = c->o->platform;
+        char rel[PATH_MAX], at[PATH_MAX], text[PATH_MAX];
+        int r;
+
+        snprintf(rel, sizeof(rel), "real/usr/lib/gcc-cross/%s/%s/cc1plus", p->triple, p->gcc_major);
+        if (path_join(at, sizeof(at), c->native, rel) < 0)
+                return -ENAMETOOLONG;
+        if (access(at, F_OK) < 0)
+                return 0; /* no cc1plus in the root, so none twinned */
+        r = accel_cxx_include_env(p, text, sizeof(text));
+        if (r < 0 || strlen(at) + strlen(".include-env") >= sizeof(at))
+                return r < 0 ? r : -ENAMETOOLONG;
+        strcat(at, ".include-env");
+        return write_file(at, text, NULL);
+}
+
 /* The twin driver's private directory: specs, the root's own target files, include-fixed. */
 static int gcc_private_dir(Ctx *c) {
         const AccelPlatform *p = c->o->platform;
@@ -465,7 +483,8 @@ static int gcc_private_dir(Ctx *c) {
                 return r;
         if (path_join(at, sizeof(at), dir, "specs") < 0)
                 return -ENAMETOOLONG;
-        return write_file(at, specs, NULL);
+        r = write_file(at, specs, NULL);
+        return r < 0 ? r : cxx_include_env(c);
 }
 
 /* The version-exact compiler's copy of a compiler-proper helper (into buf), or NULL: the host's. */

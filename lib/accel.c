@@ -333,7 +333,7 @@ static int spec_edit(char **text, const char *name, const char *replace, const c
 }
 
 int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret) {
-        _cleanup_free_ char *text = strdup(dumped), *iprefix = NULL, *cxx = NULL;
+        _cleanup_free_ char *text = strdup(dumped), *iprefix = NULL;
         int r;
 
         if (!text)
@@ -351,17 +351,16 @@ int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret) {
         r = spec_edit(&text, "cc1", NULL, iprefix);
         if (r < 0)
                 return r;
-        /* -isystem from *cc1plus comes after the user's -isystem and before the standard chain: the
-         * native order of the C++ directories. */
-        if (asprintf(&cxx, "%%{!nostdinc:%%{!nostdinc++:-isystem /usr/include/c++/%1$s -isystem "
-                     "/usr/include/%2$s/c++/%1$s -isystem /usr/include/c++/%1$s/backward}}",
-                     p->gcc_major, p->triple) < 0)
-                return -ENOMEM;
-        r = spec_edit(&text, "cc1plus", NULL, cxx);
-        if (r < 0)
-                return r;
+        /* The C++ directories are not in the specs: -isystem would make them directories that are
+         * not C++-aware (accel_cxx_include_env()). */
         *ret = TAKE_PTR(text);
         return 0;
+}
+
+int accel_cxx_include_env(const AccelPlatform *p, char *ret, size_t size) {
+        size_t n = (size_t) snprintf(ret, size, "CPLUS_INCLUDE_PATH=/usr/include/c++/%1$s:/usr/include/%2$s/c++/%1$s:"
+                                     "/usr/include/c++/%1$s/backward\n", p->gcc_major, p->triple);
+        return n < size ? 0 : -ENAMETOOLONG;
 }
 
 static void tool_rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {

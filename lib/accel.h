@@ -110,10 +110,16 @@ int accel_compiler_dir_name(const char *version, const AccelPlatform *p, char *r
 
 /* Turn the twin driver's own `-dumpspecs` output into the specs file of its private directory:
  * cross_compile 0 (search LIBRARY_PATH-less native prefixes like the native driver), cc1 gets
- * `-iprefix /usr/lib/gcc/TRIPLE/MAJOR/` (the native compiler's own include directory, first), cc1plus
- * the native C++ include directories. Returns 0 and a malloc'd text, -EBADMSG when the input lacks
- * one of the three specs, -ENOMEM. */
+ * `-iprefix /usr/lib/gcc/TRIPLE/MAJOR/` (the native compiler's own include directory, first).
+ * Returns 0 and a malloc'd text, -EBADMSG when the input lacks one of the two specs, -ENOMEM. */
 int accel_specs_patch(const char *dumped, const AccelPlatform *p, char **ret);
+
+/* The twin cc1plus's include-env file (twin/launch.c): one line
+ * "CPLUS_INCLUDE_PATH=/usr/include/c++/MAJOR:/usr/include/TRIPLE/c++/MAJOR:/usr/include/c++/MAJOR/backward",
+ * the native g++'s built-in C++ directories in its order. Through CPLUS_INCLUDE_PATH they are
+ * C++-aware system directories after the user's -isystem, as the native ones are; -isystem would
+ * make them C-only ones (flag 4 on every line marker of `g++ -E`). Returns 0 or -ENAMETOOLONG. */
+int accel_cxx_include_env(const AccelPlatform *p, char *ret, size_t size);
 
 /* A rule to write: tool + identity of the root's program. */
 typedef struct AccelRule {

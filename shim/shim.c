@@ -115,7 +115,8 @@ void shim_debug(const ShimEnv *env, const char *fmt, ...) {
 
 /* ARCHWAY_ACCEL_LOG: one line per program that a rule was about, "twinned PATH EXEC" or "emulated PATH
  * WHY WHAT", tab-separated, appended with one write(2) (O_APPEND: lines of concurrent processes do not
- * interleave). `archway accel report` sums a build's lines up. Failures are ignored: it is a report. */
+ * interleave). `archway accel report` sums a build's lines up. Failures do not stop the program: it is
+ * a report; ARCHWAY_SHIM_DEBUG=1 names them. */
 static void accel_log(const ShimEnv *env, const char *fmt, ...) {
         char line[2 * PATH_MAX + 256];
         va_list ap;
@@ -129,10 +130,13 @@ static void accel_log(const ShimEnv *env, const char *fmt, ...) {
         if (k < 0)
                 return;
         fd = open(env->accel_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-        if (fd < 0)
-                return;
-        (void) !write(fd, line, (size_t) k);
-        (void) close(fd);
+        /* Never a message without debug (a compiler's stderr is read by configure scripts); with it, the
+         * one place that tells why a log stays empty: e.g. a path in BuildKit's read-only /.archway
+         * mount (docs/accel.md, "The accel log under BuildKit"). */
+        if (fd < 0 || write(fd, line, (size_t) k) != k)
+                shim_debug(env, "ARCHWAY_ACCEL_LOG %s: cannot append: %s", env->accel_log, strerror(errno));
+        if (fd >= 0)
+                (void) close(fd);
 }
 
 /* ---- reading and identifying ------------------------------------------------------------------- */

@@ -16,11 +16,20 @@
  * handed on unchanged: gcc computes its own install prefix from it (make_relative_prefix), which is
  * why the links are hard links, not symlinks (those would resolve to one shared file).
  *
+ * Standard include directories (C++): a compiler proper may have a file REAL.include-env beside it,
+ * one line NAME=DIR:DIR... (install writes CPLUS_INCLUDE_PATH=/usr/include/c++/12:... for cc1plus).
+ * Unless an argument is -nostdinc or -nostdinc++, NAME is set to the caller's value (when not empty),
+ * ':', and those directories. cc1plus searches CPLUS_INCLUDE_PATH after -isystem and before its
+ * built-in chain, as a C++-aware system directory, exactly like the native g++'s built-in C++
+ * directories; -isystem from specs would mark them "not C++-aware" (flag 4 in -E line markers).
+ *
  * Hot path, like the shim: no heap, no stdio, one execve. Exit 127 with one line when the tree is
  * incomplete. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -55,6 +64,67 @@ static int join(char *buf, size_t size, const char *a, size_t an, const char *b)
         return 0;
 }
 
+/* REAL.include-env into buf: "NAME=DIRS" (no newline). Returns its length, 0 when there is none (or
+ * it is empty, unreadable or too long: then nothing changes). */
+static size_t include_env_read(const char *real, char *buf, size_t size) {
+        char path[PATH_MAX];
+        ssize_t k;
+        int fd;
+
+        if (join(path, sizeof(path), real, strlen(real), ".include-env") < 0)
+                return 0;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        k = read(fd, buf, size);
+        (void) close(fd);
+        if (k <= 0 || (size_t) k >= size)
+                return 0;
+        while (k > 0 && buf[k - 1] == '\n')
+                k--;
+        buf[k] = 0;
+        return strchr(buf, '=') && buf[0] != '=' ? (size_t) k : 0;
+}
+
+static bool has_arg(int argc, char **argv, const char *a, const char *b) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], a) == 0 || strcmp(argv[i], b) == 0)
+                        return true;
+        return false;
+}
+
+/* Run the loader with envp, or with NAME=<caller's value>:DIRS from REAL.include-env in place of the
+ * caller's NAME (docs above). */
+static int exec_loader(const char *loader, char **nargv, int argc, char **argv, char **envp, const char *real) {
+        char spec[PATH_MAX];
+        size_t n_env = 0, len = include_env_read(real, spec, sizeof(spec));
+
+        if (len == 0 || has_arg(argc, argv, "-nostdinc", "-nostdinc++"))
+                return execve(loader, nargv, envp);
+        for (char **e = envp; e && *e; e++)
+                n_env++;
+        size_t name_len = (size_t) (strchr(spec, '=') - spec) + 1; /* with '=' */
+        const char *user = NULL;
+        char *nenv[n_env + 2];
+        size_t k = 0;
+        for (char **e = envp; e && *e; e++) {
+                if (strncmp(*e, spec, name_len) == 0)
+                        user = user ?: *e + name_len; /* the first, as cc1plus's getenv() would take */
+                else
+                        nenv[k++] = *e;
+        }
+        size_t user_len = user ? strlen(user) : 0;
+        char var[len + user_len + 2];
+        memcpy(var, spec, name_len);
+        memcpy(var + name_len, user ?: "", user_len);
+        if (user_len)
+                var[name_len + user_len++] = ':';
+        memcpy(var + name_len + user_len, spec + name_len, len - name_len + 1);
+        nenv[k++] = var;
+        nenv[k] = NULL;
+        return execve(loader, nargv, nenv);
+}
+
 int main(int argc, char **argv, char **envp) {
         const char *self = (const char *) getauxval(AT_EXECFN), *mark;
         char loader[PATH_MAX], libdir[PATH_MAX], real[PATH_MAX], base[PATH_MAX];
@@ -87,6 +157,6 @@ int main(int argc, char **argv, char **envp) {
         for (int i = 1; i < argc; i++)
                 nargv[n++] = argv[i];
         nargv[n] = NULL;
-        execve(loader, nargv, envp);
+        exec_loader(loader, nargv, argc, argv, envp, real);
         return fail("cannot run the twin's loader ", loader);
 }

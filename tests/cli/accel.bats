@@ -4,7 +4,9 @@
 # rule unfired (archshim's debug line names the condition); --verify finds no difference.
 #
 # Needs: an arm64 Debian root with gcc-12 (ARCHWAY_ACCEL_ROOT, default scripts/fetch-fixtures' one),
-# the host's gcc-12-aarch64-linux-gnu + binutils-aarch64-linux-gnu, qemu-user-static, Linux >= 6.7.
+# for C++ one with g++-12 too (ARCHWAY_ACCEL_CXX_ROOT, default fetch-fixtures' gxx-root-arm64), the
+# host's gcc-12-aarch64-linux-gnu (g++-12-aarch64-linux-gnu) + binutils-aarch64-linux-gnu, our QEMU
+# (ARCHWAY_QEMU_DIR) or qemu-user-static, Linux >= 6.7.
 # The root is never modified: each run installs into a hard-linked copy (every file we write is
 # written by rename or after unlink, so the shared inodes stay untouched).
 
@@ -13,7 +15,12 @@ load helpers
 ARCHWAY=${ARCHWAY:-$BUILD/bin/archway}
 TWIN_LAUNCH=${TWIN_LAUNCH:-$BUILD/libexec/archway-twin-launch}
 ACCEL_ROOT=${ARCHWAY_ACCEL_ROOT:-$FIXTURES/gcc-root-arm64}
-QEMU=${QEMU:-/usr/bin/qemu-aarch64-static}
+GXX_ROOT=${ARCHWAY_ACCEL_CXX_ROOT:-$FIXTURES/gxx-root-arm64}
+# Our QEMU when make check names it (ARCHWAY_QEMU_DIR), else Debian's.
+if [[ -z ${QEMU:-} ]]; then
+        QEMU=/usr/bin/qemu-aarch64-static
+        [[ -x ${ARCHWAY_QEMU_DIR:-/nonexistent}/qemu-aarch64 ]] && QEMU=$ARCHWAY_QEMU_DIR/qemu-aarch64
+fi
 
 setup_file() {
         [[ -x $ARCHWAY && -x $TWIN_LAUNCH && -x $ARCHSHIM ]] || return 0
@@ -190,6 +197,20 @@ fallback() {
         assert_success
         assert_line "compiler drivers: 1 of 2 twinned (50.0 %)"
         assert_output --regexp "emulated because unless-arg -march=native +1"
+}
+@test "ARCHWAY_ACCEL_LOG that cannot be written (read-only, like BuildKit's /.archway mount): the program runs, debug says why" {
+        mkdir -p "$ROOT/tmp/ro"
+        run in_root 'mount --bind "$R/tmp/ro" "$R/tmp/ro" && mount -o remount,bind,ro "$R/tmp/ro"
+                run_gcc ARCHWAY_ACCEL_LOG=/tmp/ro/accel.log -- -O2 -c /tmp/hello.c -o /tmp/h-ro.o && echo compiled
+                env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_ACCEL_LOG=/tmp/ro/accel.log chroot "$R" gcc -O2 -c /tmp/hello.c -o /tmp/h-ro2.o 2>&1 && echo quiet-compiled'
+        assert_success
+        assert_line compiled
+        assert_output --partial "route line"
+        assert_output --partial "ARCHWAY_ACCEL_LOG /tmp/ro/accel.log: cannot append: Read-only file system"
+        # without ARCHWAY_SHIM_DEBUG nothing reaches the compiler's stderr (configure reads it)
+        assert_equal "$(grep -c 'cannot append' <<<"$output")" 1
+        assert_line quiet-compiled
+        [[ ! -e $ROOT/tmp/ro/accel.log ]]
 }
 @test "fall-back: COMPILER_PATH" { fallback COMPILER_PATH=/tmp -- ; assert_output --partial "unless-env COMPILER_PATH"; }
 @test "fall-back: GCC_EXEC_PREFIX" { fallback GCC_EXEC_PREFIX=/usr/lib/gcc/ -- ; assert_output --partial "unless-env GCC_EXEC_PREFIX"; }
@@ -455,6 +476,132 @@ SH
         cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
         run cat "$ROOT/tmp/both.log"
         assert_line --regexp $'^twinned\t/usr/bin/file\t'
+# ---- C++: g++ (and c++, the alternatives name) routed to the twin g++, cc1plus its compiler proper --
+
+# use_cxx_root [exact]: RX, a hard-linked copy of the g++ root with twins installed: the host's cross
+# g++ only, or with `exact` the version-exact cc1plus of the cache (skips when it is not built).
+use_cxx_root() {
+        [[ -x $GXX_ROOT/usr/lib/gcc/aarch64-linux-gnu/12/cc1plus ]] ||
+                skip "no arm64 root with g++-12 at $GXX_ROOT: run scripts/fetch-fixtures, or set ARCHWAY_ACCEL_CXX_ROOT"
+        command -v aarch64-linux-gnu-g++-12 >/dev/null || skip "g++-12-aarch64-linux-gnu not installed on the host"
+        local cache=$BATS_FILE_TMPDIR/no-cache
+        if [[ ${1:-} == exact ]]; then
+                use_exact_compiler
+                cache=${ARCHWAY_CACHE_DIR:-/var/cache/archway}
+        fi
+        export RX=$BATS_TEST_TMPDIR/rx
+        cp -al "$GXX_ROOT" "$RX"
+        rm -rf "$RX/.archway" "$RX/tmp"/*
+        mkdir -p "$RX/.archway/qemu"
+        cp "$REPO/tests/cli/data/twin-sample.cc" "$RX/tmp/"
+        run env -u LIBRARY_PATH ARCHWAY_CACHE_DIR="$cache" "$ARCHWAY" accel install --platform linux/arm64 --root "$RX" \
+                --launcher "$TWIN_LAUNCH"
+        assert_success
+        grep -q '^# /usr/bin/aarch64-linux-gnu-g++-12 (g++-12) -> its twin' "$RX/.archway/routes.conf"
+        [[ -x $RX/.archway/native/real/usr/lib/gcc-cross/aarch64-linux-gnu/12/cc1plus ]]
+}
+
+# cxx_both 'flags' 'link flags': in RX, compile /tmp/twin-sample.cc to an object and link it with c++
+# (the alternatives name: c++ -> g++ -> g++-12 -> aarch64-linux-gnu-g++-12), once routed (/tmp/twins/,
+# with ARCHWAY_ACCEL_LOG=/tmp/accel.log) and once emulated (/tmp/emulated/), debug lines on; then run
+# both programs (emulated, as the target's code always is) with "4 x 38 4".
+cxx_both() {
+        ROOT=$RX run in_root '
+for mode in twins emulated; do
+        sw=ARCHWAY_ACCEL_LOG=/tmp/accel.log; [ $mode = emulated ] && sw=ARCHWAY_SHIM=qemu
+        mkdir -p "$R/tmp/$mode"
+        cxx() { env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 $sw chroot "$R" c++ "$@" 2>&1; }
+        cxx '"$1"' -c /tmp/twin-sample.cc -o /tmp/$mode/sample.o || echo "$mode: compile failed"
+        cxx '"$2"' /tmp/$mode/sample.o -o /tmp/$mode/sample || echo "$mode: link failed"
+        env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu chroot "$R" /tmp/$mode/sample 4 x 38 4 || echo "$mode: run failed"
+done'
+}
+
+# Both programs printed what the sample prints for "4 x 38 4"; nothing failed; the twins' compile and
+# link went native (debug lines), and only those.
+cxx_expect() {
+        assert_success
+        refute_output --partial "failed"
+        [[ $(grep -c '^parse: not a number: .x.$' <<<"$output") -eq 2 ]]
+        [[ $(grep -c '^twin-sample: sum 46, bad 1, square 2.25, rect 7, 38\*1, 4\*2, x\*1$' <<<"$output") -eq 2 ]]
+        [[ $(grep -c 'route line [0-9]*: exec /.archway/native/usr/bin/aarch64-linux-gnu-g++-12' <<<"$output") -eq 2 ]]
+        [[ $(grep -c 'ARCHWAY_SHIM=qemu: routes skipped' <<<"$output") -ge 2 ]]
+        run cat "$RX/tmp/accel.log"
+        assert_line --index 0 --regexp $'^twinned\t/usr/bin/(aarch64-linux-gnu-)?[cg][+][+](-12)?\t/.archway/native/usr/bin/aarch64-linux-gnu-g[+][+]-12$'
+        assert_line --index 1 --regexp $'^twinned\t/usr/bin/(aarch64-linux-gnu-)?[cg][+][+](-12)?\t/.archway/native/usr/bin/aarch64-linux-gnu-g[+][+]-12$'
+        [[ ${#lines[@]} -eq 2 ]]
+}
+
+@test "C++: c++/g++ routed to the twin g++ (host's cc1plus); objects identical except .comment; the program runs" {
+        use_cxx_root
+        cxx_both '-O2 -g' '-O2'
+        cxx_expect
+        for m in twins emulated; do
+                aarch64-linux-gnu-objcopy -R .comment "$RX/tmp/$m/sample.o" "$BATS_TEST_TMPDIR/$m.o"
+        done
+        cmp "$BATS_TEST_TMPDIR/twins.o" "$BATS_TEST_TMPDIR/emulated.o"
+        run aarch64-linux-gnu-readelf -p .comment "$RX/tmp/twins/sample.o"
+        assert_output --partial "(Debian 12.2.0-14)"
+}
+
+@test "C++: g++ -E identical to the root's, line markers included; with CPLUS_INCLUDE_PATH, -isystem, -nostdinc++" {
+        # The twin's C++ directories are C++-aware system directories like the native ones (flags "3",
+        # not "3 4"), after the user's -isystem and CPLUS_INCLUDE_PATH, and gone with -nostdinc++.
+        use_cxx_root
+        mkdir -p "$RX/tmp/inc" "$RX/tmp/sys"
+        printf '#pragma once\nint user_header;\n' >"$RX/tmp/inc/user.h"
+        printf '#pragma once\nint sys_header;\n' >"$RX/tmp/sys/sys.h"
+        printf '#include <vector>\n#include <user.h>\n#include <sys.h>\n' >"$RX/tmp/e.cc"
+        printf '#include <user.h>\n#include <sys.h>\n' >"$RX/tmp/nostd.cc"
+        ROOT=$RX run in_root '
+cxx() { env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 "$@" 2>&1; }
+for mode in twins emulated; do
+        sw=ARCHWAY_ACCEL_LOG=/tmp/e.log; [ $mode = emulated ] && sw=ARCHWAY_SHIM=qemu
+        cxx $sw CPLUS_INCLUDE_PATH=/tmp/inc chroot "$R" g++ -isystem /tmp/sys -E /tmp/e.cc -o /tmp/e-$mode.ii || echo "$mode: failed"
+        cxx $sw CPLUS_INCLUDE_PATH=/tmp/inc: chroot "$R" g++ -nostdinc++ -isystem /tmp/sys -E /tmp/nostd.cc -o /tmp/nostd-$mode.ii || echo "$mode: failed"
+done'
+        assert_success
+        refute_output --partial "failed"
+        run grep -c $'^twinned\t' "$RX/tmp/e.log"
+        assert_output 2
+        cmp "$RX/tmp/e-twins.ii" "$RX/tmp/e-emulated.ii"
+        cmp "$RX/tmp/nostd-twins.ii" "$RX/tmp/nostd-emulated.ii"
+        grep -q '^# 1 "/usr/include/c++/12/vector" 1 3$' "$RX/tmp/e-twins.ii"
+        grep -q '^# 1 "/tmp/inc/user.h" 1 3$' "$RX/tmp/e-twins.ii"
+        grep -q '^# 1 "/tmp/sys/sys.h" 1 3 4$' "$RX/tmp/e-twins.ii"
+}
+
+@test "C++: hardened g++ compiles (-fstack-protector-strong) stay emulated without a version-exact cc1plus" {
+        use_cxx_root
+        run grep -A40 '^# /usr/bin/aarch64-linux-gnu-g++-12' "$RX/.archway/routes.conf"
+        assert_output --partial 'unless-arg = -fstack-protector*'
+}
+
+@test "version-exact compiler: C++ with dpkg-buildflags, twinned and emulated: objects and program byte-identical, runs" {
+        use_cxx_root exact
+        run grep -c 'fstack-protector' "$RX/.archway/routes.conf"
+        assert_output 0
+        cmp "$EXACT/cc1plus" "$RX/.archway/native/real/usr/lib/gcc-cross/aarch64-linux-gnu/12/cc1plus"
+        # bookworm's arm64 dpkg-buildflags: CXXFLAGS + CPPFLAGS, and LDFLAGS for the link
+        cxx_both '-g -O2 -ffile-prefix-map=/tmp=. -fstack-protector-strong -Wformat -Werror=format-security -Wdate-time -D_FORTIFY_SOURCE=2' \
+                '-g -O2 -Wl,-z,relro'
+        cxx_expect
+        # whole files, .comment (the root's version string) included
+        cmp "$RX/tmp/twins/sample.o" "$RX/tmp/emulated/sample.o"
+        cmp "$RX/tmp/twins/sample" "$RX/tmp/emulated/sample"
+        run aarch64-linux-gnu-readelf -p .comment "$RX/tmp/twins/sample.o"
+        assert_output --partial "(Debian 12.2.0-14+deb12u1)"
+        # the hardening is there: the stack protector
+        run aarch64-linux-gnu-nm -D "$RX/tmp/twins/sample"
+        assert_output --partial "__stack_chk_fail"
+}
+
+@test "version-exact compiler: --verify covers the C++ sample, whole files identical" {
+        use_cxx_root exact
+        run env -u LIBRARY_PATH ARCHWAY_SHIM="$ARCHSHIM" QEMU="$QEMU" "$REPO/scripts/accel-verify" "$RX"
+        assert_success
+        assert_output --partial "no difference (2 samples"
+        assert_output --partial "whole files, .comment included"
 }
 
 @test "remove: twins and routes go, the root's own files stay" {

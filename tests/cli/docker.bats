@@ -88,6 +88,7 @@ gcc_images() {
         cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<'EOF'
 FROM gcc:arm64
 COPY t.c /src/
+ENV ARCHWAY_ACCEL_LOG=/src/accel.log
 RUN --mount=type=bind,from=twins:arm64,source=/.archway,target=/.archway \
     cd /src && ARCHWAY_SHIM_DEBUG=1 gcc -O2 -g -c t.c -o t.o 2>/src/shim.log
 EOF
@@ -104,6 +105,7 @@ EOF
                         docker cp "$id:/src/t.o" "$BATS_TEST_TMPDIR/$t.o"
                         docker cp "$id:/src/shim.log" "$BATS_TEST_TMPDIR/$t.log"
                         docker export "$id" | tar -t | grep -c "^\.archway/." || true
+                        docker cp "$id:/src/accel.log" "$BATS_TEST_TMPDIR/$t.accel.log" 2>/dev/null || echo "$t: no accel log"
                         docker rm "$id" >/dev/null
                 done
                 docker save -o "$BATS_TEST_TMPDIR/twins-built.tar" t:twins'
@@ -111,6 +113,9 @@ EOF
         # nothing of the twins in either image (docker 20.10's BuildKit 0.8 leaves the empty mount point /.archway; newer BuildKit removes it)
         assert_line --index 0 0
         assert_line --index 1 0
+        # ARCHWAY_ACCEL_LOG (ENV) reached the RUN and names what ran native; without twins there is none
+        assert_line --index 2 "emu: no accel log"
+        refute_line "twins: no accel log"
         # the twin compiled one, the emulated root's gcc the other: the shim's debug lines say so
         # (.comment cannot: with a version-exact cc1 in the cache, scripts/build-cross-gcc, the twin's
         # version string is the root's own; without one it is the host cross gcc's 12.2.0-14)
@@ -118,6 +123,12 @@ EOF
         assert_output 1
         run grep -c 'route line' "$BATS_TEST_TMPDIR/emu.log"
         assert_output 0
+        run cat "$BATS_TEST_TMPDIR/twins.accel.log"
+        assert_line $'twinned\t/usr/bin/gcc\t/.archway/native/usr/bin/aarch64-linux-gnu-gcc-12'
+        assert_line $'twinned\t/bin/sh\t/.archway/native/bin/dash'
+        run "$BUILD/bin/archway" accel report "$BATS_TEST_TMPDIR/twins.accel.log"
+        assert_success
+        assert_line "compiler drivers: 1 of 1 twinned (100.0 %)"
         # (readelf -p prints the string whole; objdump -s splits it across its hex dump's lines)
         run aarch64-linux-gnu-readelf -p .comment "$BATS_TEST_TMPDIR/emu.o"
         assert_output --partial '+deb12u1'
@@ -129,6 +140,42 @@ EOF
         # check-arch proves docker save's output for linux/arm64
         run "$CHECK_ARCH" --platform linux/arm64 "docker-archive:$BATS_TEST_TMPDIR/twins-built.tar"
         assert_success
+}
+
+@test "twins under buildx 0.13 (trixie's dockerd): ARCHWAY_ACCEL_LOG in the step's files says what ran native; not in the read-only /.archway" {
+        [[ -x $BUILD/libexec/qemu-aarch64-archway ]] || skip "no QEMU+shim build (make emulators)"
+        local root
+        root=$("$REPO/scripts/docker-trixie" 2>/dev/null) || skip "trixie's docker packages could not be fetched (Debian's mirror)"
+        gcc_images
+        mkdir -p "$BATS_TEST_TMPDIR/ctx"
+        printf 'int twice(int x) { return 2 * x; }\n' >"$BATS_TEST_TMPDIR/ctx/t.c"
+        # The log must be a file the step can write and keep: BuildKit >= 0.10 mounts /.archway
+        # read-only (EROFS; 0.8 gives a writable layer that is thrown away with the mount).
+        cat >"$BATS_TEST_TMPDIR/ctx/Dockerfile" <<'EOF'
+FROM gcc:arm64
+COPY t.c /src/
+ENV ARCHWAY_ACCEL_LOG=/src/accel.log
+RUN --mount=type=bind,from=twins:arm64,source=/.archway,target=/.archway \
+    cd /src && gcc -O2 -c t.c -o t.o && \
+    ARCHWAY_SHIM_DEBUG=1 ARCHWAY_ACCEL_LOG=/.archway/accel.log gcc -O2 -c t.c -o t2.o 2>/src/ro.log
+EOF
+        DOCKER_ROOT=$root run in_docker '
+                docker load -q -i "$IMAGES/gcc.tar" >/dev/null; docker load -q -i "$IMAGES/twins.tar" >/dev/null
+                "$BINFMT" --config "$CONF" -q --install arm64 --shim >/dev/null
+                cd "$BATS_TEST_TMPDIR/ctx"
+                docker buildx build -q --network none --platform linux/arm64 -t t:bx . >/dev/null
+                id=$(docker create --platform linux/arm64 t:bx /bin/true)
+                for f in accel.log ro.log t.o t2.o; do docker cp "$id:/src/$f" "$BATS_TEST_TMPDIR/bx.$f"; done'
+        assert_success
+        run cat "$BATS_TEST_TMPDIR/bx.accel.log"
+        assert_line $'twinned\t/usr/bin/gcc\t/.archway/native/usr/bin/aarch64-linux-gnu-gcc-12'
+        [[ $(grep -c $'^twinned\t/usr/bin/gcc\t' <<<"$output") -eq 1 ]] # the second gcc logged nowhere
+        run "$BUILD/bin/archway" accel report "$BATS_TEST_TMPDIR/bx.accel.log"
+        assert_line "compiler drivers: 1 of 1 twinned (100.0 %)"
+        run cat "$BATS_TEST_TMPDIR/bx.ro.log"
+        assert_output --partial "route line"
+        assert_output --partial "ARCHWAY_ACCEL_LOG /.archway/accel.log: cannot append: Read-only file system"
+        cmp "$BATS_TEST_TMPDIR/bx.t.o" "$BATS_TEST_TMPDIR/bx.t2.o"
 }
 
 # The installer image: IMAGE_TAR (make image's, all default targets) or one built here by the same
