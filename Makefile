@@ -286,6 +286,9 @@ twin-tools:
 	@scripts/build-twin-tools --cache-dir $(QEMU_CACHE_DIR) \
 		--root $${ARCHWAY_FIXTURES:-$(QEMU_CACHE_DIR)/fixtures}/gcc-root-arm64 || \
 		echo "make twin-tools: failed (see above); make stays emulated in twinned roots, its tests skip"
+	@for r in $(QEMU_CACHE_DIR)/pkgbuild-roots/*/arm64; do [ ! -x $$r/bin/bash ] || \
+		scripts/build-twin-tools --cache-dir $(QEMU_CACHE_DIR) --root $$r || \
+		echo "make twin-tools: failed for $$r (see above); its bash tests skip"; done
 
 unit: $(UNIT_BINS)
 	@scripts/run-tests --unit-only $(UNIT_BINS)

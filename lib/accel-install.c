@@ -532,6 +532,19 @@ static void find_compiler_proper(Ctx *c) {
         snprintf(c->res->compiler_proper, sizeof(c->res->compiler_proper), "%.300s (gcc-%s %.100s)", dir, p->gcc_major, tv);
 }
 
+/* A root with target code the tool would load in-process (bash's loadable builtins): 1 (noted), no twin. */
+static int loadables_veto(Ctx *c, const AccelTool *t) {
+        char path[PATH_MAX];
+
+        if (path_join(path, sizeof(path), c->o->root, accel_tool_loadables_dir(t)) < 0)
+                return -ENAMETOOLONG;
+        if (access(path, F_OK) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: the root has /%s (target code it would load); ",
+             t->target, accel_tool_loadables_dir(t));
+        return 1;
+}
+
 /* One tool: twin it when both sides have it. Returns 1 with a rule to write, 0 skipped/no rule. */
 static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         const AccelPlatform *p = c->o->platform;
@@ -550,6 +563,11 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
                      r == 0 ? "not in the root" :
                      t->role == ACCEL_ROLE_TOOL ? "not on the host" : "no host twin (install the cross package)");
                 return 0;
+        }
+        if (accel_tool_loadables_dir(t)) {
+                r = loadables_veto(c, t);
+                if (r != 0)
+                        return r < 0 ? r : (c->res->n_skipped++, 0);
         }
         /* Helpers come from the same source package as the driver that starts them: its check counts. */
         r = t->role == ACCEL_ROLE_HELPER ? 0 : tool_versions(c, t, rule, built, sizeof(built));

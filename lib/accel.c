@@ -143,6 +143,16 @@ static const struct {
         { "usr/bin/dpkg-deb", "-W*" }, { "usr/bin/dpkg-deb", "--show*" },
 };
 
+/* Tools that load target code in-process on request: bash's `enable -f` (a builtin, a shared object for
+ * the target's architecture, which the twin cannot load). Debian's bash-builtins installs them in
+ * /usr/lib/bash, BASH_LOADABLES_PATH's default: a root that has it gets no twin of the tool, and the
+ * variable set keeps a run emulated. */
+static const struct {
+        const char *path, *env, *root_path;
+} tool_loadables[] = {
+        { "bin/bash", "BASH_LOADABLES_PATH", "usr/lib/bash" },
+};
+
 static const char *const tool_unless_envs[] = {
         "LD_PRELOAD", "LD_AUDIT", /* fakeroot & co.: meant for the target's loader, they change what tools do */
 };
@@ -244,6 +254,13 @@ const char *accel_tool_library(const AccelTool *t, size_t i) {
         for (size_t k = 0; k < ELEMENTSOF(tool_libraries); k++)
                 if (streq(tool_libraries[k].path, t->target) && i-- == 0)
                         return tool_libraries[k].library;
+        return NULL;
+}
+
+const char *accel_tool_loadables_dir(const AccelTool *t) {
+        for (size_t k = 0; k < ELEMENTSOF(tool_loadables); k++)
+                if (streq(tool_loadables[k].path, t->target))
+                        return tool_loadables[k].root_path;
         return NULL;
 }
 
@@ -376,6 +393,9 @@ static void tool_rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule 
                         strbuf_printf(b, "unless-arg = %s\n", tool_unless_args[i].arg);
         for (size_t i = 0; i < ELEMENTSOF(tool_unless_envs); i++)
                 strbuf_printf(b, "unless-env = %s\n", tool_unless_envs[i]);
+        for (size_t i = 0; i < ELEMENTSOF(tool_loadables); i++)
+                if (streq(tool_loadables[i].path, t->target))
+                        strbuf_printf(b, "unless-env = %s\n", tool_loadables[i].env);
 }
 
 static void rule_format(StrBuf *b, const AccelPlatform *p, const AccelRule *r) {

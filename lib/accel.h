@@ -96,13 +96,18 @@ int accel_version_check(const char *source, const char *twin, const char *target
 #define ACCEL_COMPILER_RECIPE "2"
 extern const char *const accel_compiler_proper[3];
 
-/* The recipe a scripts/build-twin-tools manifest must name ("recipe=1"): the script's RECIPE. */
-#define ACCEL_TOOL_RECIPE "2"
+/* The recipe a scripts/build-twin-tools manifest must name: the script's RECIPE (3: bash with the target's
+ * unsigned char and binary128 printf). */
+#define ACCEL_TOOL_RECIPE "3"
 
 /* The i-th library package whose code writes part of tool t's output (dpkg-deb's compressors, dwz's
  * libelf): it must have the same version on both sides too, as the tool's own package. NULL past
  * the last. */
 const char *accel_tool_library(const AccelTool *t, size_t i);
+
+/* The directory of the root where tool t finds target code to load in-process (bash: /usr/lib/bash,
+ * loadable builtins), relative to the root, or NULL. A root that has it gets no twin of t. */
+const char *accel_tool_loadables_dir(const AccelTool *t);
 
 /* The directory name of a version-exact compiler proper in the cache: "<version>-<triple>", into ret
  * (size bytes). Returns 0 or -ENAMETOOLONG. */

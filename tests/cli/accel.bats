@@ -618,3 +618,126 @@ done'
         run "$ARCHWAY" accel frobnicate --root /
         assert_failure 2
 }
+
+# ---- bash, m4, mawk in a configured buildd root (scripts/pkgbuild-roots: the fixture has none of them)
+
+# buildd_twins: BR = a hard-linked copy of a configured arm64 bookworm buildd root (ARCHWAY_BUILDD_ROOT,
+# else bench/pkgbuild's in the cache) with twins installed, made once per file.
+buildd_twins() {
+        local src=${ARCHWAY_BUILDD_ROOT:-}
+        [[ -n $src ]] || src=$(ls -d "${ARCHWAY_CACHE_DIR:-/var/cache/archway}"/pkgbuild-roots/*/arm64 2>/dev/null | head -n 1)
+        [[ -n $src && -x $src/bin/bash && -x $src/usr/bin/m4 ]] ||
+                skip "no configured arm64 buildd root (scripts/pkgbuild-roots arm64, or ARCHWAY_BUILDD_ROOT)"
+        BR=$BATS_FILE_TMPDIR/buildd
+        if [[ ! -f $BR/.archway/routes.idx ]]; then
+                rm -rf "$BR"
+                cp -al "$src" "$BR"
+                rm -rf "$BR/.archway" "$BR/tmp"/*
+                install_into "$BR"
+                assert_success
+                echo "$output" >"$BATS_FILE_TMPDIR/buildd.install"
+        fi
+}
+
+# set_status ROOT PACKAGE VERSION: the root's dpkg record of a package's version, in a new file.
+set_status() {
+        local f=$1/var/lib/dpkg/status
+        awk -v p="$2" -v v="$3" '/^Package: / { cur = $2 } cur == p && /^Version: / { $0 = "Version: " v } { print }' \
+                "$f" >"$f.new"
+        rm -f "$f" && mv "$f.new" "$f"
+}
+
+@test "bash: printf's floating point is the target's binary128 long double; high bytes hash as unsigned chars" {
+        buildd_twins
+        grep -q '^# /bin/bash (bash)' "$BR/.archway/routes.conf" || skip "bash is not twinned: $(cat "$BATS_FILE_TMPDIR/buildd.install")"
+        # A plain x86_64 build of the same source differs on each line marked *: x87's 80-bit long
+        # double rounds 1.115 to 1.12 and prints %a as 0xcp-3; a signed char hashes 0xe9 otherwise.
+        cat >"$BR/tmp/both.sh" <<'SH'
+bash -c 'printf "%.2f %.2f %.25f %a %La %g %#g %+010.3e|%-8.1f|\n" 1.115 2.675 0.1 1.5 1 1e4000 2 -1.5e-300 99.95 # *
+        for i in $(seq 1 3000); do printf "%.2f %.1f %.17g %.3e %.30g\n" "$i.${i: -1}05" "$i.25" "0.$i" "$i.0005" "1$i.7"; done | md5sum
+        printf "%f %f %e %s\n" inf -nan 0x1p-16382 "$(printf %.3f "'"'"'A")"; printf "%.3f\n" 1..2 2>&1
+        declare -A m; for k in $'"'"'\xe9'"'"' $'"'"'\xff\xfe'"'"' é ü a b z; do m[$k]=1; done; declare -p m | od -An -tx1 # *
+        x=$'"'"'caf\xc3\xa9\xff'"'"'; echo "${#x} ${x^^}" | od -An -tx1; echo $(( -9223372036854775807 - 1 )) $(( 1 << 63 ))'
+SH
+        both_ways "$BR"
+        run cat "$BR/tmp/both.twin"
+        assert_line --index 0 "1.11 2.67 0.1000000000000000000000000 0x1.8p+0 0x1p+0 1e+4000 2.00000 -1.500e-300|100.0   |"
+        refute_output --partial x86_64
+        cmp "$BR/tmp/both.emu" "$BR/tmp/both.twin"
+        run grep -c $'^twinned\t/usr/bin/bash\t/.archway/native/bin/bash$' "$BR/tmp/both.log"
+        assert_output 1
+}
+
+@test "bash: loadable builtins in the root (bash-builtins' /usr/lib/bash) mean no twin; BASH_LOADABLES_PATH keeps it emulated" {
+        buildd_twins
+        grep -q '^# /bin/bash (bash)' "$BR/.archway/routes.conf" || skip "bash is not twinned here"
+        # enable -f loads a target .so into bash: the twin cannot
+        run grep -A8 '^# /bin/bash (bash)' "$BR/.archway/routes.conf"
+        assert_line "unless-env = BASH_LOADABLES_PATH"
+        ROOT=$BR run in_root 'env -i PATH=/usr/sbin:/usr/bin:/bin ARCHWAY_QEMU_DIR=/.archway/qemu ARCHWAY_SHIM_DEBUG=1 BASH_LOADABLES_PATH=/usr/lib/bash chroot "$R" /bin/bash -c "echo \$MACHTYPE"'
+        assert_output --partial "does not apply: unless-env BASH_LOADABLES_PATH"
+        assert_line "aarch64-unknown-linux-gnu"
+        local r=$BATS_TEST_TMPDIR/r-loadables
+        cp -al "$BR" "$r"
+        rm -rf "$r/.archway"
+        mkdir -p "$r/usr/lib/bash"
+        install_into "$r"
+        assert_success
+        assert_output --partial "/bin/bash: the root has /usr/lib/bash"
+        run grep -c '^# /bin/bash ' "$r/.archway/routes.conf"
+        assert_output 0
+}
+
+@test "bash: another version in the root gets no bash twin; install names the build it lacks" {
+        buildd_twins
+        local r=$BATS_TEST_TMPDIR/r-bash
+        cp -al "$BR" "$r"
+        rm -rf "$r/.archway"
+        set_status "$r" bash 5.2.15-3+b1
+        install_into "$r"
+        assert_success
+        assert_output --partial "/bin/bash: no bash built from bash 5.2.15-3 in"
+        run grep -c '^# /bin/bash ' "$r/.archway/routes.conf"
+        assert_output 0
+}
+
+@test "m4 and mawk: the host's of the same version; the same output both ways, nothing of the host's machine" {
+        buildd_twins
+        grep -q '^# /usr/bin/m4 (m4)' "$BR/.archway/routes.conf" || skip "m4 is not twinned: $(cat "$BATS_FILE_TMPDIR/buildd.install")"
+        grep -q '^# /usr/bin/mawk (mawk)' "$BR/.archway/routes.conf" || skip "mawk is not twinned: $(cat "$BATS_FILE_TMPDIR/buildd.install")"
+        cat >"$BR/tmp/both.sh" <<'SH'
+m4 --version | head -n 1; mawk -W version 2>&1
+printf '%s\n' 'define(`sq'"'"', `eval($1*$1)'"'"')dnl' 'sq(12) __gnu__ __unix__ len(archway) format(`%5.2f|%x'"'"', 3.14159, 255)' \
+        'translit(`hello'"'"', `a-z'"'"', `A-Z'"'"') syscmd(`uname -m'"'"')esyscmd(`echo es'"'"')' \
+        'divert(1)later divert(0)now patsubst(`a1b22'"'"', `[0-9]+'"'"', `<\&>'"'"')' | m4 2>&1
+mawk 'BEGIN { srand(7); r = rand(); for (i = 1; i < 2000; i++) printf "%.17g %.17g %.17g %.17g %d\n", exp(i / 7.3), sin(i * 1.1), log(i * 0.37), atan2(i, 3.3), int(i * 0.1 * 3) }' | md5sum
+printf 'b 2\na 10\nc 1\n' | mawk '{ s += $2; n[$1] = $2 } END { printf "%d %s %s %.3f %s\n", s, toupper("mawk"), substr("archway", 2, 3), s / 3, sprintf("%c%5.1e", 65, 12345) }'
+echo 'x=1,y=22' | mawk -F'[=,]' '{ print NF, $2 $4, length($0), index($0, "y"), match($0, /2+/), RSTART, RLENGTH; gsub(/[0-9]/, "#"); print }'
+SH
+        both_ways "$BR"
+        run cat "$BR/tmp/both.twin"
+        assert_line "m4 (GNU M4) 1.4.19"
+        assert_line "mawk 1.3.4 20200120"
+        assert_line "144   7  3.14|ff"
+        assert_line "HELLO aarch64"
+        refute_output --regexp 'x86_64|x86-64|amd64'
+        cmp "$BR/tmp/both.emu" "$BR/tmp/both.twin"
+        run cat "$BR/tmp/both.log"
+        assert_line --regexp $'^twinned\t/usr/bin/m4\t/.archway/native/usr/bin/m4$'
+        assert_line --regexp $'^twinned\t/usr/bin/mawk\t/.archway/native/usr/bin/mawk$'
+}
+
+@test "m4 and mawk: a root with other versions gets no twin of them; install says which" {
+        buildd_twins
+        local r=$BATS_TEST_TMPDIR/r-m4
+        cp -al "$BR" "$r"
+        rm -rf "$r/.archway"
+        set_status "$r" m4 1.4.19-8
+        set_status "$r" mawk 1.3.4.20250131-1
+        install_into "$r"
+        assert_success
+        assert_output --partial "/usr/bin/m4: m4 host $(dpkg-query -W -f='${Version}' m4), root 1.4.19-8"
+        assert_output --partial "/usr/bin/mawk: mawk host $(dpkg-query -W -f='${Version}' mawk), root 1.3.4.20250131-1"
+        run grep -c '^# /usr/bin/m4 \|^# /usr/bin/mawk ' "$r/.archway/routes.conf"
+        assert_output 0
+}

@@ -196,6 +196,34 @@ static void test_build_tool_rows(void **state) {
         free(text);
 }
 
+/* bash's loadable builtins (enable -f: target code in-process): its root directory and its rule's
+ * BASH_LOADABLES_PATH condition; no other tool has either. */
+static void test_bash_loadables(void **state) {
+        const AccelPlatform *p = accel_platform_lookup("arm64");
+        static AccelTool tools[ACCEL_TOOLS_MAX];
+        const AccelTool *bash = NULL;
+        AccelRule rule = {};
+        char *text = NULL;
+        size_t k = accel_tools(p, tools, ACCEL_TOOLS_MAX);
+
+        for (size_t i = 0; i < k; i++) {
+                if (streq(tools[i].target, "bin/bash"))
+                        bash = &tools[i];
+                else
+                        assert_null(accel_tool_loadables_dir(&tools[i]));
+        }
+        assert_non_null(bash);
+        assert_string_equal(accel_tool_loadables_dir(bash), "usr/lib/bash");
+        rule = (AccelRule) { .tool = bash, .build_id_size = 20 };
+        assert_int_equal(accel_routes_format(p, &rule, 1, &text), 0);
+        assert_non_null(strstr(text, "unless-env = LD_AUDIT\nunless-env = BASH_LOADABLES_PATH\n"));
+        free(text);
+        rule.tool = &tools[0];
+        assert_int_equal(accel_routes_format(p, &rule, 1, &text), 0);
+        assert_null(strstr(text, "BASH_LOADABLES_PATH"));
+        free(text);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dpkg_version),
@@ -204,6 +232,7 @@ int main(void) {
                 cmocka_unit_test(test_cxx_include_env),
                 cmocka_unit_test(test_tools_and_routes),
                 cmocka_unit_test(test_build_tool_rows),
+                cmocka_unit_test(test_bash_loadables),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
