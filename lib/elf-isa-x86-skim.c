@@ -18,7 +18,8 @@
  *      the key, with a feature on one of them, start 4 times further back, up to the known boundary.
  * So the answer is the full sweep's, not an approximation: a file is skipped only when the sweep would
  * have found no instruction with a feature in it, and then the sweep was done after its first pass
- * anyway (elf-isa-x86.c). A file where one is found is swept whole, as before. */
+ * anyway (elf-isa-x86.c). A file where one is found is swept whole, as before. The walks take at most
+ * as many decodes as the whole sweep would: past that the sweep answers (code made to defeat them). */
 #include <pthread.h>
 #include <string.h>
 
@@ -90,14 +91,23 @@ typedef struct Skim {
         /* a boundary of the sweep, before which every instruction of it that covers a key has been
          * looked at and has no feature */
         uint64_t at;
+        /* decodes left: about what the whole sweep takes (one per 4 bytes). Code made to defeat the
+         * walks (keys everywhere, walks that never merge) then gets the whole sweep, not more. */
+        uint64_t steps_left;
 } Skim;
 
-static unsigned step(const Skim *k, uint64_t i, int *ret_feature) {
+/* The sweep's step at i; past the budget, a feature everywhere: the answer is then "sweep it". */
+static unsigned step(Skim *k, uint64_t i, int *ret_feature) {
+        if (k->steps_left == 0) {
+                *ret_feature = 0;
+                return 1;
+        }
+        k->steps_left--;
         return x86_step(&k->d, k->code + i, k->size - i, ret_feature);
 }
 
 /* Step 1: whether an instruction with a feature may have its key at c, on any sweep. */
-static bool key_may_open(const Skim *k, uint64_t c) {
+static bool key_may_open(Skim *k, uint64_t c) {
         uint64_t s = c;
 
         while (s > 0 && c - s < STARTS - 1 && prefix[k->code[s - 1]])
@@ -140,6 +150,9 @@ static int walks(Skim *k, uint64_t c, uint64_t back) {
                 unsigned len, j;
                 int f;
 
+                if (k->steps_left == 0)
+                        return 1;
+
                 len = step(k, lo, &f);
                 feature = feature || (f >= 0 && lo + len > c);
                 next = lo + len;
@@ -176,7 +189,7 @@ static int resolve(Skim *k, uint64_t c) {
 }
 
 int x86_skim(const uint8_t *code, uint64_t size) {
-        Skim k = { .code = code, .size = size };
+        Skim k = { .code = code, .size = size, .steps_left = size / 4 + 1024 };
 
         (void) pthread_once(&skim_once, skim_init);
         x86_tables_init();

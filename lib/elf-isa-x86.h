@@ -27,5 +27,6 @@ unsigned x86_step(const ZydisDecoder *d, const uint8_t *code, uint64_t n, int *r
 bool x86_skim_key(uint8_t a, uint8_t b);
 /* Whether the sweep of code[0..size) (one executable range, from its start) finds an instruction with
  * a feature: exact, as x86_step() over the whole range would tell, but decoding only around the bytes
- * x86_skim_key() names. Returns 1 (found), 0 (none). */
+ * x86_skim_key() names. Returns 0 (none) or 1 (found; or, after as many decodes as the whole sweep
+ * takes, not known: code made so that the shortcuts fail is then swept whole). */
 int x86_skim(const uint8_t *code, uint64_t size);
