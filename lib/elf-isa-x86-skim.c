@@ -54,8 +54,8 @@ bool x86_skim_key(uint8_t a, uint8_t b) {
         }
 }
 
-/* x86_skim_key() as a bit per pair of bytes (the first byte in the low bits of the index, as a
- * little-endian load of the two reads them), and the legacy and REX prefixes */
+/* x86_skim_key() as a bit per pair of bytes (index: first byte | second byte << 8), and the legacy
+ * and REX prefixes */
 static uint64_t key_bits[65536 / 64];
 static bool prefix[256];
 static pthread_once_t skim_once = PTHREAD_ONCE_INIT;

@@ -9,6 +9,8 @@
  *      a CPU-capability value (the same rules as elf-isa-insn.c has for the other architectures). The
  *      operands are decoded only where they can change what is recorded: Zydis's raw fields (ModRM,
  *      immediate, displacement) tell when an instruction cannot matter.
+ * Before both, elf-isa-x86-skim.c tells, decoding a few percent of the code, whether pass 1 would find
+ * a hit at all: most files end there.
  * capstone still prints the proof instructions (elf-isa-classify.c), so proof texts do not change. */
 #include <errno.h>
 #include <pthread.h>
