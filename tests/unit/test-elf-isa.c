@@ -354,6 +354,7 @@ static void test_scan_note_answers(void **state) {
         Elf64_Phdr *p = (Elf64_Phdr *) (buf + sizeof(Elf64_Ehdr)) + 1;
         size_t n = elf_x86(buf, sizeof(buf), code, sizeof(code));
         ElfIsa isa;
+        ElfId id;
 
         ((Elf64_Ehdr *) buf)->e_phnum = 2;
         memcpy(note, &(uint32_t[]) { 4, 32, NT_GNU_PROPERTY_TYPE_0 }, 12);
@@ -365,6 +366,12 @@ static void test_scan_note_answers(void **state) {
         assert_int_equal(isa.source, ISA_EVIDENCE_NOTE);
         assert_int_equal(isa.required, isa_level_by_name(ISA_ARCH_X86_64, "x86-64-v2")->features);
         assert_int_equal(elf_isa_proof(&isa, ISA_X86_POPCNT, false)->evidence, ISA_EVIDENCE_NOTE);
+        elf_isa_done(&isa);
+        /* the quick analysis gives the same answer */
+        assert_int_equal(elf_id_from_buffer(buf, n, &id), 0);
+        assert_int_equal(elf_isa_analyze_quick(buf, n, n, &id, NULL, &isa), 1);
+        assert_int_equal(isa.source, ISA_EVIDENCE_NOTE);
+        assert_int_equal(isa.required, isa_level_by_name(ISA_ARCH_X86_64, "x86-64-v2")->features);
         elf_isa_done(&isa);
 }
 
