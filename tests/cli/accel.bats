@@ -753,7 +753,7 @@ perl_twins() {
         fi
 }
 
-@test "perl: twinned with the root's %Config, @INC and modules, host XS builds; the same output both ways" {
+@test "perl: twinned with the root's Config, @INC and modules, host XS builds; the same output both ways" {
         perl_twins
         cat >"$BR/tmp/perl.pl" <<'PL'
 use Config; use POSIX (); use Errno (); use Storable qw(freeze); use Digest::MD5 qw(md5_hex);
