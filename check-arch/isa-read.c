@@ -42,12 +42,16 @@ static void cache_init(void) {
         cache = isa_cache_new();   /* NULL: no cache */
 }
 
-/* elf_isa_analyze() through the cache, keyed by the bytes, the file size and the options */
+/* elf_isa_analyze() through the cache, keyed by the bytes, the file size and the options; only what
+ * disassembles the code whole is worth the hashing (most files are answered without) */
 static int analyze_cached(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
                           ElfIsa *ret) {
         IsaCacheKey key;
         int r;
 
+        r = elf_isa_analyze_quick(buf, size, file_size, id, o, ret);
+        if (r != 0)
+                return r < 0 ? r : 0;
         (void) pthread_once(&cache_once, cache_init);
         if (!cache || isa_cache_key(buf, size, file_size, o, &key) < 0)
                 return elf_isa_analyze(buf, size, file_size, id, o, ret);

@@ -51,8 +51,10 @@ _printf_(6, 7) int elf_isa_add_proof(ElfIsa *isa, unsigned bit, bool dispatched,
 
 /* Disassemble the executable segments of the 64-bit little-endian file in v (x86-64, aarch64,
  * ppc64le), adding what the code needs to isa->required and isa->dispatched with proofs. Returns 0,
- * -ENOMEM, or -EOPNOTSUPP when capstone cannot be opened for the architecture. */
-int elf_isa_scan_code(const ElfView *v, uint64_t code_max, ElfIsa *isa);
+ * -ENOMEM, or -EOPNOTSUPP when capstone cannot be opened for the architecture. quick: return 1
+ * instead where the code must be disassembled whole (aarch64, ppc64le; x86-64 code with an
+ * instruction that has a feature), with isa partly filled. */
+int elf_isa_scan_code(const ElfView *v, uint64_t code_max, bool quick, ElfIsa *isa);
 
 /* ---- the code scan (elf-isa-scan.c drives, elf-isa-insn.c knows the instructions) ------------- */
 

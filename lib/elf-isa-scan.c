@@ -498,9 +498,11 @@ static int scan_run(Scan *s) {
         if (s->isa->arch == ISA_ARCH_X86_64) {
                 /* the tables only when the code needs something (scan_x86_sweep() reads them) */
                 r = scan_x86_sweep(s, seg, n);
-                if (r < 0 || s->hits.n == 0)
+                if (r != 0 || s->hits.n == 0)
                         return r;
-        } else {
+        } else if (s->quick)
+                return 1;
+        else {
                 r = scan_tables(s);
                 if (r >= 0)
                         r = sweep_capstone(s, seg, n);
@@ -564,15 +566,15 @@ static void known_dispatcher(const ElfView *v, ElfIsa *isa) {
                 }
 }
 
-int elf_isa_scan_code(const ElfView *v, uint64_t code_max, ElfIsa *isa) {
-        Scan s = { .v = v, .isa = isa, .code_max = code_max };
+int elf_isa_scan_code(const ElfView *v, uint64_t code_max, bool quick, ElfIsa *isa) {
+        Scan s = { .v = v, .isa = isa, .code_max = code_max, .quick = quick };
         int r;
 
         r = insn_context_open(&s.ctx, isa->arch);
         if (r < 0)
                 return r;
         r = scan_run(&s);
-        if (r >= 0)
+        if (r == 0)
                 known_dispatcher(v, isa);
         if (s.hits_full)
                 isa->truncated = true;

@@ -71,6 +71,7 @@ typedef struct Scan {
         Vec arms;               /* Arm: a call or jump right after a conditional branch, on either side */
         ForkState fork;
         bool hits_full;
+        bool quick;             /* stop (1) where the code must be disassembled whole */
 } Scan;
 
 int scan_vec_push(Vec *v, const void *item, size_t size);
@@ -93,7 +94,8 @@ int scan_insn_record(Scan *s, uint64_t addr, uint64_t size, const InsnResult *re
 /* Read the symbol and relocation tables: function starts, exported functions, ifunc resolvers. */
 int scan_tables(Scan *s);
 /* elf-isa-x86.c: the sweep of seg[0..n) for x86-64, through Zydis: the hits, then, when there are
- * any, the tables (scan_tables()) and the flow (calls, jumps, guards, probes). */
+ * any, the tables (scan_tables()) and the flow (calls, jumps, guards, probes). Returns 0, -ENOMEM, or
+ * 1 (s->quick) when there are hits, before the sweep. */
 int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n);
 /* The instruction at code as text (Intel syntax), for a proof capstone 4 cannot decode (newer
  * AVX-512 forms); buf is left alone when Zydis cannot either. */

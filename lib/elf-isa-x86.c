@@ -9,6 +9,8 @@
  *      a CPU-capability value (the same rules as elf-isa-insn.c has for the other architectures). The
  *      operands are decoded only where they can change what is recorded: Zydis's raw fields (ModRM,
  *      immediate, displacement) tell when an instruction cannot matter.
+ * Before both, elf-isa-x86-skim.c tells, decoding a few percent of the code, whether pass 1 would find
+ * a hit at all: most files end there.
  * capstone still prints the proof instructions (elf-isa-classify.c), so proof texts do not change. */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 #include <Zydis/Zydis.h>
 
 #include "elf-isa-scan.h"
+#include "elf-isa-x86.h"
 
 /* ---- features ---------------------------------------------------------------------------------- */
 
@@ -80,7 +83,7 @@ static int x86_feature_by_set(ZydisISASet set) {
         }
 }
 
-static int x86_feature(const ZydisDecodedInstruction *z) {
+int x86_feature(const ZydisDecodedInstruction *z) {
         int f = x86_feature_by_mnemonic(z->mnemonic);
 
         if (f != -1)
@@ -323,7 +326,7 @@ static int flow_one(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const
 
 /* ---- the two passes ---------------------------------------------------------------------------- */
 
-static void decoder_init(ZydisDecoder *d, bool minimal) {
+void x86_decoder_init(ZydisDecoder *d, bool minimal) {
         (void) ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
         /* Zydis's fast path: no operand sizes, flags or AVX details, but length, mnemonic, ISA set and
          * the raw fields (ModRM, SIB, displacement, immediates) */
@@ -342,7 +345,7 @@ static void plain_init(void) {
         static const uint8_t next[] = { 0x00, 0x0f, 0x40, 0x48, 0x66, 0x90, 0xc3, 0xc4, 0xf3, 0xff };
         ZydisDecoder d;
 
-        decoder_init(&d, true);
+        x86_decoder_init(&d, true);
         for (unsigned b = 0; b < 256; b++) {
                 bool plain = true;
 
@@ -360,6 +363,37 @@ static void plain_init(void) {
         }
 }
 
+/* What the sweep does at code[0..n): step over a plain byte, decode an instruction into z, or step one
+ * byte over what Zydis cannot decode. The sweep below and x86_step() (the prefilter's) both take it. */
+typedef enum Step {
+        STEP_PLAIN,
+        STEP_DECODED,
+        STEP_UNDECODABLE,
+} Step;
+
+static inline Step sweep_step(const ZydisDecoder *d, ZydisDecoderContext *ctx, const uint8_t *code, uint64_t n,
+                              ZydisDecodedInstruction *z) {
+        if (plain_byte[code[0]])
+                return STEP_PLAIN;
+        return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(d, ctx, code, n, z)) ? STEP_DECODED : STEP_UNDECODABLE;
+}
+
+void x86_tables_init(void) {
+        (void) pthread_once(&plain_once, plain_init);
+}
+
+unsigned x86_step(const ZydisDecoder *d, const uint8_t *code, uint64_t n, int *ret_feature) {
+        ZydisDecodedInstruction z;
+        ZydisDecoderContext ctx;
+
+        if (sweep_step(d, &ctx, code, n, &z) != STEP_DECODED) {
+                *ret_feature = -1;
+                return 1;
+        }
+        *ret_feature = x86_feature(&z);
+        return z.length;
+}
+
 /* Calls fn(s, full, &rec, &seg[i], userdata) for every flow instruction of seg[0..n) in sweep order,
  * recording the hits on the way when hits is set. */
 typedef int (*FlowFn)(Scan *s, const ZydisDecoder *full, const FlowRec *rec, const Segment *seg, void *userdata);
@@ -370,22 +404,19 @@ static int sweep(Scan *s, const Segment *seg, unsigned n_seg, bool hits, FlowFn 
         ZydisDecoder d, full;
         uint32_t n = 0;
 
-        (void) pthread_once(&plain_once, plain_init);
-        decoder_init(&d, true);
-        decoder_init(&full, false);
+        x86_tables_init();
+        x86_decoder_init(&d, true);
+        x86_decoder_init(&full, false);
         for (unsigned k = 0; k < n_seg; k++) {
                 const uint8_t *code = s->v->buf + seg[k].offset;
 
                 for (uint64_t i = 0; i < seg[k].size;) {
+                        Step st = sweep_step(&d, &ctx, code + i, seg[k].size - i, &z);
                         FlowRec rec;
                         int f, r;
 
-                        if (plain_byte[code[i]]) {
-                                n++, i++;
-                                continue;
-                        }
-                        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, &ctx, code + i, seg[k].size - i, &z))) {
-                                i++;
+                        if (st != STEP_DECODED) {
+                                n += st == STEP_PLAIN, i++;
                                 continue;
                         }
                         n++;
@@ -416,11 +447,24 @@ static int rec_classify(Scan *s, const ZydisDecoder *full, const FlowRec *rec, c
         return flow_one(s, full, rec, seg);
 }
 
+/* Whether the sweep of seg[0..n) finds an instruction with a feature (elf-isa-x86-skim.c). */
+static bool skim(const Scan *s, const Segment *seg, unsigned n_seg) {
+        for (unsigned k = 0; k < n_seg; k++)
+                if (x86_skim(s->v->buf + seg[k].offset, seg[k].size) > 0)
+                        return true;
+        return false;
+}
+
 int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n_seg) {
         Vec recs = {};
         ZydisDecoder full;
         int r;
 
+        /* most files need nothing past the baseline: the prefilter tells without decoding them whole */
+        if (!skim(s, seg, n_seg))
+                return 0;
+        if (s->quick)
+                return 1;
         /* pass 1: the hits, and the instructions pass 2 looks at */
         r = sweep(s, seg, n_seg, true, rec_keep, &recs);
         if (r < 0 || s->hits.n == 0)
@@ -429,7 +473,7 @@ int scan_x86_sweep(Scan *s, const Segment *seg, unsigned n_seg) {
         if (r < 0)
                 goto out;
         /* pass 2: calls, jumps, guards */
-        decoder_init(&full, false);
+        x86_decoder_init(&full, false);
         if (recs.n < RECS_MAX)
                 for (size_t i = 0; r >= 0 && i < recs.n; i++) {
                         const FlowRec *rec = (const FlowRec *) recs.items + i;

@@ -591,8 +591,9 @@ bool elf_isa_shdrs_wanted(const void *buf, size_t size, uint64_t file_size, uint
         return true;
 }
 
-int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
-                    ElfIsa *ret) {
+/* quick: stop with 0 where the code needs disassembling whole (elf_isa_analyze_quick()); 1 otherwise */
+static int analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
+                   bool quick, ElfIsa *ret) {
         static const ElfIsaOptions defaults = {};
         ElfIsa isa = { .arch = elf_isa_arch(id), .truncated = size < file_size };
         ElfView v;
@@ -623,17 +624,30 @@ int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfI
         default:
                 r = 0;
         }
-        if (r > 0)
+        if (r > 0) {
                 isa.source = isa.arch == ISA_ARCH_X86_64 ? ISA_EVIDENCE_NOTE : ISA_EVIDENCE_ATTRIBUTE;
-        else if (r == 0 && v.is64 && !v.msb && isa.arch != ISA_ARCH_RISCV64) {
+                r = 0;
+        } else if (r == 0 && v.is64 && !v.msb && isa.arch != ISA_ARCH_RISCV64) {
                 isa.source = ISA_EVIDENCE_CODE;
-                r = elf_isa_scan_code(&v, o->code_max ?: ELF_ISA_CODE_MAX, &isa);
+                r = elf_isa_scan_code(&v, o->code_max ?: ELF_ISA_CODE_MAX, quick, &isa);
         }
-        if (r < 0) {
+        if (r != 0) {   /* an error, or (quick) the code needs the whole sweep */
                 elf_isa_done(&isa);
-                return r;
+                return r < 0 ? r : 0;
         }
         isa.dispatched &= ~isa.required;
         *ret = isa;
-        return 0;
+        return 1;
+}
+
+int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
+                    ElfIsa *ret) {
+        int r = analyze(buf, size, file_size, id, o, false, ret);
+
+        return r < 0 ? r : 0;
+}
+
+int elf_isa_analyze_quick(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
+                          ElfIsa *ret) {
+        return analyze(buf, size, file_size, id, o, true, ret);
 }

@@ -106,6 +106,13 @@ IsaArch elf_isa_arch(const ElfId *id);
  * a note, an attributes section) is malformed. */
 int elf_isa_analyze(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
                     ElfIsa *ret);
+/* elf_isa_analyze() where it costs little: returns 1 with *ret filled when a note or an attribute
+ * answers, or when the x86-64 code has no instruction with a feature (elf-isa-x86-skim.c tells
+ * without disassembling it whole); 0, with nothing in *ret, when the code must be disassembled whole
+ * (then call elf_isa_analyze()); or elf_isa_analyze()'s errors. For a cache of analyses: what this
+ * answers costs less to redo than to hash the file for a key. */
+int elf_isa_analyze_quick(const void *buf, size_t size, uint64_t file_size, const ElfId *id, const ElfIsaOptions *o,
+                          ElfIsa *ret);
 void elf_isa_done(ElfIsa *isa);
 /* Whether the caller, holding the first size bytes of a file of file_size bytes, should read the
  * section header table apart for ElfIsaOptions.shdrs: when it lies past them, inside the file, and

@@ -476,6 +476,8 @@ SH
         cmp "$ROOT/tmp/both.emu" "$ROOT/tmp/both.twin"
         run cat "$ROOT/tmp/both.log"
         assert_line --regexp $'^twinned\t/usr/bin/file\t'
+}
+
 # ---- C++: g++ (and c++, the alternatives name) routed to the twin g++, cc1plus its compiler proper --
 
 # use_cxx_root [exact]: RX, a hard-linked copy of the g++ root with twins installed: the host's cross

@@ -294,6 +294,59 @@ static void test_scan_x86_features(void **state) {
         elf_isa_done(&isa);
 }
 
+/* The prefilter (elf-isa-x86-skim.c) on a function: 210 bytes of mov rdi, rax, then what is tested,
+ * far enough from the start that it finds the sweep's boundaries by its 15 walks. */
+static size_t long_function(uint8_t *code, const uint8_t *tail, size_t n) {
+        for (size_t i = 0; i < 210; i += 3)
+                memcpy(code + i, (const uint8_t[]) { 0x48, 0x89, 0xc7 }, 3);
+        memcpy(code + 210, tail, n);
+        return 210 + n;
+}
+
+static void test_skim_immediates(void **state) {
+        /* mov rax, imm64 whose bytes are vpbroadcastd ymm0, xmm0 (c4 e2 7d 58 c0), sahf, 0f 38;
+         * mov eax, 0x9f (lahf); mov rbp, rax (c5 as ModRM); ret: no instruction has a feature */
+        static const uint8_t tail[] = { 0x48, 0xb8, 0xc4, 0xe2, 0x7d, 0x58, 0xc0, 0x9e, 0x0f, 0x38,
+                                        0xb8, 0x9f, 0x00, 0x00, 0x00, 0x48, 0x89, 0xc5, 0xc3 };
+        uint8_t code[256], buf[1024];
+        size_t n = elf_x86(buf, sizeof(buf), code, long_function(code, tail, sizeof(tail)));
+        ElfIsa isa;
+        ElfId id;
+
+        analyze(buf, n, &isa);
+        assert_int_equal(isa.source, ISA_EVIDENCE_CODE);
+        assert_int_equal(isa.required, 0);
+        assert_int_equal(isa.dispatched, 0);
+        assert_int_equal(isa.code_bytes, 210 + sizeof(tail));
+        elf_isa_done(&isa);
+        /* answered without the whole sweep */
+        assert_int_equal(elf_id_from_buffer(buf, n, &id), 0);
+        assert_int_equal(elf_isa_analyze_quick(buf, n, n, &id, NULL, &isa), 1);
+        assert_int_equal(isa.required | isa.dispatched, 0);
+        elf_isa_done(&isa);
+}
+
+static void test_skim_vex(void **state) {
+        /* vpbroadcastd ymm0, xmm0 after the movs; ret */
+        static const uint8_t tail[] = { 0xc4, 0xe2, 0x7d, 0x58, 0xc0, 0xc3 };
+        uint8_t code[256], buf[1024];
+        size_t n = elf_x86(buf, sizeof(buf), code, long_function(code, tail, sizeof(tail)));
+        const IsaProof *p;
+        ElfIsa isa;
+        ElfId id;
+
+        analyze(buf, n, &isa);
+        assert_int_equal(isa.required, ISA_BIT(ISA_X86_AVX2));
+        p = elf_isa_proof(&isa, ISA_X86_AVX2, false);
+        assert_non_null(p);
+        assert_int_equal(p->address, BASE + CODE + 210);
+        assert_string_equal(p->text, "vpbroadcastd ymm0, xmm0");
+        elf_isa_done(&isa);
+        /* the whole sweep is needed */
+        assert_int_equal(elf_id_from_buffer(buf, n, &id), 0);
+        assert_int_equal(elf_isa_analyze_quick(buf, n, n, &id, NULL, &isa), 0);
+}
+
 static void test_scan_note_answers(void **state) {
         /* a PT_NOTE with NEEDED v2 and USED v2: the note answers, the AVX2 code is not read */
         static const uint8_t code[] = { 0xc4, 0xe2, 0x7d, 0x58, 0xc0, 0xc3 };
@@ -301,6 +354,7 @@ static void test_scan_note_answers(void **state) {
         Elf64_Phdr *p = (Elf64_Phdr *) (buf + sizeof(Elf64_Ehdr)) + 1;
         size_t n = elf_x86(buf, sizeof(buf), code, sizeof(code));
         ElfIsa isa;
+        ElfId id;
 
         ((Elf64_Ehdr *) buf)->e_phnum = 2;
         memcpy(note, &(uint32_t[]) { 4, 32, NT_GNU_PROPERTY_TYPE_0 }, 12);
@@ -312,6 +366,12 @@ static void test_scan_note_answers(void **state) {
         assert_int_equal(isa.source, ISA_EVIDENCE_NOTE);
         assert_int_equal(isa.required, isa_level_by_name(ISA_ARCH_X86_64, "x86-64-v2")->features);
         assert_int_equal(elf_isa_proof(&isa, ISA_X86_POPCNT, false)->evidence, ISA_EVIDENCE_NOTE);
+        elf_isa_done(&isa);
+        /* the quick analysis gives the same answer */
+        assert_int_equal(elf_id_from_buffer(buf, n, &id), 0);
+        assert_int_equal(elf_isa_analyze_quick(buf, n, n, &id, NULL, &isa), 1);
+        assert_int_equal(isa.source, ISA_EVIDENCE_NOTE);
+        assert_int_equal(isa.required, isa_level_by_name(ISA_ARCH_X86_64, "x86-64-v2")->features);
         elf_isa_done(&isa);
 }
 
@@ -401,6 +461,8 @@ int main(void) {
                 cmocka_unit_test(test_scan_required),
                 cmocka_unit_test(test_scan_guarded),
                 cmocka_unit_test(test_scan_x86_features),
+                cmocka_unit_test(test_skim_immediates),
+                cmocka_unit_test(test_skim_vex),
                 cmocka_unit_test(test_scan_note_answers),
                 cmocka_unit_test(test_scan_shdrs_past_buffer),
                 cmocka_unit_test(test_explain),
