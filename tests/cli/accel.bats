@@ -744,15 +744,12 @@ SH
         assert_output 0
 }
 
-# perl_twins: the buildd root's twins plus scripts/accel-perl ($BR as buildd_twins); skips with the
-# script's reasons when it declines.
+# perl_twins: the buildd root's twins ($BR, buildd_twins), where `archway accel install` ran
+# scripts/accel-perl; skips with its reasons when it declined.
 perl_twins() {
         buildd_twins
-        if ! grep -q '^# perl twin (scripts/accel-perl)' "$BR/.archway/routes.conf"; then
-                run "$REPO/scripts/accel-perl" --root "$BR" --archshim "$ARCHSHIM"
-                echo "$output" >"$BATS_FILE_TMPDIR/perl.install"
-                [[ $status -eq 0 ]] || skip "no perl twin: $output"
-        fi
+        grep -q '^# perl twin (scripts/accel-perl)' "$BR/.archway/routes.conf" ||
+                skip "$(grep 'perl' "$BATS_FILE_TMPDIR/buildd.install" || echo 'no perl twin')"
 }
 
 @test "perl: twinned with the root's Config, @INC and modules, host XS builds; the same output both ways" {
@@ -853,20 +850,28 @@ SH
         assert_line $'emulated\t/usr/bin/perl\tunless-env LD_PRELOAD'
 }
 
-@test "perl: an XS module without a host build, another module or library version: no perl twin, and accel-perl says which" {
+@test "perl: an XS module without a host build, another module or library version: no perl twin, and accel install says which" {
         buildd_twins
         local r=$BATS_TEST_TMPDIR/r-perl
         cp -al "$BR" "$r"
-        rm -rf "$r/.archway/native/perl" && sed -i '/^# perl twin/,$d' "$r/.archway/routes.conf"
+        rm -rf "$r/.archway"
         mkdir -p "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake"
         cp "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Clone/Clone.so" "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake/"
         set_status "$r" libclone-perl 0.46-9
         set_status "$r" libexpat1 2.5.0-9
-        run "$REPO/scripts/accel-perl" --root "$r" --archshim "$ARCHSHIM"
-        assert_failure 3
+        install_into "$r"
+        assert_success
         assert_line "no perl twin: /usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake/Clone.so: no host build (in no package of the root)"
         assert_line "no perl twin: /usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Clone/Clone.so: libclone-perl host $(dpkg-query -W -f='${Version}' libclone-perl), root 0.46-9"
         assert_line "no perl twin: library libexpat.so.1: libexpat1 host $(dpkg-query -W -f='${Version}' libexpat1), root 2.5.0-9"
         run grep -c '^# perl twin' "$r/.archway/routes.conf"
         assert_output 0
+        # the same root with the records restored: the other twins stay, perl gets one
+        rm -rf "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake"
+        cp "$BR/var/lib/dpkg/status" "$r/var/lib/dpkg/status.new" && mv "$r/var/lib/dpkg/status.new" "$r/var/lib/dpkg/status"
+        install_into "$r"
+        assert_success
+        refute_output --partial "no perl twin"
+        run grep -c '^path = /usr/bin/perl' "$r/.archway/routes.conf"
+        assert_output 2
 }
