@@ -226,14 +226,23 @@ $(TWIN_LAUNCH): twin/launch.c $(CONFIG_STAMP)
 $(O)/libexec/accel-verify: scripts/accel-verify
 	@mkdir -p $(@D)
 	cp $< $@
+# accel-perl and the module it installs (twin/perl-twin.pm), beside it: `archway accel install` runs it.
+$(O)/libexec/accel-perl: scripts/accel-perl
+	@mkdir -p $(@D)
+	cp $< $@
+$(O)/libexec/perl-twin.pm: twin/perl-twin.pm
+	@mkdir -p $(@D)
+	cp $< $@
 
-all: $(TWIN_LAUNCH) $(O)/libexec/accel-verify
+all: $(TWIN_LAUNCH) $(O)/libexec/accel-verify $(O)/libexec/accel-perl $(O)/libexec/perl-twin.pm
 install: install-accel
 .PHONY: install-accel
 install-accel: $(TWIN_LAUNCH)
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(TWIN_LAUNCH) $(DESTDIR)$(LIBEXECDIR)/archway-twin-launch
 	install -m 0755 scripts/accel-verify $(DESTDIR)$(LIBEXECDIR)/accel-verify
+	install -m 0755 scripts/accel-perl $(DESTDIR)$(LIBEXECDIR)/accel-perl
+	install -m 0644 twin/perl-twin.pm $(DESTDIR)$(LIBEXECDIR)/perl-twin.pm
 
 # --- tests ------------------------------------------------------------------------------------
 

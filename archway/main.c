@@ -10,6 +10,7 @@
  * install: native twins of the root's toolchain plus the shim's routing rules (lib/accel.c does the
  * work; archbuild calls the same function). The one thing done here rather than in lib/ is running
  * the host's cross driver for its built-in specs (lib/ does not spawn).
+ * Then scripts' accel-perl adds the perl twin when the root has a perl (or says why not).
  * --verify (or ARCHWAY_ACCEL_VERIFY=1): afterwards run scripts' accel-verify on the root, which
  * compiles a sample both emulated and routed in a private binfmt_misc instance and compares.
  *
@@ -147,6 +148,36 @@ static int verify(const char *root) {
         return WEXITSTATUS(status) == 0 ? EXIT_OK : WEXITSTATUS(status) == 1 ? EXIT_DIFFERS : EXIT_FAILED;
 }
 
+/* The perl twin (scripts/accel-perl, docs/accel.md "perl"), when the root has a perl: it declines
+ * with its reasons on stderr (exit 3) unless every piece has a same-version host counterpart.
+ * Returns EXIT_OK installed or declined, else EXIT_FAILED. */
+static int perl_twin(const char *root, const char *platform) {
+        _cleanup_free_ char *found = NULL, *perl = NULL;
+        const char *script = "scripts/accel-perl";
+        pid_t pid;
+        int status;
+
+        if (asprintf(&perl, "%s/usr/bin/perl", root) < 0)
+                return log_oom(), EXIT_FAILED;
+        if (access(perl, F_OK) < 0)
+                return EXIT_OK;
+        if (libexec_find("accel-perl", NULL, &found) == 0)
+                script = found;
+        else if (access(script, X_OK) < 0)
+                return log_error_errno(ENOENT, "Failed to find accel-perl (libexec or scripts/): %m"), EXIT_FAILED;
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Failed to fork: %m"), EXIT_FAILED;
+        if (pid == 0) {
+                execl(script, script, "--root", root, "--platform", platform, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+                return EXIT_FAILED;
+        return WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3 ? EXIT_OK : EXIT_FAILED;
+}
+
 static int run_install(const Args *a) {
         _cleanup_free_ char *specs = NULL, *found = NULL, *compiler_cache = NULL, *tool_cache = NULL;
         const char *launcher = a->launcher;
@@ -190,6 +221,9 @@ static int run_install(const Args *a) {
                 printf("built: %s\n", res.built);
         if (res.compiler_proper[0])
                 printf("compiler: cc1, cc1plus, lto1 from %s\n", res.compiler_proper);
+        r = perl_twin(a->root, a->platform);
+        if (r != EXIT_OK)
+                return r;
         return a->verify ? verify(a->root) : EXIT_OK;
 }
 

@@ -743,3 +743,135 @@ SH
         run grep -c '^# /usr/bin/m4 \|^# /usr/bin/mawk ' "$r/.archway/routes.conf"
         assert_output 0
 }
+
+# perl_twins: the buildd root's twins ($BR, buildd_twins), where `archway accel install` ran
+# scripts/accel-perl; skips with its reasons when it declined.
+perl_twins() {
+        buildd_twins
+        grep -q '^# perl twin (scripts/accel-perl)' "$BR/.archway/routes.conf" ||
+                skip "$(grep 'perl' "$BATS_FILE_TMPDIR/buildd.install" || echo 'no perl twin')"
+}
+
+@test "perl: twinned with the root's Config, @INC and modules, host XS builds; the same output both ways" {
+        perl_twins
+        cat >"$BR/tmp/perl.pl" <<'PL'
+use Config; use POSIX (); use Errno (); use Storable qw(freeze); use Digest::MD5 qw(md5_hex);
+use Encode (); use List::Util qw(sum); use Data::Dumper; use XML::Parser; use XML::LibXML;
+use Text::CharWidth qw(mbswidth); use Locale::gettext; use Clone qw(clone); use HTML::Parser;
+use Net::SSLeay;
+print "X=$^X\nINC=@INC\nuname=", join(" ", (POSIX::uname())[0, 4]), "\n";
+print Config::myconfig(), scalar(() = Config::config_sh() =~ /\n/g), " $Config{archname} $Config{cc}\n";
+print join(",", sort grep { !/^(Dumper|XML|HTML|Net|Text|Locale|Clone)/ } keys %INC), "\n";
+print scalar(keys %Errno::), " ", md5_hex(freeze([1 .. 50])), " ", sum(1 .. 100), "\n";
+print md5_hex(Encode::encode("UTF-16LE", "\x{263a}abc")), " ", mbswidth("ab\x{4e00}"), "\n";
+my $t = XML::Parser->new(Style => 'Tree')->parse('<a x="1"><b>hi</b></a>'); print Dumper($t);
+print XML::LibXML->load_xml(string => '<a><b>x</b></a>')->toString, XML::LibXML::LIBXML_DOTTED_VERSION(), "\n";
+print clone({ a => [1, 2] })->{a}[1], " $HTML::Parser::VERSION ", Net::SSLeay::SSLeay_version(0), "\n";
+printf "%.20g %s %s\n", 0.1, 1e300 * 1e10, join("", keys %{ { map { $_ => 1 } 'a' .. 'z' } });
+print `/usr/bin/perl5.36.0 -e 'print \$^X'`, " ", `perl -w -MPOSIX -e 'print +(POSIX::uname())[4]' 2>&1`, "\n";
+PL
+        printf 'export PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0\nperl -w /tmp/perl.pl\n' >"$BR/tmp/both.sh"
+        both_ways "$BR"
+        run cat "$BR/tmp/both.twin"
+        assert_line "X=/usr/bin/perl"
+        assert_line "uname=Linux aarch64"
+        assert_line --partial "archname=aarch64-linux-gnu-thread-multi"
+        assert_line "/usr/bin/perl5.36.0 aarch64"
+        refute_output --regexp 'x86_64|x86-64|amd64|archway perl twin'
+        cmp "$BR/tmp/both.emu" "$BR/tmp/both.twin"
+        run grep -c $'^twinned\t/usr/bin/perl\t' "$BR/tmp/both.log"
+        assert_output 2
+        run grep -c $'^twinned\t/usr/bin/perl5.36.0\t' "$BR/tmp/both.log"
+        assert_output 1
+}
+
+@test "perl: debhelper and dpkg's perl tools give the same output both ways" {
+        perl_twins
+        rm -rf "$BR/tmp/pk" && mkdir -p "$BR/tmp/pk/debian"
+        cat >"$BR/tmp/pk/debian/control" <<'CTL'
+Source: pk
+Section: misc
+Priority: optional
+Maintainer: A <a@example.org>
+Build-Depends: debhelper-compat (= 13)
+Rules-Requires-Root: no
+
+Package: pk
+Architecture: any
+Depends: ${misc:Depends}, ${shlibs:Depends}
+Description: test
+ test
+
+Package: pk-doc
+Architecture: all
+Description: test docs
+ test
+CTL
+        printf 'pk (1.0-1) unstable; urgency=medium\n\n  * x\n\n -- A <a@example.org>  Thu, 01 Jan 2026 00:00:00 +0000\n' \
+                >"$BR/tmp/pk/debian/changelog"
+        printf 'README text\n' >"$BR/tmp/pk/README"
+        cat >"$BR/tmp/both.sh" <<'SH'
+cd /tmp/pk && rm -rf debian/pk debian/pk-doc debian/.debhelper debian/*.substvars debian/files
+dpkg-parsechangelog -S Version; dpkg-architecture -qDEB_HOST_MULTIARCH; dpkg-buildflags --get CFLAGS
+dh_listpackages; dh_testdir && dh_prep && dh_installdirs -ppk usr/bin && dh_installdocs README
+dh_installchangelogs && dh_compress && dh_fixperms && dh_gencontrol 2>&1 && dh_md5sums
+find debian/pk debian/pk-doc | sort; cat debian/pk/DEBIAN/control debian/pk-doc/DEBIAN/md5sums
+echo '@node Top' | makeinfo --plaintext -o - - 2>&1 | head -n 3
+SH
+        both_ways "$BR"
+        run cat "$BR/tmp/both.twin"
+        assert_line "Architecture: arm64"
+        assert_line "aarch64-linux-gnu"
+        refute_output --regexp 'x86_64|x86-64|amd64|archway perl twin'
+        cmp "$BR/tmp/both.emu" "$BR/tmp/both.twin"
+        run grep -c $'^twinned\t/usr/bin/perl\t' "$BR/tmp/both.log"
+        [[ $output -ge 12 ]]
+}
+
+@test "perl: -v, -V, PERL5LIB, PERL5OPT, LD_PRELOAD stay emulated; an XS module the twin lacks fails in one line" {
+        perl_twins
+        mkdir -p "$BR/tmp/xs/auto/Fake"
+        cp "$BR/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Clone/Clone.so" "$BR/tmp/xs/auto/Fake/Fake.so"
+        cat >"$BR/tmp/both.sh" <<'SH'
+perl -v | grep 'built for'; perl -V:archname; PERL5LIB=/tmp perl -e 1; PERL5OPT=-w perl -e 1
+LD_PRELOAD= perl -e 1; perl -I/tmp/xs -e 'package Fake; require DynaLoader; our @ISA = "DynaLoader"; bootstrap Fake' 2>&1
+echo done
+SH
+        both_ways "$BR"
+        run cat "$BR/tmp/both.twin"
+        assert_line --partial "built for aarch64-linux-gnu-thread-multi"
+        assert_line "archname='aarch64-linux-gnu-thread-multi';"
+        assert_line "archway perl twin: cannot load /tmp/xs/auto/Fake/Fake.so: not an XS module of the root's perl with a host twin (run this with ARCHWAY_SHIM=qemu)"
+        run cat "$BR/tmp/both.log"
+        assert_line $'emulated\t/usr/bin/perl\tunless-arg -v'
+        assert_line $'emulated\t/usr/bin/perl\tunless-arg -V:archname'
+        assert_line $'emulated\t/usr/bin/perl\tunless-env PERL5LIB'
+        assert_line $'emulated\t/usr/bin/perl\tunless-env PERL5OPT'
+        assert_line $'emulated\t/usr/bin/perl\tunless-env LD_PRELOAD'
+}
+
+@test "perl: an XS module without a host build, another module or library version: no perl twin, and accel install says which" {
+        buildd_twins
+        local r=$BATS_TEST_TMPDIR/r-perl
+        cp -al "$BR" "$r"
+        rm -rf "$r/.archway"
+        mkdir -p "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake"
+        cp "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Clone/Clone.so" "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake/"
+        set_status "$r" libclone-perl 0.46-9
+        set_status "$r" libexpat1 2.5.0-9
+        install_into "$r"
+        assert_success
+        assert_line "no perl twin: /usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake/Clone.so: no host build (in no package of the root)"
+        assert_line "no perl twin: /usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Clone/Clone.so: libclone-perl host $(dpkg-query -W -f='${Version}' libclone-perl), root 0.46-9"
+        assert_line "no perl twin: library libexpat.so.1: libexpat1 host $(dpkg-query -W -f='${Version}' libexpat1), root 2.5.0-9"
+        run grep -c '^# perl twin' "$r/.archway/routes.conf"
+        assert_output 0
+        # the same root with the records restored: the other twins stay, perl gets one
+        rm -rf "$r/usr/lib/aarch64-linux-gnu/perl5/5.36/auto/Fake"
+        cp "$BR/var/lib/dpkg/status" "$r/var/lib/dpkg/status.new" && mv "$r/var/lib/dpkg/status.new" "$r/var/lib/dpkg/status"
+        install_into "$r"
+        assert_success
+        refute_output --partial "no perl twin"
+        run grep -c '^path = /usr/bin/perl' "$r/.archway/routes.conf"
+        assert_output 2
+}
