@@ -189,6 +189,15 @@ static void tool_set(AccelTool *t, AccelRole role, const char *argv0, const char
         snprintf(t->host_package, sizeof(t->host_package), "%s", host_pkg);
 }
 
+/* A build tool at the same path on both sides (a row of build_tools, or of built_tools with the name
+ * of its cache entry in built). */
+static void build_tool_set(AccelTool *t, const char *path, const char *package, const char *built) {
+        snprintf(t->host, sizeof(t->host), "%s", path);
+        snprintf(t->target, sizeof(t->target), "%s", path);
+        tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, package, package, package);
+        snprintf(t->built, sizeof(t->built), "%s", built ?: "");
+}
+
 size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
         static const struct {
                 const char *name, *argv0;
@@ -225,13 +234,8 @@ size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
                 snprintf(pkg, sizeof(pkg), "binutils-%s", p->triple);
                 tool_set(t, ACCEL_ROLE_BINUTIL, NULL, binutils[i].tooldir, pkg, pkg, "binutils");
         }
-        for (size_t i = 0; i < ELEMENTSOF(build_tools) && n < max; i++, n++) {
-                AccelTool *t = &tools[n];
-                snprintf(t->host, sizeof(t->host), "%s", build_tools[i].path);
-                snprintf(t->target, sizeof(t->target), "%s", build_tools[i].path);
-                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, build_tools[i].package, build_tools[i].package,
-                         build_tools[i].package);
-        }
+        for (size_t i = 0; i < ELEMENTSOF(build_tools) && n < max; i++, n++)
+                build_tool_set(&tools[n], build_tools[i].path, build_tools[i].package, NULL);
         for (size_t i = 0; i < ELEMENTSOF(binutil_tools) && n < max; i++, n++) {
                 AccelTool *t = &tools[n];
                 snprintf(t->host, sizeof(t->host), "usr/bin/%s-%s", p->triple, binutil_tools[i]);
@@ -239,14 +243,8 @@ size_t accel_tools(const AccelPlatform *p, AccelTool *tools, size_t max) {
                 snprintf(pkg, sizeof(pkg), "binutils-%s", p->triple);
                 tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, pkg, pkg, pkg);
         }
-        for (size_t i = 0; i < ELEMENTSOF(built_tools) && n < max; i++, n++) {
-                AccelTool *t = &tools[n];
-                snprintf(t->host, sizeof(t->host), "%s", built_tools[i].path);
-                snprintf(t->target, sizeof(t->target), "%s", built_tools[i].path);
-                tool_set(t, ACCEL_ROLE_TOOL, NULL, NULL, built_tools[i].package, built_tools[i].package,
-                         built_tools[i].package);
-                snprintf(t->built, sizeof(t->built), "%s", built_tools[i].built);
-        }
+        for (size_t i = 0; i < ELEMENTSOF(built_tools) && n < max; i++, n++)
+                build_tool_set(&tools[n], built_tools[i].path, built_tools[i].package, built_tools[i].built);
         return n;
 }
 
