@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,56 +127,60 @@ static int host_specs(const char *host_root, const AccelPlatform *p, char **ret)
         return 0;
 }
 
-static int verify(const char *root) {
-        _cleanup_free_ char *found = NULL;
-        const char *script = "scripts/accel-verify";
+/* Runs scripts' NAME (installed in libexec, else the source tree's scripts/) with the arguments that
+ * follow, up to NULL. Returns its exit status, or -1 when it could not be run (logged). */
+static int run_script(const char *name, ...) {
+        _cleanup_free_ char *found = NULL, *local = NULL;
+        const char *argv[8];
+        size_t n = 1;
+        va_list ap;
         pid_t pid;
         int status;
 
-        if (libexec_find("accel-verify", NULL, &found) == 0)
-                script = found;
-        else if (access(script, X_OK) < 0)
-                return log_error_errno(ENOENT, "Failed to find accel-verify (libexec or scripts/): %m"), EXIT_FAILED;
+        if (libexec_find(name, NULL, &found) < 0) {
+                if (asprintf(&local, "scripts/%s", name) < 0)
+                        return log_oom(), -1;
+                if (access(local, X_OK) < 0)
+                        return log_error_errno(ENOENT, "Failed to find %s (libexec or scripts/): %m", name), -1;
+        }
+        argv[0] = found ?: local;
+        va_start(ap, name);
+        while (n < ELEMENTSOF(argv) - 1 && (argv[n] = va_arg(ap, const char *)))
+                n++;
+        va_end(ap);
+        argv[n] = NULL;
+        fflush(stdout);
         pid = fork();
         if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m"), EXIT_FAILED;
+                return log_error_errno(errno, "Failed to fork: %m"), -1;
         if (pid == 0) {
-                execl(script, script, root, (char *) NULL);
+                execv(argv[0], (char **) argv);
                 _exit(127);
         }
         if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-                return EXIT_FAILED;
-        return WEXITSTATUS(status) == 0 ? EXIT_OK : WEXITSTATUS(status) == 1 ? EXIT_DIFFERS : EXIT_FAILED;
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+static int verify(const char *root) {
+        int r = run_script("accel-verify", root, NULL);
+
+        return r == 0 ? EXIT_OK : r == 1 ? EXIT_DIFFERS : EXIT_FAILED;
 }
 
 /* The perl twin (scripts/accel-perl, docs/accel.md "perl"), when the root has a perl: it declines
  * with its reasons on stderr (exit 3) unless every piece has a same-version host counterpart.
  * Returns EXIT_OK installed or declined, else EXIT_FAILED. */
 static int perl_twin(const char *root, const char *platform) {
-        _cleanup_free_ char *found = NULL, *perl = NULL;
-        const char *script = "scripts/accel-perl";
-        pid_t pid;
-        int status;
+        _cleanup_free_ char *perl = NULL;
+        int r;
 
         if (asprintf(&perl, "%s/usr/bin/perl", root) < 0)
                 return log_oom(), EXIT_FAILED;
         if (access(perl, F_OK) < 0)
                 return EXIT_OK;
-        if (libexec_find("accel-perl", NULL, &found) == 0)
-                script = found;
-        else if (access(script, X_OK) < 0)
-                return log_error_errno(ENOENT, "Failed to find accel-perl (libexec or scripts/): %m"), EXIT_FAILED;
-        fflush(stdout);
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, "Failed to fork: %m"), EXIT_FAILED;
-        if (pid == 0) {
-                execl(script, script, "--root", root, "--platform", platform, (char *) NULL);
-                _exit(127);
-        }
-        if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-                return EXIT_FAILED;
-        return WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3 ? EXIT_OK : EXIT_FAILED;
+        r = run_script("accel-perl", "--root", root, "--platform", platform, NULL);
+        return r == 0 || r == 3 ? EXIT_OK : EXIT_FAILED;
 }
 
 static int run_install(const Args *a) {
