@@ -184,7 +184,8 @@ SHIM_CC      ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
 # (emulator-paths.c: where QEMU is; qemu-locate.c and file-util.c only for --version, which reads the
 # installed QEMU's manifest.)
 SHIM_LIB_SRC := lib/elf-id.c lib/platform.c lib/isa-table.c lib/qemu-cpu.c lib/routes.c lib/routes-compile.c \
-                lib/sha256.c lib/emulator-paths.c lib/qemu-locate.c lib/file-util.c
+                lib/sha256.c lib/emulator-paths.c lib/qemu-locate.c lib/file-util.c \
+                lib/time-util.c
 SHIM_SRC     := $(filter-out shim/qemu-main.c,$(wildcard shim/*.c))
 SHIM_OBJ     := $(call objs,$(O)/shim-static,$(SHIM_SRC) $(SHIM_LIB_SRC))
 SHIM_BIN     := $(O)/libexec/archshim

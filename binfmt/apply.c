@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "binfmt-dir.h"
+#include "binfmt-probe.h"
 #include "binfmt.h"
 #include "log.h"
 #include "macro.h"
@@ -163,7 +164,12 @@ static void check_probes(Context *c, const BinfmtTarget **targets, size_t n, Out
                 return;
         }
         for (size_t i = 0; i < n; i++)
-                if (results[i] != PROBE_OK && results[i] != PROBE_NONE) {
+                if (results[i] == PROBE_TIMEOUT) {
+                        log_error("qemu-%s is registered but its probe program did not finish: it used %d CPU "
+                                  "seconds, or ran for %d s.", targets[i]->name, BINFMT_PROBE_CPU_SECONDS,
+                                  BINFMT_PROBE_TIMEOUT_MS / 1000);
+                        o->not_working++;
+                } else if (results[i] != PROBE_OK && results[i] != PROBE_NONE) {
                         log_error("qemu-%s is registered but its probe program did not run (%s).",
                                   targets[i]->name, probe_result_to_string(results[i]));
                         o->not_working++;

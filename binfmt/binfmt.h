@@ -112,6 +112,7 @@ typedef enum ProbeResult {
         PROBE_OK,       /* ran and exited with the expected status */
         PROBE_NOEXEC,   /* the kernel found no handler (ENOEXEC) */
         PROBE_FAILED,   /* a handler ran but the program did not exit as expected */
+        PROBE_TIMEOUT,  /* it used up its CPU limit, or outlived the wall-clock backstop (lib/binfmt-probe.h) */
         PROBE_ERROR,    /* could not even try (temporary directory, fork) */
         _PROBE_MAX,
 } ProbeResult;

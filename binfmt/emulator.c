@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "binfmt-probe.h"
 #include "binfmt.h"
 #include "elf-id.h"
 #include "file-util.h"
 #include "macro.h"
 #include "qemu-version.h"
+#include "time-util.h"
 
 /* linux-user honours AT_FLAGS_PRESERVE_ARGV0 since QEMU 6.1 (linux-user/main.c); the kernel passes
  * that flag since Linux 5.12. Earlier, P would shift the program's arguments. */
@@ -134,14 +137,14 @@ EmulatorSource emulator_classify(const Settings *s, const char *interpreter) {
         return SOURCE_FOREIGN;
 }
 
-/* Run "path --version" and look for "version X.Y". */
+/* Run "path --version" and look for "version X.Y". The emulator may be anyone's file: it is bounded
+ * as a probe program is (lib/binfmt-probe.h), and killed when it outlives that. */
 static bool qemu_version_at_least(const char *path, unsigned major, unsigned minor) {
         char *argv[] = { (char *) path, (char *) "--version", NULL }, *envp[] = { NULL };
         posix_spawn_file_actions_t fa;
         char out[512] = {};
         const char *v;
-        size_t len = 0;
-        int pipefd[2], status;
+        int pipefd[2];
         pid_t pid;
         bool ok;
 
@@ -154,9 +157,10 @@ static bool qemu_version_at_least(const char *path, unsigned major, unsigned min
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[1]);
         if (ok) {
-                for (ssize_t n; len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0;)
-                        len += (size_t) n;
-                (void) waitpid(pid, &status, 0);
+                (void) binfmt_probe_limit_cpu(pid);
+                if (read_pipe_until(pipefd[0], out, sizeof(out), now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL) < 0)
+                        (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
         }
         close(pipefd[0]);
         v = ok ? strstr(out, "version ") : NULL;

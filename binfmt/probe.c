@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 
 #include "binfmt-probe.h"
 #include "binfmt.h"
+#include "log.h"
 #include "macro.h"
 #include "time-util.h"
 
@@ -26,6 +28,7 @@ static const char *const probe_results[_PROBE_MAX] = {
         [PROBE_OK] = "ok",
         [PROBE_NOEXEC] = "noexec",
         [PROBE_FAILED] = "failed",
+        [PROBE_TIMEOUT] = "timeout",
         [PROBE_ERROR] = "error",
 };
 
@@ -66,27 +69,42 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
         posix_spawn_file_actions_destroy(&fa);
         if (r == ENOEXEC)
                 return PROBE_NOEXEC;
-        return r == 0 ? PROBE_OK : PROBE_FAILED;
+        if (r != 0)
+                return PROBE_FAILED;
+        /* posix_spawn() has no rlimit action; the limit counts the CPU it used before this too.
+         * ESRCH: it has already exited. */
+        (void) binfmt_probe_limit_cpu(*ret_pid);
+        return PROBE_OK;
 }
 
-static ProbeResult status_to_result(int status) {
-        return binfmt_probe_status_ok(status) ? PROBE_OK : PROBE_FAILED;
+static ProbeResult status_to_result(const BinfmtTarget *t, int status, const struct rusage *ru) {
+        ProbeResult r = binfmt_probe_status_ok(status)      ? PROBE_OK
+                        : binfmt_probe_used_cpu_limit(status, ru) ? PROBE_TIMEOUT
+                                                          : PROBE_FAILED;
+
+        log_debug("probe %s: %s (wait status %#x, %ld.%06ld + %ld.%06ld CPU s)", t->name, probe_result_to_string(r),
+                  (unsigned) status, (long) ru->ru_utime.tv_sec, (long) ru->ru_utime.tv_usec,
+                  (long) ru->ru_stime.tv_sec, (long) ru->ru_stime.tv_usec);
+        return r;
 }
 
-/* Wait for every started child, killing what outlives the timeout. pids[i] <= 0: not started. */
-static void wait_all(pid_t *pids, size_t n, ProbeResult *results) {
-        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000;
+/* Wait for every started child, killing what outlives the wall-clock backstop. pids[i] <= 0: not
+ * started. */
+static void wait_all(const BinfmtTarget *const *targets, pid_t *pids, size_t n, ProbeResult *results) {
+        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+        int interval_ms = 1; /* a probe takes milliseconds; a slow one is polled less often */
 
         for (;;) {
                 size_t running = 0;
 
                 for (size_t i = 0; i < n; i++) {
+                        struct rusage ru;
                         int status;
 
                         if (pids[i] <= 0)
                                 continue;
-                        if (waitpid(pids[i], &status, WNOHANG) == pids[i]) {
-                                results[i] = status_to_result(status);
+                        if (wait4(pids[i], &status, WNOHANG, &ru) == pids[i]) {
+                                results[i] = status_to_result(targets[i], status, &ru);
                                 pids[i] = 0;
                         } else
                                 running++;
@@ -95,13 +113,15 @@ static void wait_all(pid_t *pids, size_t n, ProbeResult *results) {
                         return;
                 if (now_usec() > deadline)
                         break;
-                (void) poll(NULL, 0, 1);
+                (void) poll(NULL, 0, interval_ms);
+                if (interval_ms < 64)
+                        interval_ms *= 2;
         }
         for (size_t i = 0; i < n; i++)
                 if (pids[i] > 0) {
                         (void) kill(pids[i], SIGKILL);
                         (void) waitpid(pids[i], NULL, 0);
-                        results[i] = PROBE_FAILED;
+                        results[i] = PROBE_TIMEOUT;
                 }
 }
 
@@ -149,7 +169,7 @@ int probe_run(const BinfmtTarget *const *targets, size_t n, ProbeResult *results
                 if (results[i] != PROBE_OK)
                         pids[i] = 0;
         }
-        wait_all(pids, n, results);
+        wait_all(targets, pids, n, results);
         remove_tree(dirfd, dir, targets, n);
         return 0;
 }

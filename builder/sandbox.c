@@ -40,7 +40,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,6 +49,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -289,39 +289,13 @@ static int bind_file(const char *src, const char *m, const char *rel) {
         return 0;
 }
 
-/* Read what the probe prints until it closes its end, at most BINFMT_PROBE_TIMEOUT_MS. Returns false on
- * timeout. */
-static bool read_probe_output(int fd, char *buf, size_t size) {
-        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000;
-        size_t n = 0;
-
-        for (;;) {
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                uint64_t t = now_usec();
-                ssize_t k;
-
-                if (t >= deadline || poll(&pfd, 1, (int) ((deadline - t + 999) / 1000)) == 0)
-                        return false;
-                k = read(fd, buf + n, size - 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                n += (size_t) k;
-                if (n == size - 1) /* enough to report; the rest is not read */
-                        break;
-        }
-        buf[n] = 0;
-        buf[strcspn(buf, "\n")] = 0;
-        return true;
-}
-
 /* Prove that the registered emulator runs code: the probe program must exit with the probes' status.
  * It runs before pivot_root (it is a host file), in this user namespace, so the kernel takes it
  * through the private binfmt_misc instance just as it will take the step's programs. */
 static int run_probe(const SandboxRun *run, int report_fd) {
         char out[ERROR_DETAIL_MAX / 2] = "", plat[PLATFORM_STRING_MAX], how[64];
         int pipefd[2], wstatus;
+        struct rusage ru;
         bool finished;
         pid_t pid;
 
@@ -332,18 +306,20 @@ static int run_probe(const SandboxRun *run, int report_fd) {
                 return child_fail(report_fd, errno, "Failed to fork the emulation probe: %m");
         if (pid == 0) {
                 char *argv[] = { (char *) run->probe, NULL }, *envp[] = { NULL };
-                if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
+                if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0 ||
+                    binfmt_probe_limit_cpu(0) < 0)
                         _exit(SANDBOX_EXIT_SETUP);
                 execve(run->probe, argv, envp);
                 dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
                 _exit(errno == ENOEXEC ? SANDBOX_EXIT_CANNOT_EXEC : SANDBOX_EXIT_NOT_FOUND);
         }
         close(pipefd[1]);
-        finished = read_probe_output(pipefd[0], out, sizeof(out));
+        finished = read_pipe_until(pipefd[0], out, sizeof(out), now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL) >= 0;
+        out[strcspn(out, "\n")] = 0;
         close(pipefd[0]);
         if (!finished)
                 (void) kill(pid, SIGKILL);
-        while (waitpid(pid, &wstatus, 0) < 0)
+        while (wait4(pid, &wstatus, 0, &ru) < 0)
                 if (errno != EINTR)
                         return child_fail(report_fd, errno, "Failed to wait for the emulation probe: %m");
         if (finished && binfmt_probe_status_ok(wstatus))
@@ -351,7 +327,10 @@ static int run_probe(const SandboxRun *run, int report_fd) {
         platform_to_string(run->platform, plat);
         if (!finished)
                 return child_fail(report_fd, ETIME, "emulation of %s with %s does not work: the probe program did not "
-                                  "finish in %d ms", plat, run->emulator, BINFMT_PROBE_TIMEOUT_MS);
+                                  "finish in %d s", plat, run->emulator, BINFMT_PROBE_TIMEOUT_MS / 1000);
+        if (binfmt_probe_used_cpu_limit(wstatus, &ru))
+                return child_fail(report_fd, ETIME, "emulation of %s with %s does not work: the probe program used "
+                                  "%d CPU seconds without finishing", plat, run->emulator, BINFMT_PROBE_CPU_SECONDS);
         if (WIFEXITED(wstatus))
                 snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(wstatus));
         else

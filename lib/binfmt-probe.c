@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "binfmt-probe.h"
@@ -17,4 +20,22 @@ const unsigned char *binfmt_probe_program(const char *name, size_t *ret_size) {
 
 bool binfmt_probe_status_ok(int wstatus) {
         return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == BINFMT_PROBE_EXIT_STATUS;
+}
+
+int binfmt_probe_limit_cpu(pid_t pid) {
+        struct rlimit rl = { .rlim_cur = BINFMT_PROBE_CPU_SECONDS, .rlim_max = BINFMT_PROBE_CPU_SECONDS + 1 };
+
+        return prlimit(pid, RLIMIT_CPU, &rl, NULL) < 0 ? -errno : 0;
+}
+
+bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru) {
+        long long usec = (long long) (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000 + ru->ru_utime.tv_usec +
+                         ru->ru_stime.tv_usec;
+
+        /* Not the CPU time alone: the kernel's per-process split into user and system time is
+         * sampled at ticks and may add up to a little under the limit that stopped it (9.998 s). */
+        if (!WIFSIGNALED(wstatus))
+                return false;
+        return WTERMSIG(wstatus) == SIGXCPU ||
+               (WTERMSIG(wstatus) == SIGKILL && usec >= (long long) BINFMT_PROBE_CPU_SECONDS * 1000000);
 }

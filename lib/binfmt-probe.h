@@ -9,12 +9,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "binfmt-table.h"
 
-/* How long a probe may take, from its start to its exit: generous for a cold QEMU start on a loaded
- * machine; a probe normally takes a few milliseconds. */
-#define BINFMT_PROBE_TIMEOUT_MS 10000
+/* A probe is bounded by the CPU time it uses, not by the wall clock: a cold QEMU start needs a few
+ * milliseconds of CPU, but on a loaded host, or in a guest whose vCPU stalls (the kernel reports
+ * soft lockups of 20 s and more under TCG), the wall time of a working emulator can be anything. An
+ * emulator that spins is stopped by its CPU limit (SIGXCPU, then SIGKILL a second later); one that
+ * sleeps forever by the wall-clock backstop. */
+#define BINFMT_PROBE_CPU_SECONDS 10
+#define BINFMT_PROBE_TIMEOUT_MS 60000
+
+/* Put the CPU limit on a started probe (pid 0: this process, in the child before execve()). */
+int binfmt_probe_limit_cpu(pid_t pid);
+
+/* Whether the probe that ended with wait status wstatus and resource usage ru (wait4()) was stopped
+ * by its CPU limit: SIGXCPU, or the SIGKILL of the hard limit a second later. */
+struct rusage;
+bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru);
 
 /* The probe program of table row name ("aarch64", "i486"), or NULL when there is none. */
 const unsigned char *binfmt_probe_program(const char *name, size_t *ret_size);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "file-util.h"
 #include "macro.h"
+#include "time-util.h"
 
 int loop_write(int fd, const void *buf, size_t size) {
         const uint8_t *p = buf;
@@ -196,6 +198,35 @@ int read_fd(int fd, size_t max, char **ret, size_t *ret_size) {
         if (ret_size)
                 *ret_size = n;
         return 0;
+}
+
+ssize_t read_pipe_until(int fd, char *buf, size_t size, uint64_t deadline) {
+        size_t n = 0;
+
+        while (n < size - 1) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                uint64_t t = now_usec();
+                ssize_t k;
+                int r;
+
+                if (t >= deadline) {
+                        buf[n] = 0;
+                        return -ETIME;
+                }
+                r = poll(&pfd, 1, (int) ((deadline - t + 999) / 1000));
+                if (r < 0 && errno != EINTR)
+                        return negative_errno();
+                if (r <= 0)
+                        continue;
+                k = read(fd, buf + n, size - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = 0;
+        return (ssize_t) n;
 }
 
 int read_file(const char *path, size_t max, char **ret, size_t *ret_size) {

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -41,6 +42,11 @@ int mkdir_p(const char *path, mode_t mode);
  * (*ret_size, may be NULL, excludes the NUL); from fd's current offset. Returns 0 or -errno. */
 int read_fd(int fd, size_t max, char **ret, size_t *ret_size);
 int read_file(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* What a pipe gives until EOF, at most size - 1 bytes (the rest is not read), NUL-terminated, and no
+ * later than deadline (now_usec() microseconds). Returns the length read, or -ETIME past the deadline
+ * (buf holds what came until then). */
+ssize_t read_pipe_until(int fd, char *buf, size_t size, uint64_t deadline);
 
 /* rm -rf of name in dirfd (or of path): never follows a symlink, stays on dirfd's file system for
  * what it descends into. A missing name is not an error. Returns 0 or -errno. */

@@ -506,6 +506,12 @@ EOF2
         assert_output --partial 'Dockerfile:2: [linux/arm64] RUN echo one > /one: emulation of linux/arm64 with'
         assert_output --partial 'does not work: the probe program exited with status 127: archshim: qemu-aarch64: not found in /nowhere'
         refute_output --partial 'DONE'
+        # one that spins is stopped by the probe's CPU limit (lib/binfmt-probe.h), not left running
+        printf '#!/bin/sh\nwhile :; do :; done\n' >"$BATS_TEST_TMPDIR/shim/qemu-aarch64-archway"
+        ARCHWAY_SHIM_DIR=$BATS_TEST_TMPDIR/shim run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_failure 1
+        assert_output --partial 'does not work: the probe program used 10 CPU seconds without finishing'
+        refute_output --partial 'DONE'
 }
 
 @test "busybox applets keep their argv[0] under bare QEMU (P registered when kernel and QEMU read AT_FLAGS), ours and Debian's" {

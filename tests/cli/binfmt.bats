@@ -383,6 +383,24 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
         assert_line "interpreter $BATS_TEST_TMPDIR/theirs/emu"
 }
 
+# The probe's bound is the CPU it uses (lib/binfmt-probe.h), not the wall clock, which in a stalled
+# guest fails emulators that work. An emulator that spins is stopped after its CPU seconds: first its
+# `--version` (asked to decide flag P; it was read to EOF without a bound), then its probe.
+@test "a spinning emulator is stopped by the probe's CPU limit, --version and probe: 'timeout', exit 3" {
+        local q=$BATS_TEST_TMPDIR/spin
+        mkdir -p "$q"
+        printf 'int main(void) { for (volatile int i = 0;; i++); }\n' >"$q/spin.c"
+        env -u LIBRARY_PATH gcc -static -O1 -o "$q/qemu-aarch64" "$q/spin.c" || fail "cannot build the spinning emulator"
+        run binfmt_ns '
+                timeout 100 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" --install arm64 --emulator archway --qemu-dir "'"$q"'" >/dev/null
+                echo "rc=$?"
+                pgrep -f "^'"$q"'/qemu-aarch64" || echo "none left"'
+        assert_success
+        assert_line "rc=3"
+        assert_output --partial "qemu-aarch64 is registered but its probe program did not finish: it used 10 CPU seconds, or ran for 60 s."
+        assert_line "none left"
+}
+
 @test "status lists entries newest first, the kernel's order, and marks the one it uses per platform" {
         run binfmt_ns '
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" -q --install riscv64 --no-probe >/dev/null 2>&1 || exit 10

@@ -15,6 +15,7 @@
 
 #include "file-util.h"
 #include "macro.h"
+#include "time-util.h"
 
 static void test_read_full_stream_reads_past_one_buffer(void **state) {
         size_t size = 10000, n = 0;
@@ -142,6 +143,29 @@ static void test_read_file_bounds(void **state) {
         assert_int_equal(rm_rf(d), 0);
 }
 
+static void test_read_pipe_until(void **state) {
+        char buf[8];
+        int p[2];
+
+        /* EOF: all of it; a writer that never closes: -ETIME at the deadline, with what came */
+        assert_int_equal(pipe(p), 0);
+        assert_int_equal(loop_write(p[1], "abc", 3), 0);
+        close(p[1]);
+        assert_int_equal(read_pipe_until(p[0], buf, sizeof(buf), now_usec() + 1000000), 3);
+        assert_string_equal(buf, "abc");
+        close(p[0]);
+        assert_int_equal(pipe(p), 0);
+        assert_int_equal(loop_write(p[1], "xy", 2), 0);
+        assert_int_equal(read_pipe_until(p[0], buf, sizeof(buf), now_usec() + 50000), -ETIME);
+        assert_string_equal(buf, "xy");
+        /* full: stops at size - 1 without waiting for EOF */
+        assert_int_equal(loop_write(p[1], "0123456789", 10), 0);
+        assert_int_equal(read_pipe_until(p[0], buf, sizeof(buf), now_usec() + 1000000), 7);
+        assert_string_equal(buf, "0123456");
+        close(p[0]);
+        close(p[1]);
+}
+
 static void test_mkdir_p_and_rm_rf(void **state) {
         _cleanup_free_ char *d = scratch(), *deep = NULL, *link = NULL, *outside = scratch(), *kept = NULL;
         struct stat st;
@@ -171,6 +195,7 @@ int main(void) {
                 cmocka_unit_test(test_is_executable_file),
                 cmocka_unit_test(test_write_file_atomic),
                 cmocka_unit_test(test_read_file_bounds),
+                cmocka_unit_test(test_read_pipe_until),
                 cmocka_unit_test(test_mkdir_p_and_rm_rf),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
