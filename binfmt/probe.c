@@ -78,9 +78,12 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
 }
 
 static ProbeResult status_to_result(const BinfmtTarget *t, int status, const struct rusage *ru) {
-        ProbeResult r = binfmt_probe_status_ok(status)      ? PROBE_OK
-                        : binfmt_probe_used_cpu_limit(status, ru) ? PROBE_TIMEOUT
-                                                          : PROBE_FAILED;
+        ProbeResult r = PROBE_FAILED;
+
+        if (binfmt_probe_status_ok(status))
+                r = PROBE_OK;
+        else if (binfmt_probe_used_cpu_limit(status, ru))
+                r = PROBE_TIMEOUT;
 
         log_debug("probe %s: %s (wait status %#x, %ld.%06ld + %ld.%06ld CPU s)", t->name, probe_result_to_string(r),
                   (unsigned) status, (long) ru->ru_utime.tv_sec, (long) ru->ru_utime.tv_usec,
