@@ -451,7 +451,10 @@ print(s.recv(4096).decode())" "$SOCK" >"$BATS_TEST_TMPDIR/msg" &
                 printf "%s" ":qemu-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 10
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" reconcile; echo "reconcile=$?"
                 ls -U "$BINFMT_DIR" | grep qemu | tr "\n" " "; echo
-                "$BUSYBOX_ARM64" sleep 2 & pid=$!; sleep 0.5; echo "runs=$(readlink /proc/$pid/exe)"; wait
+                # polled until the fork has become busybox: a loaded host may take longer than any fixed sleep
+                "$BUSYBOX_ARM64" sleep 30 & pid=$!
+                for _ in $(seq 100); do e=$(readlink /proc/$pid/exe); [ "$e" != "$(readlink /proc/$$/exe)" ] && break; sleep 0.1; done
+                echo "runs=$e"; kill $pid; wait
                 # a later registration by the other tool: reconcile puts ours first again
                 printf "%s" ":late-aarch64$ARM64_RULE$BATS_TEST_TMPDIR/theirs/qemu-aarch64:F" >"$BINFMT_DIR/register" || exit 11
                 "$BINFMT" --config "$CONF" --binfmt-dir "$BINFMT_DIR" status | sed -n "/^PLATFORM/,\$p"
