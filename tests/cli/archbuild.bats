@@ -115,7 +115,7 @@ EOF
         refute_output --partial 'built sha256:'
         [[ ! -e $BATS_TEST_TMPDIR/o/index.json ]]
         (( SECONDS < 40 ))
-        for _ in $(seq 50); do pgrep -x -f 'sleep 53' >/dev/null || break; sleep 0.1; done
+        for _ in $(seq 300); do pgrep -x -f 'sleep 53' >/dev/null || break; sleep 0.1; done
         ! pgrep -x -f 'sleep 53' >/dev/null
 }
 
@@ -324,7 +324,7 @@ EOF
         run skopeo inspect --raw "oci:$BATS_TEST_TMPDIR/o:1"
         assert_success
         # the step dies with archbuild (PR_SET_PDEATHSIG, then its pid namespace goes)
-        for _ in $(seq 50); do pgrep -x -f 'sleep 47' >/dev/null || break; sleep 0.1; done
+        for _ in $(seq 300); do pgrep -x -f 'sleep 47' >/dev/null || break; sleep 0.1; done
         ! pgrep -x -f 'sleep 47' >/dev/null
 }
 
@@ -350,7 +350,7 @@ http:
 EOF
         docker-registry serve "$BATS_TEST_TMPDIR/registry.yml" >"$BATS_TEST_TMPDIR/registry.log" 2>&1 &
         REG_PID=$!
-        for _ in $(seq 50); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.1; done
+        for _ in $(seq 300); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.1; done
         skip "registry did not start: $(cat "$BATS_TEST_TMPDIR/registry.log")"
 }
 

@@ -188,7 +188,7 @@ YAML
         docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
         REGISTRY_PID=$!
         REGISTRY=127.0.0.1:$port
-        for _ in $(seq 50); do
+        for _ in $(seq 300); do
                 curl -s -o /dev/null "http://$REGISTRY/v2/" && return 0
                 sleep 0.1
         done
@@ -509,7 +509,7 @@ JSON
         port=$(free_port)
         "$REPO/tests/cli/token-proxy" "$port" "http://$REGISTRY" tester:s3cret >"$d/proxy.log" 2>&1 &
         PROXY_PID=$!
-        for _ in $(seq 50); do grep -q ready "$d/proxy.log" && break; sleep 0.1; done
+        for _ in $(seq 300); do grep -q ready "$d/proxy.log" && break; sleep 0.1; done
         echo '{"auths":{}}' >"$d/none.json"
         run --separate-stderr "$CHECK_ARCH" --insecure --authfile "$d/none.json" --platform linux/arm64 "docker://127.0.0.1:$port/test/tok:v1"
         assert_failure 2

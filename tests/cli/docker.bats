@@ -251,7 +251,7 @@ start_registry() {
                 "$BATS_TEST_TMPDIR/registry" "$REG_PORT" >"$BATS_TEST_TMPDIR/registry.yml"
         docker-registry serve "$BATS_TEST_TMPDIR/registry.yml" >"$BATS_TEST_TMPDIR/registry.log" 2>&1 &
         REG_PID=$!
-        for _ in $(seq 50); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.1; done
+        for _ in $(seq 300); do curl -sf "http://127.0.0.1:$REG_PORT/v2/" >/dev/null && return 0; sleep 0.1; done
         skip "registry did not start: $(cat "$BATS_TEST_TMPDIR/registry.log")"
 }
 
