@@ -4,17 +4,12 @@
  * empty directory, with an empty environment, as BuildKit's archutil runs its test binaries. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "binfmt-probe.h"
@@ -77,55 +72,23 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
         return PROBE_OK;
 }
 
-static ProbeResult status_to_result(const BinfmtTarget *t, int status, const struct rusage *ru) {
-        ProbeResult r = PROBE_FAILED;
-
-        if (binfmt_probe_status_ok(status))
-                r = PROBE_OK;
-        else if (binfmt_probe_used_cpu_limit(status, ru))
-                r = PROBE_TIMEOUT;
-
-        log_debug("probe %s: %s (wait status %#x, %ld.%06ld + %ld.%06ld CPU s)", t->name, probe_result_to_string(r),
-                  (unsigned) status, (long) ru->ru_utime.tv_sec, (long) ru->ru_utime.tv_usec,
-                  (long) ru->ru_stime.tv_sec, (long) ru->ru_stime.tv_usec);
-        return r;
-}
-
-/* Wait for every started child, killing what outlives the wall-clock backstop. pids[i] <= 0: not
- * started. */
+/* Reap every started child (pids[i] <= 0: not started); they run in parallel, so one deadline
+ * serves them all. */
 static void wait_all(const BinfmtTarget *const *targets, pid_t *pids, size_t n, ProbeResult *results) {
         uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
-        int interval_ms = 1; /* a probe takes milliseconds; a slow one is polled less often */
 
-        for (;;) {
-                size_t running = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct rusage ru = {};
+                int wstatus = 0, r;
 
-                for (size_t i = 0; i < n; i++) {
-                        struct rusage ru;
-                        int status;
-
-                        if (pids[i] <= 0)
-                                continue;
-                        if (wait4(pids[i], &status, WNOHANG, &ru) == pids[i]) {
-                                results[i] = status_to_result(targets[i], status, &ru);
-                                pids[i] = 0;
-                        } else
-                                running++;
-                }
-                if (running == 0)
-                        return;
-                if (now_usec() > deadline)
-                        break;
-                (void) poll(NULL, 0, interval_ms);
-                if (interval_ms < 64)
-                        interval_ms *= 2;
+                if (pids[i] <= 0)
+                        continue;
+                r = binfmt_probe_wait(pids[i], deadline, &wstatus, &ru);
+                results[i] = r == 0 ? PROBE_OK : r == -ETIME ? PROBE_TIMEOUT : r == -ENOEXEC ? PROBE_FAILED : PROBE_ERROR;
+                log_debug("probe %s: %s (wait status %#x, %ld.%06ld + %ld.%06ld CPU s)", targets[i]->name,
+                          probe_result_to_string(results[i]), (unsigned) wstatus, (long) ru.ru_utime.tv_sec,
+                          (long) ru.ru_utime.tv_usec, (long) ru.ru_stime.tv_sec, (long) ru.ru_stime.tv_usec);
         }
-        for (size_t i = 0; i < n; i++)
-                if (pids[i] > 0) {
-                        (void) kill(pids[i], SIGKILL);
-                        (void) waitpid(pids[i], NULL, 0);
-                        results[i] = PROBE_TIMEOUT;
-                }
 }
 
 static void remove_tree(int dirfd, const char *dir, const BinfmtTarget *const *targets, size_t n) {

@@ -2,14 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "binfmt-dir.h"
@@ -19,9 +16,7 @@
 #include "libexec.h"
 #include "log.h"
 #include "macro.h"
-
-/* As the sandbox's probe: generous for a cold emulator start on a loaded machine. */
-#define PROBE_TIMEOUT_MS 10000
+#include "time-util.h"
 
 void emulation_plan_done(EmulationPlan *plan) {
         for (size_t k = 0; k < plan->n; k++)
@@ -82,27 +77,19 @@ static bool interpreter_is_archway(const char *path) {
 static bool run_host_probe(const char *path) {
         char *argv[] = { (char *) path, NULL }, *envp[] = { NULL };
         posix_spawn_file_actions_t fa;
-        struct timespec step = { 0, 10 * 1000 * 1000 };
-        int wstatus = 0;
-        pid_t pid, w = 0;
+        pid_t pid;
+        int r;
 
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-        if (posix_spawn(&pid, path, &fa, NULL, argv, envp) != 0) {
-                posix_spawn_file_actions_destroy(&fa);
-                return false;
-        }
+        r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
         posix_spawn_file_actions_destroy(&fa);
-        for (int waited = 0; waited < PROBE_TIMEOUT_MS && (w = waitpid(pid, &wstatus, WNOHANG)) == 0; waited += 10)
-                nanosleep(&step, NULL);
-        if (w == 0) {
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, &wstatus, 0);
+        if (r != 0)
                 return false;
-        }
-        return w == pid && binfmt_probe_status_ok(wstatus);
+        (void) binfmt_probe_limit_cpu(pid);
+        return binfmt_probe_wait(pid, now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL, NULL, NULL) == 0;
 }
 
 static int write_probe(const char *scratch, const BinfmtTarget *t, char *path, size_t size) {

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "binfmt-probe.h"
 #include "binfmt-probes.h"
 #include "macro.h"
+#include "time-util.h"
 
 const unsigned char *binfmt_probe_program(const char *name, size_t *ret_size) {
         for (size_t i = 0; i < ELEMENTSOF(binfmt_probes); i++)
@@ -38,4 +42,38 @@ bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru) {
                 return false;
         return WTERMSIG(wstatus) == SIGXCPU ||
                (WTERMSIG(wstatus) == SIGKILL && usec >= (long long) BINFMT_PROBE_CPU_SECONDS * 1000000);
+}
+
+int binfmt_probe_wait(pid_t pid, uint64_t deadline, int *ret_wstatus, struct rusage *ret_ru) {
+        /* A pidfd turns readable when the process ends: no polling loop. */
+        _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        bool killed = false;
+        struct rusage ru;
+        int wstatus;
+
+        for (;;) {
+                pid_t w = wait4(pid, &wstatus, killed ? 0 : WNOHANG, &ru);
+                uint64_t t;
+
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                t = now_usec();
+                if (t >= deadline) {
+                        (void) kill(pid, SIGKILL);
+                        killed = true;
+                } else if (pidfd >= 0)
+                        (void) poll(&(struct pollfd) { .fd = pidfd, .events = POLLIN }, 1,
+                                    (int) ((deadline - t + 999) / 1000));
+                else /* before Linux 5.3 */
+                        (void) poll(NULL, 0, 10);
+        }
+        if (ret_wstatus)
+                *ret_wstatus = wstatus;
+        if (ret_ru)
+                *ret_ru = ru;
+        if (killed || binfmt_probe_used_cpu_limit(wstatus, &ru))
+                return -ETIME;
+        return binfmt_probe_status_ok(wstatus) ? 0 : -ENOEXEC;
 }

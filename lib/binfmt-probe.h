@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "binfmt-table.h"
@@ -28,6 +29,12 @@ int binfmt_probe_limit_cpu(pid_t pid);
  * by its CPU limit: SIGXCPU, or the SIGKILL of the hard limit a second later. */
 struct rusage;
 bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru);
+
+/* Reap the started probe pid, killing it at deadline (now_usec() microseconds; probes started
+ * together share one). Returns 0 when it exited as probes do, -ETIME when a limit stopped it (its
+ * CPU, or the deadline), -ENOEXEC for any other end, or -errno of waiting. ret_wstatus and ret_ru
+ * (either may be NULL) say how it ended. */
+int binfmt_probe_wait(pid_t pid, uint64_t deadline, int *ret_wstatus, struct rusage *ret_ru);
 
 /* The probe program of table row name ("aarch64", "i486"), or NULL when there is none. */
 const unsigned char *binfmt_probe_program(const char *name, size_t *ret_size);
