@@ -16,14 +16,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "binfmt-probe.h"
@@ -157,10 +155,11 @@ static bool qemu_version_at_least(const char *path, unsigned major, unsigned min
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[1]);
         if (ok) {
+                uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+
                 (void) binfmt_probe_limit_cpu(pid);
-                if (read_pipe_until(pipefd[0], out, sizeof(out), now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL) < 0)
-                        (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
+                (void) read_pipe_until(pipefd[0], out, sizeof(out), deadline);
+                (void) binfmt_probe_wait(pid, deadline, NULL, NULL);
         }
         close(pipefd[0]);
         v = ok ? strstr(out, "version ") : NULL;
