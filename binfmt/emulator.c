@@ -157,7 +157,7 @@ static bool qemu_version_at_least(const char *path, unsigned major, unsigned min
         if (ok) {
                 uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
 
-                (void) binfmt_probe_limit_cpu(pid);
+                (void) binfmt_probe_set_limits(pid);
                 (void) read_pipe_until(pipefd[0], out, sizeof(out), deadline);
                 (void) binfmt_probe_wait(pid, deadline, NULL, NULL);
         }

@@ -68,7 +68,7 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
                 return PROBE_FAILED;
         /* posix_spawn() has no rlimit action; the limit counts the CPU it used before this too.
          * ESRCH: it has already exited. */
-        (void) binfmt_probe_limit_cpu(*ret_pid);
+        (void) binfmt_probe_set_limits(*ret_pid);
         return PROBE_OK;
 }
 

@@ -88,7 +88,7 @@ static bool run_host_probe(const char *path) {
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0)
                 return false;
-        (void) binfmt_probe_limit_cpu(pid);
+        (void) binfmt_probe_set_limits(pid);
         return binfmt_probe_wait(pid, now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL, NULL, NULL) == 0;
 }
 

@@ -305,7 +305,7 @@ static int run_probe(const SandboxRun *run, int report_fd) {
         if (pid == 0) {
                 char *argv[] = { (char *) run->probe, NULL }, *envp[] = { NULL };
                 if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0 ||
-                    binfmt_probe_limit_cpu(0) < 0)
+                    binfmt_probe_set_limits(0) < 0)
                         _exit(SANDBOX_EXIT_SETUP);
                 execve(run->probe, argv, envp);
                 dprintf(STDERR_FILENO, "exec: %s", strerror(errno));

@@ -26,10 +26,13 @@ bool binfmt_probe_status_ok(int wstatus) {
         return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == BINFMT_PROBE_EXIT_STATUS;
 }
 
-int binfmt_probe_limit_cpu(pid_t pid) {
-        struct rlimit rl = { .rlim_cur = BINFMT_PROBE_CPU_SECONDS, .rlim_max = BINFMT_PROBE_CPU_SECONDS + 1 };
+int binfmt_probe_set_limits(pid_t pid) {
+        struct rlimit cpu = { .rlim_cur = BINFMT_PROBE_CPU_SECONDS, .rlim_max = BINFMT_PROBE_CPU_SECONDS + 1 },
+                      core = {};
 
-        return prlimit(pid, RLIMIT_CPU, &rl, NULL) < 0 ? -errno : 0;
+        if (prlimit(pid, RLIMIT_CORE, &core, NULL) < 0 || prlimit(pid, RLIMIT_CPU, &cpu, NULL) < 0)
+                return -errno;
+        return 0;
 }
 
 bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru) {

@@ -22,8 +22,9 @@
 #define BINFMT_PROBE_CPU_SECONDS 10
 #define BINFMT_PROBE_TIMEOUT_MS 60000
 
-/* Put the CPU limit on a started probe (pid 0: this process, in the child before execve()). */
-int binfmt_probe_limit_cpu(pid_t pid);
+/* Put the CPU limit on a started probe (pid 0: this process, in the child before execve()), and no
+ * core dump: one stopped by SIGXCPU would leave a core file in its directory. */
+int binfmt_probe_set_limits(pid_t pid);
 
 /* Whether the probe that ended with wait status wstatus and resource usage ru (wait4()) was stopped
  * by its CPU limit: SIGXCPU, or the SIGKILL of the hard limit a second later. */
