@@ -26,13 +26,25 @@ bool binfmt_probe_status_ok(int wstatus) {
         return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == BINFMT_PROBE_EXIT_STATUS;
 }
 
-int binfmt_probe_set_limits(pid_t pid) {
-        struct rlimit cpu = { .rlim_cur = BINFMT_PROBE_CPU_SECONDS, .rlim_max = BINFMT_PROBE_CPU_SECONDS + 1 },
-                      core = {};
+/* Lower resource to at most max (hard) and cur (soft): never raise what an admin set lower. */
+static int lower_limit(pid_t pid, int resource, rlim_t cur, rlim_t max) {
+        struct rlimit rl;
 
-        if (prlimit(pid, RLIMIT_CORE, &core, NULL) < 0 || prlimit(pid, RLIMIT_CPU, &cpu, NULL) < 0)
+        if (prlimit(pid, resource, NULL, &rl) < 0)
                 return -errno;
-        return 0;
+        if (rl.rlim_max > max)
+                rl.rlim_max = max;
+        if (rl.rlim_cur > cur)
+                rl.rlim_cur = cur;
+        if (rl.rlim_cur > rl.rlim_max)
+                rl.rlim_cur = rl.rlim_max;
+        return prlimit(pid, resource, &rl, NULL) < 0 ? -errno : 0;
+}
+
+int binfmt_probe_set_limits(pid_t pid) {
+        int r = lower_limit(pid, RLIMIT_CORE, 0, 0);
+
+        return r < 0 ? r : lower_limit(pid, RLIMIT_CPU, BINFMT_PROBE_CPU_SECONDS, BINFMT_PROBE_CPU_SECONDS + 1);
 }
 
 bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru) {
