@@ -19,6 +19,7 @@
 #include "accel.h"
 #include "file-util.h"
 #include "macro.h"
+#include "openat-resolve.h"
 #include "routes.h"
 #include "strv.h"
 
@@ -56,7 +57,10 @@ static int copy_file(const char *src, const char *dst) {
                 return r;
         if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp~", dst) >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07755);
+        /* Never through what is there already (a symlink named after ours): made new, or refused. */
+        if (unlink(tmp) < 0 && errno != ENOENT)
+                return -errno;
+        out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07755);
         if (out < 0)
                 return -errno;
         while ((k = read(in, buf, sizeof(buf))) > 0)
@@ -176,6 +180,7 @@ static int copy_libraries(const char *host_root, const char *libdir, char **todo
 
 typedef struct Ctx {
         const AccelInstall *o;
+        int root_fd, host_fd;      /* o->root and o->host_root: what is read from them resolves inside */
         char native[PATH_MAX];     /* ROOT/.archway/native */
         char launcher[PATH_MAX];   /* NATIVE/libexec/archway-twin-launch: the hard-link source */
         char **programs;           /* copied host programs, for the library scan */
@@ -219,17 +224,36 @@ static int twin_program(Ctx *c, const char *host_rel, const char *as_rel) {
         return twin_program_from(c, NULL, host_rel, as_rel);
 }
 
-/* The root's program: exists, and its build-id (the rule's key). Returns 1 found, 0 absent. */
+/* Compilers' binaries are read whole to find their version strings; cc1 is about 30 MiB. */
+#define TOOL_FILE_MAX (256u * 1024 * 1024)
+
+/* path (absolute or not) below the tree of dir_fd, resolved as if that tree were "/": an absolute
+ * symlink in the root is the root's own path, never the host's. Returns the fd or -errno. */
+static int open_in(int dir_fd, const char *path, int flags) {
+        while (*path == '/')
+                path++;
+        return openat_resolve(dir_fd, *path ? path : ".", flags, 0, RESOLVE_IN_ROOT);
+}
+
+/* A whole file of the tree of dir_fd (open_in()), at most TOOL_FILE_MAX bytes. */
+static int read_in(int dir_fd, const char *path, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open_in(dir_fd, path, O_RDONLY);
+
+        return fd < 0 ? fd : read_fd(fd, TOOL_FILE_MAX, ret, ret_size);
+}
+
+/* The root's program: exists, and its build-id (the rule's key). Returns 1 found, 0 absent, -ELOOP
+ * when it is a symlink (busybox's applets, alternatives): the file it leads to is another program
+ * (the rule would route all of busybox), or this one under its own name, which has its own row.
+ * The path resolves as inside the root, whatever its symlinks say. */
 static int target_identify(const Ctx *c, const AccelTool *t, AccelRule *rule) {
-        char path[PATH_MAX];
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = open_in(c->root_fd, t->target, O_RDONLY | O_NOFOLLOW);
         ElfId id;
 
-        if (path_join(path, sizeof(path), c->o->root, t->target) < 0)
-                return -ENAMETOOLONG;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return 0;
         if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
+                return fd;
         if (elf_id_from_fd(fd, 0, &id) < 0 || id.build_id_size == 0)
                 return -EBADMSG; /* a rule without identity could route a user's own program */
         memcpy(rule->build_id, id.build_id, id.build_id_size);
@@ -237,18 +261,15 @@ static int target_identify(const Ctx *c, const AccelTool *t, AccelRule *rule) {
         return 1;
 }
 
-/* Compilers' binaries are read whole to find their version strings; cc1 is about 30 MiB. */
-#define TOOL_FILE_MAX (256u * 1024 * 1024)
-
 /* The version a program states about itself: the text after marker up to ')' or NUL, e.g. gcc's
  * "(Debian 12.2.0-14+deb12u1)" or binutils' "(GNU Binutils for Debian) 2.40". */
-static int binary_version(const char *path, const char *marker, char *ret, size_t size) {
+static int binary_version(int dir_fd, const char *path, const char *marker, char *ret, size_t size) {
         _cleanup_free_ char *text = NULL;
         const char *p, *e;
         size_t n;
         int r;
 
-        r = read_file(path, TOOL_FILE_MAX, &text, &n);
+        r = read_in(dir_fd, path, &text, &n);
         if (r < 0)
                 return r;
         p = memmem(text, n, marker, strlen(marker));
@@ -264,33 +285,27 @@ static int binary_version(const char *path, const char *marker, char *ret, size_
         return 0;
 }
 
-static int dpkg_version(const char *root, const char *pkg, char *ret, size_t size) {
+static int dpkg_version(int dir_fd, const char *pkg, char *ret, size_t size) {
         _cleanup_free_ char *status = NULL;
-        char path[PATH_MAX];
         size_t n;
         int r;
 
-        if (path_join(path, sizeof(path), root, "var/lib/dpkg/status") < 0)
-                return -ENAMETOOLONG;
-        r = read_file(path, TOOL_FILE_MAX, &status, &n);
+        r = read_in(dir_fd, "var/lib/dpkg/status", &status, &n);
         return r < 0 ? r : accel_dpkg_version(status, n, pkg, ret, size);
 }
 
-static int program_version(const char *root, const char *program, char *ret, size_t size) {
+static int program_version(int dir_fd, const char *program, char *ret, size_t size) {
         static const char *const markers[] = { "(Debian ", "(GNU Binutils for Debian) " };
-        char path[PATH_MAX];
 
-        if (path_join(path, sizeof(path), root, program) < 0)
-                return -ENAMETOOLONG;
         for (size_t i = 0; i < ELEMENTSOF(markers); i++)
-                if (binary_version(path, markers[i], ret, size) >= 0)
+                if (binary_version(dir_fd, program, markers[i], ret, size) >= 0)
                         return 0;
         return -ESRCH;
 }
 
 /* The source version a package's changelog.Debian.gz (changelog.gz: a native package, dpkg) starts with
  * ("sed (4.9-1) unstable; ..."): what an extracted root without dpkg records still tells. */
-static int changelog_version(const char *root, const char *pkg, char *ret, size_t size) {
+static int changelog_version(int dir_fd, const char *pkg, char *ret, size_t size) {
         char path[PATH_MAX], line[256], *open_paren, *close_paren;
         gzFile f = NULL;
         bool ok;
@@ -298,9 +313,13 @@ static int changelog_version(const char *root, const char *pkg, char *ret, size_
         static const char *const names[] = { "changelog.Debian.gz", "changelog.gz" };
 
         for (size_t i = 0; i < ELEMENTSOF(names) && !f; i++) {
-                if ((size_t) snprintf(path, sizeof(path), "%s/usr/share/doc/%s/%s", root, pkg, names[i]) >= sizeof(path))
+                int fd;
+
+                if ((size_t) snprintf(path, sizeof(path), "usr/share/doc/%s/%s", pkg, names[i]) >= sizeof(path))
                         return -ENAMETOOLONG;
-                f = gzopen(path, "rbe");
+                fd = open_in(dir_fd, path, O_RDONLY);
+                if (fd >= 0 && !(f = gzdopen(fd, "rb")))
+                        close(fd);
         }
         if (!f)
                 return -ENOENT;
@@ -324,9 +343,9 @@ static void version_drop_binnmu(char *v) {
 
 /* A package's version in the root: dpkg's records, else (an extracted root) its changelog. */
 static int root_package_version(const Ctx *c, const char *pkg, char *ret, size_t size) {
-        if (dpkg_version(c->o->root, pkg, ret, size) >= 0)
+        if (dpkg_version(c->root_fd, pkg, ret, size) >= 0)
                 return 0;
-        return changelog_version(c->o->root, pkg, ret, size);
+        return changelog_version(c->root_fd, pkg, ret, size);
 }
 
 /* A package's source version in the root (dpkg's records, else its changelog: an extracted root) and
@@ -335,7 +354,7 @@ static int root_package_version(const Ctx *c, const char *pkg, char *ret, size_t
 static int package_versions_equal(const Ctx *c, const char *path, const char *pkg, const char *host_pkg) {
         char tv[128], hv[128];
 
-        if (root_package_version(c, pkg, tv, sizeof(tv)) < 0 || dpkg_version(c->o->host_root, host_pkg, hv, sizeof(hv)) < 0) {
+        if (root_package_version(c, pkg, tv, sizeof(tv)) < 0 || dpkg_version(c->host_fd, host_pkg, hv, sizeof(hv)) < 0) {
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: %s version unknown; ", path, pkg);
                 return -ESRCH;
         }
@@ -400,10 +419,10 @@ static int tool_versions(const Ctx *c, const AccelTool *t, AccelRule *rule, char
 
         /* Both sides from dpkg's records, else both from what the programs say (an extracted root,
          * mmdebstrap --variant=extract, has no dpkg records). */
-        if ((dpkg_version(c->o->root, t->package, tv, sizeof(tv)) < 0 ||
-             dpkg_version(c->o->host_root, t->host_package, hv, sizeof(hv)) < 0) &&
-            (program_version(c->o->root, t->target, tv, sizeof(tv)) < 0 ||
-             program_version(c->o->host_root, t->host, hv, sizeof(hv)) < 0)) {
+        if ((dpkg_version(c->root_fd, t->package, tv, sizeof(tv)) < 0 ||
+             dpkg_version(c->host_fd, t->host_package, hv, sizeof(hv)) < 0) &&
+            (program_version(c->root_fd, t->target, tv, sizeof(tv)) < 0 ||
+             program_version(c->host_fd, t->host, hv, sizeof(hv)) < 0)) {
                 note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: version unknown; ", t->target);
                 return -ESRCH;
         }
@@ -438,20 +457,24 @@ static int cxx_include_env(const Ctx *c) {
 static int gcc_private_dir(Ctx *c) {
         const AccelPlatform *p = c->o->platform;
         _cleanup_free_ char *specs = NULL;
-        char dir[PATH_MAX], rootdir[PATH_MAX], rel[PATH_MAX], at[PATH_MAX], target[PATH_MAX];
+        char dir[PATH_MAX], rel[PATH_MAX], at[PATH_MAX], target[PATH_MAX];
         DIR *d;
         struct dirent *de;
-        int r;
+        int r, fd;
 
         snprintf(rel, sizeof(rel), "usr/lib/gcc-cross/%s/%s", p->triple, p->gcc_major);
         if (path_join(dir, sizeof(dir), c->native, rel) < 0)
                 return -ENAMETOOLONG;
         snprintf(target, sizeof(target), "/usr/lib/gcc/%s/%s", p->triple, p->gcc_major);
-        if (path_join(rootdir, sizeof(rootdir), c->o->root, target) < 0)
-                return -ENAMETOOLONG;
-        d = opendir(rootdir);
-        if (!d)
-                return -errno;
+        fd = open_in(c->root_fd, target, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
         while ((de = readdir(d))) {
                 bool skip = de->d_name[0] == '.';
                 for (size_t i = 0; i < ELEMENTSOF(gcc_private_skip) && !skip; i++)
@@ -514,7 +537,7 @@ static void find_compiler_proper(Ctx *c) {
                 return;
         snprintf(pkg, sizeof(pkg), "gcc-%s", p->gcc_major);
         snprintf(driver, sizeof(driver), "usr/bin/%s-gcc-%s", p->triple, p->gcc_major);
-        if (dpkg_version(c->o->root, pkg, tv, sizeof(tv)) < 0 && program_version(c->o->root, driver, tv, sizeof(tv)) < 0)
+        if (dpkg_version(c->root_fd, pkg, tv, sizeof(tv)) < 0 && program_version(c->root_fd, driver, tv, sizeof(tv)) < 0)
                 return;
         if (accel_compiler_dir_name(tv, p, name, sizeof(name)) < 0 ||
             path_join(dir, sizeof(dir), c->o->compiler_cache, name) < 0 ||
@@ -534,12 +557,10 @@ static void find_compiler_proper(Ctx *c) {
 
 /* A root with target code the tool would load in-process (bash's loadable builtins): 1 (noted), no twin. */
 static int loadables_veto(Ctx *c, const AccelTool *t) {
-        char path[PATH_MAX];
+        _cleanup_close_ int fd = open_in(c->root_fd, accel_tool_loadables_dir(t), O_PATH);
 
-        if (path_join(path, sizeof(path), c->o->root, accel_tool_loadables_dir(t)) < 0)
-                return -ENAMETOOLONG;
-        if (access(path, F_OK) < 0)
-                return errno == ENOENT ? 0 : -errno;
+        if (fd < 0)
+                return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
         note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: the root has /%s (target code it would load); ",
              t->target, accel_tool_loadables_dir(t));
         return 1;
@@ -555,6 +576,11 @@ static int tool_install(Ctx *c, const AccelTool *t, AccelRule *rule) {
         if (path_join(host, sizeof(host), c->o->host_root, t->host) < 0)
                 return -ENAMETOOLONG;
         r = target_identify(c, t, rule);
+        if (r == -ELOOP) {
+                c->res->n_skipped++;
+                note(c->res->skipped_why, sizeof(c->res->skipped_why), "/%s: a symlink in the root; ", t->target);
+                return 0;
+        }
         if (r < 0)
                 return r;
         if (r == 0 || (!t->built[0] && access(host, X_OK) < 0)) {
@@ -646,9 +672,63 @@ static int install_base(Ctx *c) {
         return copy_file(loader, path);
 }
 
+/* "/.archway/native" -> "native": the name below /.archway. */
+static const char *in_archway(const char *path) {
+        return path + strlen("/.archway/");
+}
+
+/* What install writes under the root's /.archway (native/, the routes), removed from archway_fd
+ * without following any symlink. */
+static int remove_ours(int archway_fd) {
+        int r = rm_rf_at(archway_fd, in_archway(ACCEL_NATIVE_DIR));
+
+        if (r < 0)
+                return r;
+        for (const char *f = ACCEL_ROUTES_CONF; f; f = streq(f, ACCEL_ROUTES_CONF) ? ACCEL_ROUTES_IDX : NULL) {
+                r = rm_rf_at(archway_fd, in_archway(f));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The root's /.archway as a directory fd, never through a symlink: an image, or a root from anywhere,
+ * may carry /.archway or anything below it as a symlink that leads out of the root, and install
+ * runs where the host's files are reachable. With create, a /.archway that is not a directory (a
+ * symlink, a file) is replaced by one and what install rewrites is removed, so that every path it
+ * then writes below is one it made. Returns the fd, or -ENOENT (without create: nothing of ours). */
+static int archway_dir(const char *root, bool create) {
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int fd, r;
+
+        if (rootfd < 0)
+                return -errno;
+        fd = openat(rootfd, ".archway", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && !create)
+                return errno == ELOOP || errno == ENOTDIR ? -ENOENT : -errno;
+        if (fd < 0) {
+                if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+                        return -errno;
+                if (unlinkat(rootfd, ".archway", 0) < 0 && errno != ENOENT)
+                        return -errno;
+                if (mkdirat(rootfd, ".archway", 0755) < 0)
+                        return -errno;
+                fd = openat(rootfd, ".archway", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+        }
+        r = create ? remove_ours(fd) : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 int accel_install(const AccelInstall *o, AccelResult *ret) {
         _cleanup_free_ AccelTool *tools = calloc(ACCEL_TOOLS_MAX, sizeof(AccelTool));
         _cleanup_free_ AccelRule *rules = calloc(ACCEL_TOOLS_MAX, sizeof(AccelRule));
+        _cleanup_close_ int archway_fd = -EBADF, root_fd = -EBADF, host_fd = -EBADF;
         AccelResult res = {};
         Ctx c = { .o = o, .res = &res };
         char libdir[PATH_MAX];
@@ -657,6 +737,13 @@ int accel_install(const AccelInstall *o, AccelResult *ret) {
 
         if (!tools || !rules)
                 return -ENOMEM;
+        root_fd = c.root_fd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        host_fd = c.host_fd = open(o->host_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0 || host_fd < 0)
+                return -errno;
+        archway_fd = archway_dir(o->root, true);
+        if (archway_fd < 0)
+                return archway_fd;
         n_tools = accel_tools(o->platform, tools, ACCEL_TOOLS_MAX);
         find_compiler_proper(&c);
         r = install_base(&c);
@@ -684,19 +771,9 @@ int accel_install(const AccelInstall *o, AccelResult *ret) {
 }
 
 int accel_remove(const char *root) {
-        char path[PATH_MAX];
-        int r;
+        _cleanup_close_ int fd = archway_dir(root, false);
 
-        if (path_join(path, sizeof(path), root, ACCEL_NATIVE_DIR) < 0)
-                return -ENAMETOOLONG;
-        r = rm_rf_at(AT_FDCWD, path);
-        if (r < 0)
-                return r;
-        for (const char *f = ACCEL_ROUTES_CONF; f; f = streq(f, ACCEL_ROUTES_CONF) ? ACCEL_ROUTES_IDX : NULL) {
-                if (path_join(path, sizeof(path), root, f) < 0)
-                        return -ENAMETOOLONG;
-                if (unlink(path) < 0 && errno != ENOENT)
-                        return -errno;
-        }
-        return 0;
+        if (fd == -ENOENT)
+                return 0;
+        return fd < 0 ? fd : remove_ours(fd);
 }

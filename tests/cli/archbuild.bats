@@ -514,6 +514,22 @@ EOF2
         refute_output --partial 'DONE'
 }
 
+# Native twins are installed into the step's root from a sandbox that also sees the host's files
+# (lib/accel-install.c): an image's /.archway that is a symlink out of the root was followed, and
+# archway-twin-launch and the host's loader were written into that host directory as root.
+@test "twins: an image's /.archway symlinked out of the root writes nothing outside; busybox's applet symlinks are skipped quietly" {
+        require_binfmt_ns
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "gcc-12-aarch64-linux-gnu not installed: no twins are tried"
+        local out=$BATS_TEST_TMPDIR/outside
+        mkdir -p "$out"
+        printf 'FROM test/base:bb\nRUN ln -s %s /.archway\nRUN echo two > /two\n' "$out" >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_success
+        refute_output --partial 'native twins could not be installed'
+        run ls -A "$out"
+        assert_output ''
+}
+
 @test "busybox applets keep their argv[0] under bare QEMU (P registered when kernel and QEMU read AT_FLAGS), ours and Debian's" {
         require_binfmt_ns
         # busybox-static's sh runs an applet by re-executing /proc/self/exe with the applet's name as

@@ -2,16 +2,21 @@
 /* lib/accel: the pure parts. Fixtures in memory: dpkg status stanzas, a specs dump, rules. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "accel.h"
+#include "file-util.h"
 #include "macro.h"
 #include "routes.h"
 
@@ -224,6 +229,46 @@ static void test_bash_loadables(void **state) {
         free(text);
 }
 
+/* accel_remove() on a root whose /.archway, or what is below it, is a symlink out of the root:
+ * nothing outside is touched (it followed them: rm -rf OUTSIDE/native). */
+static void test_remove_stays_in_the_root(void **state) {
+        char base[] = "/tmp/test-accel.XXXXXX", p[512], q[512];
+        struct stat st;
+
+        assert_non_null(mkdtemp(base));
+        snprintf(p, sizeof(p), "%s/outside/native/x", base);
+        assert_int_equal(mkdir_parents(p, 0755), 0);
+        assert_int_equal(write_file_atomic(AT_FDCWD, p, "x", 1, 0644, NULL), 0);
+        snprintf(p, sizeof(p), "%s/outside/routes.conf", base);
+        assert_int_equal(write_file_atomic(AT_FDCWD, p, "x", 1, 0644, NULL), 0);
+        /* /.archway itself a symlink out */
+        snprintf(p, sizeof(p), "%s/r1", base);
+        assert_int_equal(mkdir(p, 0755), 0);
+        snprintf(p, sizeof(p), "%s/r1/.archway", base);
+        snprintf(q, sizeof(q), "%s/outside", base);
+        assert_int_equal(symlink(q, p), 0);
+        snprintf(p, sizeof(p), "%s/r1", base);
+        assert_int_equal(accel_remove(p), 0);
+        /* a real /.archway whose native/ and routes.conf are symlinks out: the links go, not their targets */
+        snprintf(p, sizeof(p), "%s/r2/.archway", base);
+        assert_int_equal(mkdir_p(p, 0755), 0);
+        snprintf(p, sizeof(p), "%s/r2/.archway/native", base);
+        snprintf(q, sizeof(q), "%s/outside/native", base);
+        assert_int_equal(symlink(q, p), 0);
+        snprintf(p, sizeof(p), "%s/r2/.archway/routes.conf", base);
+        snprintf(q, sizeof(q), "%s/outside/routes.conf", base);
+        assert_int_equal(symlink(q, p), 0);
+        snprintf(p, sizeof(p), "%s/r2", base);
+        assert_int_equal(accel_remove(p), 0);
+        snprintf(p, sizeof(p), "%s/r2/.archway/native", base);
+        assert_int_equal(lstat(p, &st), -1);
+        snprintf(p, sizeof(p), "%s/outside/native/x", base);
+        assert_int_equal(stat(p, &st), 0);
+        snprintf(p, sizeof(p), "%s/outside/routes.conf", base);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(rm_rf(base), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dpkg_version),
@@ -233,6 +278,7 @@ int main(void) {
                 cmocka_unit_test(test_tools_and_routes),
                 cmocka_unit_test(test_build_tool_rows),
                 cmocka_unit_test(test_bash_loadables),
+                cmocka_unit_test(test_remove_stays_in_the_root),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
