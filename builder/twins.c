@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,17 +108,35 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, E
         return 1;
 }
 
+/* The step's log, read and removed from its upper. The step wrote that tree: /.archway or the log
+ * may be symlinks (to a host path, as seen from here), so nothing is followed. */
+static int take_step_log(const char *upper, char **ret, size_t *ret_size) {
+        _cleanup_close_ int upper_fd = -EBADF, dir_fd = -EBADF, fd = -EBADF;
+        int r;
+
+        upper_fd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (upper_fd < 0)
+                return -errno;
+        dir_fd = openat(upper_fd, ".archway", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0)
+                return -ENOENT; /* none, or not ours */
+        fd = openat(dir_fd, TWINS_ACCEL_LOG + strlen("/.archway/"), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP ? -ENOENT : -errno;
+        r = read_fd(fd, 64u * 1024 * 1024, ret, ret_size);
+        (void) unlinkat(dir_fd, TWINS_ACCEL_LOG + strlen("/.archway/"), 0);
+        /* only when the log's copy-up made it and nothing else is in it */
+        (void) unlinkat(upper_fd, ".archway", AT_REMOVEDIR);
+        return r;
+}
+
 int twins_step_report(const char *upper, char *line, size_t size) {
-        _cleanup_free_ char *path = NULL, *dir = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_free_ AccelReport *r = NULL;
         size_t n, k;
         int q;
 
-        if (asprintf(&path, "%s" TWINS_ACCEL_LOG, upper) < 0 || asprintf(&dir, "%s/.archway", upper) < 0)
-                return -ENOMEM;
-        q = read_file(path, 64u * 1024 * 1024, &text, &n);
-        (void) unlink(path);
-        (void) rmdir(dir); /* only when the log's copy-up made it and nothing else is in it */
+        q = take_step_log(upper, &text, &n);
         if (q == -ENOENT)
                 return 0;
         if (q < 0)

@@ -548,9 +548,11 @@ EOF2
         done
 }
 
-@test "native twins are installed for foreign RUN steps through the shim; --no-accel opts out" {
+# test/gcc:12 (the arm64 gcc root of scripts/fetch-fixtures) in the store, and shim the directory of
+# the linked shim; skips without what twins need.
+twins_base() {
         require_binfmt_ns
-        local shim=${ARCHWAY_SHIM_DIR:-$(dirname "$ARCHBUILD")/../libexec}
+        shim=${ARCHWAY_SHIM_DIR:-$(dirname "$ARCHBUILD")/../libexec}
         [[ -x $shim/qemu-aarch64-archway ]] || skip "no linked shim qemu-aarch64-archway (make shim-qemu, or set ARCHWAY_SHIM_DIR)"
         [[ -x $(dirname "$ARCHBUILD")/../libexec/archway-twin-launch ]] || skip "archway-twin-launch not built"
         command -v aarch64-linux-gnu-gcc-12 >/dev/null || skip "no host cross compiler (gcc-12-aarch64-linux-gnu)"
@@ -558,6 +560,11 @@ EOF2
         root_tar=$(fixture gcc-root-arm64.tar)
         "$ARCHBUILD" images --store "$STORE" | grep -q 'test/gcc:12' ||
                 "$ARCHBUILD" import --store "$STORE" --platform linux/arm64 "$root_tar" test/gcc:12 >/dev/null
+}
+
+@test "native twins are installed for foreign RUN steps through the shim; --no-accel opts out" {
+        local shim
+        twins_base
         printf 'int main(void) { return 0; }\n' >"$CTX/t.c"
         printf 'FROM test/gcc:12\nCOPY t.c /t.c\nRUN gcc -O2 -c /t.c -o /t.o && gcc -march=native -E /t.c -o /dev/null\n' >"$CTX/Dockerfile"
         ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 -o "type=oci,dest=$BATS_TEST_TMPDIR/oci" "$CTX"
@@ -572,6 +579,22 @@ EOF2
         ARCHWAY_SHIM_DIR=$shim run ab --no-cache --no-accel --platform linux/arm64 "$CTX"
         assert_success
         refute_output --partial 'native twins'
+}
+
+# After a step archbuild reads and removes the step's /.archway/accel.log from its upper, which the
+# step wrote: a /.archway made a symlink to a host directory had that directory's accel.log read and
+# deleted.
+@test "twins: a step that makes /.archway a symlink to a host directory: its accel.log is neither read nor deleted" {
+        local shim out=$BATS_TEST_TMPDIR/host-dir
+        twins_base
+        mkdir -p "$out"
+        echo canary >"$out/accel.log"
+        printf 'FROM test/gcc:12\nRUN rm -rf /.archway && ln -s %s /.archway\n' "$out" >"$CTX/Dockerfile"
+        ARCHWAY_SHIM_DIR=$shim run ab --no-cache --platform linux/arm64 "$CTX"
+        assert_success
+        assert_output --partial 'native twins installed for linux/arm64'
+        run cat "$out/accel.log"
+        assert_output canary
 }
 
 # --- progress display and --version ----------------------------------------------------------------
