@@ -139,7 +139,13 @@ static int copy_file(const char *src, const char *dst) {
         struct stat st;
         ssize_t n;
 
-        in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        /* A layer may hold a fifo or a device there: it is not opened (a fifo's open blocks until a
+         * writer comes, a device's may act); O_NONBLOCK in case it changed since. */
+        if (lstat(src, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (in < 0)
                 return negative_errno();
         if (fstat(in, &st) < 0)

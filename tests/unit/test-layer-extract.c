@@ -158,6 +158,27 @@ static void test_extract_lower_hardlink(void **state) {
         assert_int_equal(rm_rf(lower), 0);
 }
 
+/* A hardlink to a lower layer's fifo: refused, without opening it (the open blocked until a writer
+ * came: archbuild hung). */
+static void test_extract_lower_hardlink_to_fifo(void **state) {
+        static const Ent upper_ents[] = {
+                HARD_("./bin/b", "./bin/a"),
+        };
+        _cleanup_free_ char *lower = scratch(), *root = scratch(), *bin = join(lower, "bin"), *la = join(lower, "bin/a");
+        char *lowers[] = { lower, NULL };
+        LayerExtractOptions o = { .lowers = lowers };
+        Buf ub = LAYER(upper_ents, OCI_COMPRESSION_NONE);
+        LayerReadResult res;
+
+        assert_int_equal(mkdir(bin, 0755), 0);
+        assert_int_equal(mkfifo(la, 0644), 0);
+        assert_true(extract(&ub, root, &o, &res) < 0);
+        assert_false(exists(root, "bin/b"));
+        free(ub.data);
+        assert_int_equal(rm_rf(root), 0);
+        assert_int_equal(rm_rf(lower), 0);
+}
+
 /* A lower layer with bin/a. */
 static const Ent bin_a_ents[] = {
         DIR_("./bin/", 0755),
@@ -315,6 +336,7 @@ int main(void) {
                 cmocka_unit_test(test_extract_whiteouts),
                 cmocka_unit_test(test_extract_opaque),
                 cmocka_unit_test(test_extract_lower_hardlink),
+                cmocka_unit_test(test_extract_lower_hardlink_to_fifo),
                 cmocka_unit_test(test_extract_lower_hardlink_hidden),
                 cmocka_unit_test(test_extract_lower_hardlink_hidden_by_own_opaque),
                 cmocka_unit_test(test_extract_hardlink_to_own_whiteout),
