@@ -12,6 +12,7 @@
 #include "build-internal.h"
 #include "file-util.h"
 #include "log.h"
+#include "openat-resolve.h"
 #include "run-mount.h"
 #include "strv.h"
 #include "twins.h"
@@ -166,25 +167,15 @@ static void remove_stubs(const char *upper, unsigned stubs) {
                 { SANDBOX_STUB_DEV, "dev", true },
                 { SANDBOX_STUB_SYS, "sys", true },
         };
-        char p[4096];
+        /* The step wrote the upper: nothing on the way is followed (a symlinked /etc leads anywhere). */
+        _cleanup_close_ int fd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-        for (size_t k = 0; k < ELEMENTSOF(order); k++) {
-                if (!(stubs & order[k].bit))
-                        continue;
-                snprintf(p, sizeof(p), "%s/%s", upper, order[k].path);
-                if (order[k].dir)
-                        (void) rmdir(p);
-                else {
-                        struct stat st;
-                        if (lstat(p, &st) >= 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-                                (void) unlink(p);
-                }
-        }
+        for (size_t k = 0; k < ELEMENTSOF(order) && fd >= 0; k++)
+                if (stubs & order[k].bit)
+                        (void) remove_empty_beneath(fd, order[k].path);
         /* /etc copied up only because a stub was made in it: gone again if nothing else is there. */
-        if (stubs & (SANDBOX_STUB_RESOLV_CONF | SANDBOX_STUB_HOSTS)) {
-                snprintf(p, sizeof(p), "%s/etc", upper);
-                (void) rmdir(p);
-        }
+        if (fd >= 0 && (stubs & (SANDBOX_STUB_RESOLV_CONF | SANDBOX_STUB_HOSTS)))
+                (void) remove_empty_beneath(fd, "etc");
 }
 
 /* ---- RUN --mount (run-mount.c): from= is a stage of this build, else an image ---------------- */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "openat-resolve.h"
 #include "run-mount.h"
 #include "strv.h"
 
@@ -85,17 +87,11 @@ int run_mounts_bind(RunMounts *m, const char *step_dir) {
 }
 
 void run_mounts_remove_stubs(const RunMounts *m, const char *upper, unsigned stubs) {
-        for (size_t k = m->n; k > 0; k--) {
-                _cleanup_free_ char *p = NULL;
-                struct stat st;
+        /* The step wrote the upper: the target's path there may now lead through a symlink it made
+         * (to anywhere on the host, as seen from here), so nothing on the way is followed. */
+        _cleanup_close_ int fd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-                if (!(stubs & SANDBOX_STUB_BIND(k - 1)) || asprintf(&p, "%s%s", upper, m->spec[k - 1].target) < 0)
-                        continue;
-                if (lstat(p, &st) < 0)
-                        continue;
-                if (S_ISDIR(st.st_mode))
-                        (void) rmdir(p);
-                else if (S_ISREG(st.st_mode) && st.st_size == 0)
-                        (void) unlink(p);
-        }
+        for (size_t k = m->n; k > 0 && fd >= 0; k--)
+                if (stubs & SANDBOX_STUB_BIND(k - 1))
+                        (void) remove_empty_beneath(fd, m->spec[k - 1].target);
 }

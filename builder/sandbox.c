@@ -61,6 +61,7 @@
 #include "binfmt-table.h"
 #include "file-util.h"
 #include "macro.h"
+#include "openat-resolve.h"
 #include "sandbox-internal.h"
 #include "time-util.h"
 
@@ -216,6 +217,26 @@ static int ensure_stub(const char *path, bool dir) {
         return 1;
 }
 
+/* Create dir or file name in dirfd when missing; 1 created, 0 there already, -errno. */
+static int ensure_stub_at(int dirfd, const char *name, bool dir) {
+        struct stat st;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+                return 0;
+        if (errno != ENOENT)
+                return negative_errno();
+        if (dir)
+                return mkdirat(dirfd, name, 0755) < 0 ? negative_errno() : 1;
+        int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        close(fd);
+        return 1;
+}
+
+/* This runs before pivot_root, where the host's files are "/": the image's /etc may be a symlink
+ * (to a host directory, as seen from here), so the stubs' directories are reached without following
+ * any. Where one is a symlink there is no stub, and nothing is mounted there for the step. */
 static int make_stubs(const char *m, unsigned *ret) {
         static const struct {
                 const char *path;
@@ -229,12 +250,21 @@ static int make_stubs(const char *m, unsigned *ret) {
                 { "etc/resolv.conf", false, SANDBOX_STUB_RESOLV_CONF },
                 { "etc/hosts", false, SANDBOX_STUB_HOSTS },
         };
-        char p[4096];
+        _cleanup_close_ int root_fd = open(m, O_PATH | O_DIRECTORY | O_CLOEXEC);
         unsigned bits = 0;
 
+        if (root_fd < 0)
+                return negative_errno();
         for (size_t k = 0; k < ELEMENTSOF(stubs); k++) {
-                snprintf(p, sizeof(p), "%s/%s", m, stubs[k].path);
-                int r = ensure_stub(p, stubs[k].dir);
+                char name[NAME_MAX + 1];
+                _cleanup_close_ int dir_fd = open_parent_beneath(root_fd, stubs[k].path, name);
+                int r;
+
+                if (dir_fd == -ELOOP || dir_fd == -ENOTDIR)
+                        continue;
+                if (dir_fd < 0)
+                        return dir_fd;
+                r = ensure_stub_at(dir_fd, name, stubs[k].dir);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -277,12 +307,28 @@ static int mount_dev(const char *m) {
         return 0;
 }
 
+/* Bind src over the root's regular file rel, found as inside the root (a symlinked /etc leads into
+ * the root, not to the host's files); none there (make_stubs() made none through a symlink): no bind. */
 static int bind_file(const char *src, const char *m, const char *rel) {
-        char p[4096];
+        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+        char p[64];
+        struct stat st;
 
         if (!src)
                 return 0;
-        snprintf(p, sizeof(p), "%s/%s", m, rel);
+        root_fd = open(m, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return negative_errno();
+        fd = openat_resolve(root_fd, rel, O_PATH, 0, RESOLVE_IN_ROOT);
+        if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+                return 0;
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
         if (mount(src, p, NULL, MS_BIND, NULL) < 0)
                 return negative_errno();
         return 0;

@@ -514,6 +514,59 @@ EOF2
         refute_output --partial 'DONE'
 }
 
+# archbuild removes the stubs it made for a step's mounts (bind targets, /etc/hosts, /etc/resolv.conf)
+# from the step's upper on the host, and makes the /etc ones before pivot_root, where "/" is the
+# host's: a symlink the image or the step made there led onto the host's files.
+@test "stubs: a step that swaps a symlink under its --mount target does not make archbuild remove a host directory" {
+        require_binfmt_ns
+        local v=$BATS_TEST_TMPDIR/victim
+        mkdir -p "$v/emptydir"
+        printf 'FROM test/base:bb\nRUN mkdir -p /real%s && ln -s /real /a\nRUN --mount=type=bind,from=test/base:bb,source=/bin,target=/a%s/emptydir rm /a && ln -s / /a\n' \
+                "$v" "$v" >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/amd64 "$CTX"
+        assert_success
+        [[ -d $v/emptydir ]] || fail "the host's $v/emptydir was removed"
+}
+
+# An image of one static program, /t ("/t relink DIR": /etc becomes a symlink to DIR), and an /etc
+# that is a symlink to $2: etc_image NAME ETC-TARGET.
+etc_image() {
+        local d=$BATS_TEST_TMPDIR/etc-image
+        mkdir -p "$d"
+        printf '%s\n' '#include <string.h>' '#include <unistd.h>' \
+                'int main(int c, char **v) { if (c == 3 && !strcmp(v[1], "relink")) return unlink("/etc") || symlink(v[2], "/etc"); return 0; }' >"$d/t.c"
+        [[ -x $d/t ]] || env -u LIBRARY_PATH gcc -static -O1 -o "$d/t" "$d/t.c" || fail "cannot build /t"
+        python3 -c 'import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as tar:
+    tar.add(sys.argv[2], "t")
+    d = tarfile.TarInfo("etc2"); d.type = tarfile.DIRTYPE; d.mode = 0o755; tar.addfile(d)
+    l = tarfile.TarInfo("etc"); l.type = tarfile.SYMTYPE; l.linkname = sys.argv[3]; tar.addfile(l)' \
+                "$d/$1.tar" "$d/t" "$2"
+        "$ARCHBUILD" import --store "$STORE" --platform linux/amd64 "$d/$1.tar" "t/$1:1" >/dev/null
+}
+
+@test "stubs: an /etc symlinked to a host directory gets no hosts or resolv.conf made or removed there" {
+        require_binfmt_ns
+        local made=$BATS_TEST_TMPDIR/made removed=$BATS_TEST_TMPDIR/removed
+        mkdir -p "$made" "$removed"
+        : >"$removed/hosts"
+        : >"$removed/resolv.conf"
+        # The image's /etc leads to a host directory: the step's stubs were created there.
+        etc_image made "$made"
+        printf 'FROM t/made:1\nRUN ["/t"]\n' >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/amd64 "$CTX"
+        assert_success
+        run ls -A "$made"
+        assert_output ''
+        # /etc leads to etc2 in the image: the stubs were made there; the step then points /etc at a
+        # host directory, whose empty hosts and resolv.conf were removed after it.
+        etc_image removed etc2
+        printf 'FROM t/removed:1\nRUN ["/t", "relink", "%s"]\n' "$removed" >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/amd64 "$CTX"
+        assert_success
+        [[ -e $removed/hosts && -e $removed/resolv.conf ]] || fail "the host's empty hosts or resolv.conf in $removed was removed"
+}
+
 # Native twins are installed into the step's root from a sandbox that also sees the host's files
 # (lib/accel-install.c): an image's /.archway that is a symlink out of the root was followed, and
 # archway-twin-launch and the host's loader were written into that host directory as root.
