@@ -151,6 +151,9 @@ static int copy_libraries(const char *host_root, const char *libdir, char **todo
                 bool found = false;
                 if (strv_contains(done, needed[i]))
                         continue;
+                /* A library's name, not a path: joined onto directories of the host and the tree. */
+                if (strchr(needed[i], '/') || needed[i][0] == '.' || !needed[i][0])
+                        return -EBADMSG;
                 for (size_t d = 0; d < ELEMENTSOF(host_lib_dirs) && !found; d++) {
                         char dir[PATH_MAX];
                         if (path_join(dir, sizeof(dir), host_root, host_lib_dirs[d]) < 0 ||
@@ -282,7 +285,7 @@ static int binary_version(int dir_fd, const char *path, const char *marker, char
                 return -ESRCH;
         memcpy(ret, p, (size_t) (e - p));
         ret[e - p] = 0;
-        return 0;
+        return accel_version_valid(ret) ? 0 : -EBADMSG;
 }
 
 static int dpkg_version(int dir_fd, const char *pkg, char *ret, size_t size) {
@@ -291,7 +294,9 @@ static int dpkg_version(int dir_fd, const char *pkg, char *ret, size_t size) {
         int r;
 
         r = read_in(dir_fd, "var/lib/dpkg/status", &status, &n);
-        return r < 0 ? r : accel_dpkg_version(status, n, pkg, ret, size);
+        if (r >= 0)
+                r = accel_dpkg_version(status, n, pkg, ret, size);
+        return r < 0 ? r : accel_version_valid(ret) ? 0 : -EBADMSG;
 }
 
 static int program_version(int dir_fd, const char *program, char *ret, size_t size) {
@@ -330,7 +335,7 @@ static int changelog_version(int dir_fd, const char *pkg, char *ret, size_t size
                 return -EBADMSG;
         memcpy(ret, open_paren + 1, (size_t) (close_paren - open_paren - 1));
         ret[close_paren - open_paren - 1] = 0;
-        return 0;
+        return accel_version_valid(ret) ? 0 : -EBADMSG;
 }
 
 /* A binary rebuild ("+b1") has the source version of its source: that is what decides behaviour. */

@@ -167,4 +167,8 @@ typedef struct AccelResult {
 int accel_install(const AccelInstall *opts, AccelResult *ret);
 
 /* Remove ROOT/.archway/native and the routes files that accel_install() wrote. Returns 0 or -errno. */
+/* A Debian version (policy 5.6.12: [epoch:]upstream[-revision], starting with a digit). What a root
+ * says its versions are becomes part of cache paths ($cache/gcc-VERSION-TRIPLE): never "../..". */
+bool accel_version_valid(const char *v);
+
 int accel_remove(const char *root);

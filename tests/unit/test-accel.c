@@ -229,6 +229,17 @@ static void test_bash_loadables(void **state) {
         free(text);
 }
 
+static void test_version_valid(void **state) {
+        assert_true(accel_version_valid("12.2.0-14+deb12u1"));
+        assert_true(accel_version_valid("1:2.40-2"));
+        assert_true(accel_version_valid("4.9-1~bpo12+1"));
+        assert_false(accel_version_valid("/../../../lib/archway/store/layers/x"));
+        assert_false(accel_version_valid("12/../../x"));
+        assert_false(accel_version_valid(".."));
+        assert_false(accel_version_valid(""));
+        assert_false(accel_version_valid("12 x"));
+}
+
 /* accel_remove() on a root whose /.archway, or what is below it, is a symlink out of the root:
  * nothing outside is touched (it followed them: rm -rf OUTSIDE/native). */
 static void test_remove_stays_in_the_root(void **state) {
@@ -279,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_build_tool_rows),
                 cmocka_unit_test(test_bash_loadables),
                 cmocka_unit_test(test_remove_stays_in_the_root),
+                cmocka_unit_test(test_version_valid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
