@@ -126,7 +126,10 @@ int write_file_atomic(int dirfd, const char *name, const void *buf, size_t size,
         if (asprintf(&tmp, "%.*s.%s.tmp-%d", slash ? (int) (slash - name + 1) : 0, name, slash ? slash + 1 : name,
                      (int) getpid()) < 0)
                 return -ENOMEM;
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        /* Made new, never opened through what is there (a fifo would block, a file keep its owner). */
+        if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+                return negative_errno();
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return negative_errno();
         r = loop_write(fd, buf, size);

@@ -123,6 +123,15 @@ static void test_write_file_atomic(void **state) {
         assert_string_equal(back, "second");
         assert_int_equal(n, 6);
         assert_int_equal(count_entries(d, "sub"), 1);
+        /* a fifo where the temporary goes (someone else's tree): not opened (it blocked), replaced */
+        free(back);
+        back = NULL;
+        assert_true(asprintf(&back, "%s/sub/.f.tmp-%d", d, (int) getpid()) > 0);
+        assert_int_equal(mkfifo(back, 0644), 0);
+        assert_int_equal(write_file_atomic(AT_FDCWD, p, "third", 5, 0644, NULL), 0);
+        assert_int_equal(count_entries(d, "sub"), 1);
+        free(back);
+        back = NULL;
         /* a missing directory: an error, nothing made */
         assert_int_equal(write_file_atomic(AT_FDCWD, "/nonexistent-dir/f", "x", 1, 0644, NULL), -ENOENT);
         assert_int_equal(rm_rf(d), 0);
