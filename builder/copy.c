@@ -222,22 +222,70 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Expand one source pattern under the directory src_fd into relative paths (sorted), through the
- * fd's /proc path (the caller's root may already be elsewhere). A pattern without glob characters
- * matches itself if it exists. Returns the count (0: nothing matched) or -errno. */
+/* glob()'s directory and stat functions (GLOB_ALTDIRFUNC) for a tree someone else wrote: every path
+ * resolves inside the tree of glob_root_fd, as the copy itself does (RESOLVE_IN_ROOT), so a symlink
+ * in it never lists or probes the host's directories. glob() has no user data: the fd is here. */
+static __thread int glob_root_fd = -EBADF;
+
+static void *glob_opendir(const char *path) {
+        int fd = openat_resolve(glob_root_fd, path, O_RDONLY | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
+        DIR *d;
+
+        if (fd < 0) {
+                errno = -fd;
+                return NULL;
+        }
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
+static struct dirent *glob_readdir(void *d) {
+        return readdir(d);
+}
+
+static void glob_closedir(void *d) {
+        closedir(d);
+}
+
+static int glob_stat_flags(const char *path, struct stat *st, int flags) {
+        _cleanup_close_ int fd = openat_resolve(glob_root_fd, path, O_PATH | flags, 0, RESOLVE_IN_ROOT);
+
+        if (fd < 0) {
+                errno = -fd;
+                return -1;
+        }
+        return fstat(fd, st);
+}
+
+static int glob_stat(const char *path, struct stat *st) {
+        return glob_stat_flags(path, st, 0);
+}
+
+static int glob_lstat(const char *path, struct stat *st) {
+        return glob_stat_flags(path, st, O_NOFOLLOW);
+}
+
+/* Expand one source pattern under the directory src_fd into relative paths (sorted), resolved inside
+ * that tree. A pattern without glob characters matches itself if it exists. Returns the count (0:
+ * nothing matched) or -errno. */
 static int match_sources(int src_fd, const char *pattern, char *const *ignore, char ***ret) {
         _cleanup_strv_free_ char **out = NULL;
-        char prefix[64], full[PATH_MAX];
-        glob_t g = {};
-        size_t plen;
+        glob_t g = {
+                .gl_opendir = glob_opendir,
+                .gl_readdir = glob_readdir,
+                .gl_closedir = glob_closedir,
+                .gl_stat = glob_stat,
+                .gl_lstat = glob_lstat,
+        };
         int r;
 
         while (*pattern == '/')
                 pattern++;
-        plen = (size_t) snprintf(prefix, sizeof(prefix), "/proc/self/fd/%d/", src_fd);
-        if ((size_t) snprintf(full, sizeof(full), "%s%s", prefix, isempty(pattern) ? "." : pattern) >= sizeof(full))
-                return -ENAMETOOLONG;
-        r = glob(full, GLOB_NOSORT, NULL, &g);
+        glob_root_fd = src_fd;
+        r = glob(isempty(pattern) ? "." : pattern, GLOB_NOSORT | GLOB_ALTDIRFUNC, NULL, &g);
+        glob_root_fd = -EBADF;
         if (r == GLOB_NOMATCH) {
                 globfree(&g);
                 *ret = NULL;
@@ -248,7 +296,7 @@ static int match_sources(int src_fd, const char *pattern, char *const *ignore, c
                 return -EIO;
         }
         for (size_t k = 0; k < g.gl_pathc; k++) {
-                const char *rel = g.gl_pathv[k] + plen;
+                const char *rel = g.gl_pathv[k];
                 if (streq(rel, "."))
                         rel = "";
                 if (!isempty(rel) && copy_is_ignored(ignore, rel))

@@ -442,6 +442,19 @@ EOF2
         assert_output --partial "Failed to fetch 127.0.0.1:$REG_PORT/base/multi:1"
 }
 
+# COPY's source patterns were expanded by glob() on the host's view of the stage's root: a stage's
+# symlink to a host directory listed it, and the error named a host file.
+@test "COPY: a glob through a stage's symlink to a host directory lists nothing of the host" {
+        require_binfmt_ns
+        local secret=$BATS_TEST_TMPDIR/secret
+        mkdir -p "$secret"
+        : >"$secret/host-secret-name.txt"
+        printf 'FROM test/base:bb AS s0\nRUN ln -s %s /l\nFROM test/base:bb\nCOPY --from=s0 /l/* /x/\n' "$secret" >"$CTX/Dockerfile"
+        run ab --no-cache --platform linux/amd64 "$CTX"
+        assert_failure
+        refute_output --partial 'host-secret-name'
+}
+
 @test "COPY --from=IMAGE copies from an image of the stage's platform, not from a stage" {
         start_registry
         printf 'FROM test/base:bb\nRUN echo from-image > /marker\n' >"$CTX/Dockerfile"
