@@ -702,12 +702,9 @@ static int remove_ours(int archway_fd) {
  * runs where the host's files are reachable. With create, a /.archway that is not a directory (a
  * symlink, a file) is replaced by one and what install rewrites is removed, so that every path it
  * then writes below is one it made. Returns the fd, or -ENOENT (without create: nothing of ours). */
-static int archway_dir(const char *root, bool create) {
-        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+static int archway_dir(int rootfd, bool create) {
         int fd, r;
 
-        if (rootfd < 0)
-                return -errno;
         fd = openat(rootfd, ".archway", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && !create)
                 return errno == ELOOP || errno == ENOTDIR ? -ENOENT : -errno;
@@ -746,7 +743,7 @@ int accel_install(const AccelInstall *o, AccelResult *ret) {
         host_fd = c.host_fd = open(o->host_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0 || host_fd < 0)
                 return -errno;
-        archway_fd = archway_dir(o->root, true);
+        archway_fd = archway_dir(root_fd, true);
         if (archway_fd < 0)
                 return archway_fd;
         n_tools = accel_tools(o->platform, tools, ACCEL_TOOLS_MAX);
@@ -776,8 +773,11 @@ int accel_install(const AccelInstall *o, AccelResult *ret) {
 }
 
 int accel_remove(const char *root) {
-        _cleanup_close_ int fd = archway_dir(root, false);
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -EBADF;
 
+        if (rootfd < 0)
+                return -errno;
+        fd = archway_dir(rootfd, false);
         if (fd == -ENOENT)
                 return 0;
         return fd < 0 ? fd : remove_ours(fd);

@@ -437,7 +437,6 @@ int accel_routes_format(const AccelPlatform *p, const AccelRule *rules, size_t n
         return *ret ? 0 : -ENOMEM;
 }
 
-
 bool accel_version_valid(const char *v) {
         return v[0] >= '0' && v[0] <= '9' &&
                strspn(v, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-") == strlen(v);

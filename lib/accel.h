@@ -166,9 +166,9 @@ typedef struct AccelResult {
  * -ESRCH: no tool could be twinned (versions differ unknowably, or nothing is installed). */
 int accel_install(const AccelInstall *opts, AccelResult *ret);
 
-/* Remove ROOT/.archway/native and the routes files that accel_install() wrote. Returns 0 or -errno. */
 /* A Debian version (policy 5.6.12: [epoch:]upstream[-revision], starting with a digit). What a root
  * says its versions are becomes part of cache paths ($cache/gcc-VERSION-TRIPLE): never "../..". */
 bool accel_version_valid(const char *v);
 
+/* Remove ROOT/.archway/native and the routes files that accel_install() wrote. Returns 0 or -errno. */
 int accel_remove(const char *root);
