@@ -30,7 +30,6 @@
 #include "file-util.h"
 #include "macro.h"
 #include "qemu-version.h"
-#include "time-util.h"
 
 /* linux-user honours AT_FLAGS_PRESERVE_ARGV0 since QEMU 6.1 (linux-user/main.c); the kernel passes
  * that flag since Linux 5.12. Earlier, P would shift the program's arguments. */
@@ -155,7 +154,7 @@ static bool qemu_version_at_least(const char *path, unsigned major, unsigned min
         posix_spawn_file_actions_destroy(&fa);
         close(pipefd[1]);
         if (ok) {
-                uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+                uint64_t deadline = binfmt_probe_deadline();
 
                 (void) binfmt_probe_set_limits(pid);
                 (void) read_pipe_until(pipefd[0], out, sizeof(out), deadline);

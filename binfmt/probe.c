@@ -16,7 +16,6 @@
 #include "binfmt.h"
 #include "log.h"
 #include "macro.h"
-#include "time-util.h"
 
 static const char *const probe_results[_PROBE_MAX] = {
         [PROBE_NONE] = "none",
@@ -75,7 +74,7 @@ static ProbeResult spawn_one(const char dir[static 4096], const BinfmtTarget *t,
 /* Reap every started child (pids[i] <= 0: not started); they run in parallel, so one deadline
  * serves them all. */
 static void wait_all(const BinfmtTarget *const *targets, pid_t *pids, size_t n, ProbeResult *results) {
-        uint64_t deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+        uint64_t deadline = binfmt_probe_deadline();
 
         for (size_t i = 0; i < n; i++) {
                 struct rusage ru = {};

@@ -16,7 +16,6 @@
 #include "libexec.h"
 #include "log.h"
 #include "macro.h"
-#include "time-util.h"
 
 void emulation_plan_done(EmulationPlan *plan) {
         for (size_t k = 0; k < plan->n; k++)
@@ -89,7 +88,7 @@ static bool run_host_probe(const char *path) {
         if (r != 0)
                 return false;
         (void) binfmt_probe_set_limits(pid);
-        return binfmt_probe_wait(pid, now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL, NULL, NULL) == 0;
+        return binfmt_probe_wait(pid, binfmt_probe_deadline(), NULL, NULL) == 0;
 }
 
 static int write_probe(const char *scratch, const BinfmtTarget *t, char *path, size_t size) {

@@ -59,6 +59,10 @@ bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru) {
                (WTERMSIG(wstatus) == SIGKILL && usec >= (long long) BINFMT_PROBE_CPU_SECONDS * 1000000);
 }
 
+uint64_t binfmt_probe_deadline(void) {
+        return now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+}
+
 int binfmt_probe_wait(pid_t pid, uint64_t deadline, int *ret_wstatus, struct rusage *ret_ru) {
         /* A pidfd turns readable when the process ends: no polling loop. */
         _cleanup_close_ int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);

@@ -31,6 +31,9 @@ int binfmt_probe_set_limits(pid_t pid);
 struct rusage;
 bool binfmt_probe_used_cpu_limit(int wstatus, const struct rusage *ru);
 
+/* The deadline of probes started now: now_usec() plus the wall-clock backstop. */
+uint64_t binfmt_probe_deadline(void);
+
 /* Reap the started probe pid, killing it at deadline (now_usec() microseconds; probes started
  * together share one). Returns 0 when it exited as probes do, -ETIME when a limit stopped it (its
  * CPU, or the deadline), -ENOEXEC for any other end, or -errno of waiting. ret_wstatus and ret_ru
