@@ -63,7 +63,6 @@
 #include "macro.h"
 #include "openat-resolve.h"
 #include "sandbox-internal.h"
-#include "time-util.h"
 
 /* Host devices bind-mounted into the step's /dev (what runc and bubblewrap give a container). */
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
@@ -200,25 +199,8 @@ pid_t sandbox_fork_userns(void) {
 
 /* ---- mounts ---------------------------------------------------------------------------------- */
 
-/* Create dir or file at path when missing; returns 1 if it created it, 0 if it existed. */
-static int ensure_stub(const char *path, bool dir) {
-        struct stat st;
-
-        if (lstat(path, &st) >= 0)
-                return 0;
-        if (errno != ENOENT)
-                return negative_errno();
-        if (dir)
-                return mkdir(path, 0755) < 0 ? negative_errno() : 1;
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return negative_errno();
-        close(fd);
-        return 1;
-}
-
 /* Create dir or file name in dirfd when missing; 1 created, 0 there already, -errno. */
-static int ensure_stub_at(int dirfd, const char *name, bool dir) {
+static int ensure_stub(int dirfd, const char *name, bool dir) {
         struct stat st;
 
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
@@ -264,7 +246,7 @@ static int make_stubs(const char *m, unsigned *ret) {
                         continue;
                 if (dir_fd < 0)
                         return dir_fd;
-                r = ensure_stub_at(dir_fd, name, stubs[k].dir);
+                r = ensure_stub(dir_fd, name, stubs[k].dir);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -275,16 +257,22 @@ static int make_stubs(const char *m, unsigned *ret) {
 }
 
 static int mount_dev(const char *m) {
+        _cleanup_close_ int dev_fd = -EBADF;
         char p[4096], src[64];
+        int r;
 
         snprintf(p, sizeof(p), "%s/dev", m);
         if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
                 return negative_errno();
+        dev_fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dev_fd < 0)
+                return negative_errno();
         for (size_t k = 0; k < ELEMENTSOF(dev_nodes); k++) {
                 snprintf(p, sizeof(p), "%s/dev/%s", m, dev_nodes[k]);
                 snprintf(src, sizeof(src), "/dev/%s", dev_nodes[k]);
-                if (ensure_stub(p, false) < 0)
-                        return negative_errno();
+                r = ensure_stub(dev_fd, dev_nodes[k], false);
+                if (r < 0)
+                        return r;
                 if (mount(src, p, NULL, MS_BIND, NULL) < 0)
                         return negative_errno();
         }
@@ -359,7 +347,7 @@ static int run_probe(const SandboxRun *run, int report_fd) {
         }
         close(pipefd[1]);
         /* Its output until it closes the pipe, then its end: one deadline for both. */
-        deadline = now_usec() + BINFMT_PROBE_TIMEOUT_MS * 1000ULL;
+        deadline = binfmt_probe_deadline();
         (void) read_pipe_until(pipefd[0], out, sizeof(out), deadline);
         out[strcspn(out, "\n")] = 0;
         close(pipefd[0]);
