@@ -111,6 +111,7 @@ int twins_install(Store *s, const Platform *p, char **lowers, char **ret_tree, E
 /* The step's log, read and removed from its upper. The step wrote that tree: /.archway or the log
  * may be symlinks (to a host path, as seen from here), so nothing is followed. */
 static int take_step_log(const char *upper, char **ret, size_t *ret_size) {
+        const char *name = TWINS_ACCEL_LOG + strlen("/.archway/");
         _cleanup_close_ int upper_fd = -EBADF, dir_fd = -EBADF, fd = -EBADF;
         int r;
 
@@ -120,11 +121,11 @@ static int take_step_log(const char *upper, char **ret, size_t *ret_size) {
         dir_fd = openat(upper_fd, ".archway", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dir_fd < 0)
                 return -ENOENT; /* none, or not ours */
-        fd = openat(dir_fd, TWINS_ACCEL_LOG + strlen("/.archway/"), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return errno == ELOOP ? -ENOENT : -errno;
         r = read_fd(fd, 64u * 1024 * 1024, ret, ret_size);
-        (void) unlinkat(dir_fd, TWINS_ACCEL_LOG + strlen("/.archway/"), 0);
+        (void) unlinkat(dir_fd, name, 0);
         /* only when the log's copy-up made it and nothing else is in it */
         (void) unlinkat(upper_fd, ".archway", AT_REMOVEDIR);
         return r;
