@@ -243,40 +243,33 @@ static void test_version_valid(void **state) {
 /* accel_remove() on a root whose /.archway, or what is below it, is a symlink out of the root:
  * nothing outside is touched (it followed them: rm -rf OUTSIDE/native). */
 static void test_remove_stays_in_the_root(void **state) {
-        char base[] = "/tmp/test-accel.XXXXXX", p[512], q[512];
+        char base[] = "/tmp/test-accel.XXXXXX", root[64];
         struct stat st;
+        int fd;
 
         assert_non_null(mkdtemp(base));
-        snprintf(p, sizeof(p), "%s/outside/native/x", base);
-        assert_int_equal(mkdir_parents(p, 0755), 0);
-        assert_int_equal(write_file_atomic(AT_FDCWD, p, "x", 1, 0644, NULL), 0);
-        snprintf(p, sizeof(p), "%s/outside/routes.conf", base);
-        assert_int_equal(write_file_atomic(AT_FDCWD, p, "x", 1, 0644, NULL), 0);
+        fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(mkdirat(fd, "outside", 0755), 0);
+        assert_int_equal(mkdirat(fd, "outside/native", 0755), 0);
+        assert_int_equal(write_file_atomic(fd, "outside/native/x", "x", 1, 0644, NULL), 0);
+        assert_int_equal(write_file_atomic(fd, "outside/routes.conf", "x", 1, 0644, NULL), 0);
         /* /.archway itself a symlink out */
-        snprintf(p, sizeof(p), "%s/r1", base);
-        assert_int_equal(mkdir(p, 0755), 0);
-        snprintf(p, sizeof(p), "%s/r1/.archway", base);
-        snprintf(q, sizeof(q), "%s/outside", base);
-        assert_int_equal(symlink(q, p), 0);
-        snprintf(p, sizeof(p), "%s/r1", base);
-        assert_int_equal(accel_remove(p), 0);
+        assert_int_equal(mkdirat(fd, "r1", 0755), 0);
+        assert_int_equal(symlinkat("../outside", fd, "r1/.archway"), 0);
+        snprintf(root, sizeof(root), "%s/r1", base);
+        assert_int_equal(accel_remove(root), 0);
         /* a real /.archway whose native/ and routes.conf are symlinks out: the links go, not their targets */
-        snprintf(p, sizeof(p), "%s/r2/.archway", base);
-        assert_int_equal(mkdir_p(p, 0755), 0);
-        snprintf(p, sizeof(p), "%s/r2/.archway/native", base);
-        snprintf(q, sizeof(q), "%s/outside/native", base);
-        assert_int_equal(symlink(q, p), 0);
-        snprintf(p, sizeof(p), "%s/r2/.archway/routes.conf", base);
-        snprintf(q, sizeof(q), "%s/outside/routes.conf", base);
-        assert_int_equal(symlink(q, p), 0);
-        snprintf(p, sizeof(p), "%s/r2", base);
-        assert_int_equal(accel_remove(p), 0);
-        snprintf(p, sizeof(p), "%s/r2/.archway/native", base);
-        assert_int_equal(lstat(p, &st), -1);
-        snprintf(p, sizeof(p), "%s/outside/native/x", base);
-        assert_int_equal(stat(p, &st), 0);
-        snprintf(p, sizeof(p), "%s/outside/routes.conf", base);
-        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(mkdirat(fd, "r2", 0755), 0);
+        assert_int_equal(mkdirat(fd, "r2/.archway", 0755), 0);
+        assert_int_equal(symlinkat("../../outside/native", fd, "r2/.archway/native"), 0);
+        assert_int_equal(symlinkat("../../outside/routes.conf", fd, "r2/.archway/routes.conf"), 0);
+        snprintf(root, sizeof(root), "%s/r2", base);
+        assert_int_equal(accel_remove(root), 0);
+        assert_int_equal(fstatat(fd, "r2/.archway/native", &st, AT_SYMLINK_NOFOLLOW), -1);
+        assert_int_equal(fstatat(fd, "outside/native/x", &st, 0), 0);
+        assert_int_equal(fstatat(fd, "outside/routes.conf", &st, 0), 0);
+        close(fd);
         assert_int_equal(rm_rf(base), 0);
 }
 
